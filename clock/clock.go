@@ -1,0 +1,56 @@
+// Package clock is the one place where gregor reads time.
+//
+// Kafka is full of waiting: a fetch parks until min.bytes arrive or
+// fetch.max.wait.ms passes, a group member is evicted when
+// session.timeout.ms passes without a heartbeat, a follower leaves the ISR
+// after replica.lag.time.max.ms, a segment rolls after segment.ms, and
+// retention deletes segments older than retention.ms. Tests that wait for
+// these in real time are slow and flaky, so every timer in gregor goes
+// through a Clock instead of the time package.
+//
+// Two clocks are provided:
+//
+//   - Real reads the wall clock. Inside a testing/synctest bubble the wall
+//     clock is virtual, so Real is also the clock to use there: the bubble
+//     skips waits for brokers and clients alike.
+//   - Manual only moves when a test calls Advance (or Set). Advance fires
+//     every timer that has become due, in deadline order, before it
+//     returns, so a test can say "a minute passes" and then immediately
+//     assert what Kafka would have done in that minute.
+//
+// Timer callbacks run on the goroutine that made them due: a goroutine of
+// the runtime for Real, the caller of Advance for Manual. Callbacks must
+// therefore be short and must not call Advance themselves.
+package clock
+
+import "time"
+
+// Clock is the source of time and timers for a cluster.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// AfterFunc calls f once, after at least d has passed, unless the
+	// returned Timer is stopped first. A d of zero or less makes the timer
+	// due at once.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending call made by Clock.AfterFunc.
+type Timer interface {
+	// Stop cancels the call. It reports whether the call was cancelled
+	// (false if it already ran or was already stopped).
+	Stop() bool
+}
+
+// Real returns the wall clock.
+func Real() Clock { return realClock{} }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// Millis returns t as Kafka's wire and log formats carry time: milliseconds
+// since the Unix epoch.
+func Millis(t time.Time) int64 { return t.UnixMilli() }

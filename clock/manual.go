@@ -1,0 +1,155 @@
+package clock
+
+import (
+	"container/heap"
+	"sync"
+	"time"
+)
+
+// Manual is a clock that moves only when told to. The zero value is not
+// usable; create one with NewManual.
+type Manual struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers timerHeap
+	seq    uint64 // orders timers with equal deadlines by creation
+	firing sync.Mutex
+}
+
+// NewManual returns a manual clock that reads start. A zero start means
+// 2024-01-01T00:00:00Z, a fixed instant so that tests are reproducible.
+func NewManual(start time.Time) *Manual {
+	if start.IsZero() {
+		start = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return &Manual{now: start}
+}
+
+// Now returns the clock's current reading.
+func (m *Manual) Now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.now
+}
+
+// AfterFunc schedules f to run when the clock has been advanced by d. A
+// timer that is already due when it is created runs at the next Advance
+// (of any amount, including zero), never on the caller's goroutine, so
+// that callers may hold their own locks while scheduling.
+func (m *Manual) AfterFunc(d time.Duration, f func()) Timer {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq++
+	t := &manualTimer{m: m, when: m.now.Add(d), seq: m.seq, f: f}
+	heap.Push(&m.timers, t)
+	return t
+}
+
+// Advance moves the clock forward by d and runs, in deadline order, every
+// timer that is due at the new reading, each with the clock reading its
+// own deadline. Timers scheduled by those callbacks that fall due within
+// the same step run too. A negative d is treated as zero.
+func (m *Manual) Advance(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	m.mu.Lock()
+	target := m.now.Add(d)
+	m.mu.Unlock()
+	m.advanceTo(target)
+}
+
+// Set moves the clock to t, which must not be before the current reading
+// (a clock that runs backwards would break every deadline); an earlier t
+// only fires timers that are already due.
+func (m *Manual) Set(t time.Time) {
+	m.advanceTo(t)
+}
+
+// Pending reports how many timers are scheduled and not yet run or
+// stopped. Tests use it to wait until a broker has parked a request.
+func (m *Manual) Pending() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.timers)
+}
+
+// NextDeadline returns the deadline of the earliest pending timer.
+func (m *Manual) NextDeadline() (time.Time, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.timers) == 0 {
+		return time.Time{}, false
+	}
+	return m.timers[0].when, true
+}
+
+func (m *Manual) advanceTo(target time.Time) {
+	// One Advance at a time, so that callbacks observe a monotonic clock
+	// even when tests advance from several goroutines.
+	m.firing.Lock()
+	defer m.firing.Unlock()
+	for {
+		m.mu.Lock()
+		if len(m.timers) == 0 || m.timers[0].when.After(target) {
+			if target.After(m.now) {
+				m.now = target
+			}
+			m.mu.Unlock()
+			return
+		}
+		t := heap.Pop(&m.timers).(*manualTimer)
+		t.index = -1
+		if t.when.After(m.now) {
+			m.now = t.when
+		}
+		m.mu.Unlock()
+		t.f()
+	}
+}
+
+type manualTimer struct {
+	m     *Manual
+	when  time.Time
+	seq   uint64
+	f     func()
+	index int // position in the heap, -1 once run or stopped
+}
+
+func (t *manualTimer) Stop() bool {
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	if t.index < 0 {
+		return false
+	}
+	heap.Remove(&t.m.timers, t.index)
+	t.index = -1
+	return true
+}
+
+type timerHeap []*manualTimer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].when.Equal(h[j].when) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].when.Before(h[j].when)
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*manualTimer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return t
+}

@@ -1,0 +1,149 @@
+package record
+
+import (
+	"encoding/binary"
+)
+
+// Record is one record of a batch, with its offset and timestamp made
+// absolute. Key and Value are nil for Kafka's null (length -1), which is
+// not the same as empty: a null value is a tombstone on a compacted topic.
+type Record struct {
+	Attributes int8
+	Offset     int64
+	Timestamp  int64
+	Key        []byte
+	Value      []byte
+	Headers    []RecordHeader
+	// OffsetDelta and TimestampDelta are the values as encoded, relative
+	// to the batch's base offset and base timestamp.
+	OffsetDelta    int32
+	TimestampDelta int64
+}
+
+// RecordHeader is one application header of a record.
+type RecordHeader struct {
+	Key   string
+	Value []byte
+}
+
+// Records decodes every record of a batch, decompressing if needed. The
+// records' byte slices point into the batch (or into the decompressed
+// copy), so the caller must not modify the batch while using them.
+func Records(batch []byte) ([]Record, error) {
+	h, err := ReadHeader(batch)
+	if err != nil {
+		return nil, err
+	}
+	if h.Size() > len(batch) {
+		return nil, corruptf("batch length %d overruns the %d bytes given", h.Size(), len(batch))
+	}
+	body, err := Decompress(h.Compression(), batch[HeaderSize:h.Size()])
+	if err != nil {
+		return nil, err
+	}
+	if h.NumRecords < 0 {
+		return nil, corruptf("negative record count %d", h.NumRecords)
+	}
+	// Each record takes at least 7 bytes, which bounds the allocation for a
+	// hostile count.
+	n := int(h.NumRecords)
+	if n > len(body)/7+1 {
+		return nil, corruptf("record count %d cannot fit in %d bytes", n, len(body))
+	}
+	out := make([]Record, 0, n)
+	for i := 0; i < n; i++ {
+		r, rest, err := decodeRecord(body)
+		if err != nil {
+			return nil, corruptf("record %d: %v", i, err)
+		}
+		r.Offset = h.BaseOffset + int64(r.OffsetDelta)
+		r.Timestamp = h.BaseTimestamp + r.TimestampDelta
+		if h.TimestampType() == LogAppendTime {
+			r.Timestamp = h.MaxTimestamp
+		}
+		out = append(out, r)
+		body = rest
+	}
+	if len(body) != 0 {
+		return nil, corruptf("%d bytes left after %d records", len(body), n)
+	}
+	return out, nil
+}
+
+type decodeError string
+
+func (e decodeError) Error() string { return string(e) }
+
+const errShort = decodeError("record is truncated")
+
+func decodeRecord(b []byte) (Record, []byte, error) {
+	length, n := binary.Varint(b)
+	if n <= 0 || length < 0 || int64(len(b)-n) < length {
+		return Record{}, nil, errShort
+	}
+	rest := b[n+int(length):]
+	d := decoder{b: b[n : n+int(length)], ok: true}
+	var r Record
+	r.Attributes = int8(d.byte())
+	r.TimestampDelta = d.varlong()
+	r.OffsetDelta = int32(d.varlong())
+	r.Key = d.nullableBytes()
+	r.Value = d.nullableBytes()
+	nh := d.varlong()
+	if nh < 0 || nh > int64(len(d.b)) {
+		d.fail()
+	}
+	for i := int64(0); i < nh && d.ok; i++ {
+		k := d.nullableBytes()
+		v := d.nullableBytes()
+		r.Headers = append(r.Headers, RecordHeader{Key: string(k), Value: v})
+	}
+	if !d.ok {
+		return Record{}, nil, errShort
+	}
+	if len(d.b) != 0 {
+		return Record{}, nil, decodeError("record length does not match its fields")
+	}
+	return r, rest, nil
+}
+
+type decoder struct {
+	b  []byte
+	ok bool
+}
+
+func (d *decoder) fail() { d.ok = false; d.b = nil }
+
+func (d *decoder) byte() byte {
+	if len(d.b) < 1 {
+		d.fail()
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) varlong() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) nullableBytes() []byte {
+	n := d.varlong()
+	if n < 0 {
+		return nil
+	}
+	if n > int64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}

@@ -1,0 +1,39 @@
+// Package segment is a partition's log as Kafka keeps it: a sequence of
+// segments, each a .log file of record batches with two sparse indexes.
+//
+// A partition directory (named <topic>-<partition>) holds, for each
+// segment, three files named after the segment's base offset, the offset
+// of its first record, zero-padded to 20 digits:
+//
+//	00000000000000000000.log        record batches, exactly as produced
+//	00000000000000000000.index      offset index: (relative offset, file position) pairs
+//	00000000000000000000.timeindex  time index: (timestamp, relative offset) pairs
+//	00000000000000001000.log        the next segment starts at offset 1000
+//	…
+//
+// Only the last segment, the active one, is written to. It rolls (a new
+// segment starts) when it would grow past segment.bytes, when its first
+// batch is older than segment.ms, or when an index is full
+// (segment.index.bytes). Closed segments never change again until
+// retention deletes them whole, which is why retention and the log start
+// offset move in segment-sized steps.
+//
+// The indexes are sparse: an entry is added only after index.interval.bytes
+// (default 4096) of batches, so finding an offset is a binary search in the
+// index followed by a short scan of batch headers in the .log file. The
+// time index maps timestamps to offsets the same way, for ListOffsets by
+// timestamp and for time-based retention.
+//
+// Storage is behind the Dir and File interfaces with two implementations
+// that hold the same bytes: memory (the default, nothing touches the disk)
+// and the operating system's files (a data directory, byte-compatible with
+// a Kafka broker's log.dirs, so Kafka's kafka-dump-log.sh reads them).
+//
+// When a log is opened from files that were not closed cleanly, the last
+// segment is recovered the way Kafka's LogLoader does: every batch is
+// checked, and the file is truncated after the last whole, valid batch, so
+// a broker that crashed in the middle of a write loses only the torn tail.
+//
+// Configs: segment.bytes, segment.ms, segment.index.bytes,
+// index.interval.bytes (topic) and their log.* broker defaults.
+package segment

@@ -1,0 +1,420 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/gregorkafka/gregor/record"
+)
+
+// Config holds the topic configs that shape a log's segments.
+type Config struct {
+	SegmentBytes       int   // segment.bytes: roll before the active segment grows past this
+	SegmentMs          int64 // segment.ms: roll once the first batch is this old
+	SegmentIndexBytes  int   // segment.index.bytes: roll when an index reaches this size
+	IndexIntervalBytes int   // index.interval.bytes: log bytes between index entries
+}
+
+// DefaultConfig returns Kafka's defaults.
+func DefaultConfig() Config {
+	return Config{
+		SegmentBytes:       1 << 30,
+		SegmentMs:          7 * 24 * 60 * 60 * 1000,
+		SegmentIndexBytes:  10 << 20,
+		IndexIntervalBytes: 4096,
+	}
+}
+
+// Validate reports the first config value Kafka would reject.
+func (c Config) Validate() error {
+	switch {
+	case c.SegmentBytes < 14:
+		return fmt.Errorf("segment.bytes %d is below the minimum of 14", c.SegmentBytes)
+	case c.SegmentMs < 1:
+		return fmt.Errorf("segment.ms %d is below the minimum of 1", c.SegmentMs)
+	case c.SegmentIndexBytes < 4:
+		return fmt.Errorf("segment.index.bytes %d is below the minimum of 4", c.SegmentIndexBytes)
+	case c.IndexIntervalBytes < 0:
+		return fmt.Errorf("index.interval.bytes %d is negative", c.IndexIntervalBytes)
+	}
+	return nil
+}
+
+// ErrOffsetOutOfRange is returned for reads outside [log start, log end].
+var ErrOffsetOutOfRange = errors.New("offset out of range")
+
+// Log is one partition replica's log: its segments, its log start offset
+// (the first offset still kept) and its log end offset (the offset the
+// next record will get). A Log is not safe for concurrent use except that
+// reads may run alongside other reads; the partition serialises writers.
+type Log struct {
+	dir            Dir
+	cfg            Config
+	segments       []*segment // ascending base offsets; the last is active
+	logStartOffset int64
+}
+
+// OpenOptions say how to open a log.
+type OpenOptions struct {
+	// LogStartOffset, if above the first segment's base offset, is the
+	// first offset kept (from log-start-offset-checkpoint).
+	LogStartOffset int64
+	// NowMs is the time, for segment.ms of a new active segment.
+	NowMs int64
+}
+
+// Open opens the log in dir, creating an empty one if dir has no
+// segments. Existing segments are loaded and the last one is recovered:
+// a torn or corrupt tail (a crash in the middle of a write) is cut off.
+func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	l := &Log{dir: dir, cfg: cfg}
+	names, err := dir.Names()
+	if err != nil {
+		return nil, err
+	}
+	var bases []int64
+	for _, n := range names {
+		if base, ok := parseLogFileName(n); ok {
+			bases = append(bases, base)
+		}
+	}
+	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
+	for i, base := range bases {
+		s, err := loadSegment(dir, base, cfg, i == len(bases)-1)
+		if err != nil {
+			l.closeSegments()
+			return nil, err
+		}
+		l.segments = append(l.segments, s)
+	}
+	if len(l.segments) == 0 {
+		s, err := createSegment(dir, opts.LogStartOffset, cfg, opts.NowMs)
+		if err != nil {
+			return nil, err
+		}
+		l.segments = []*segment{s}
+	}
+	l.logStartOffset = max(l.segments[0].baseOffset, opts.LogStartOffset)
+	if l.logStartOffset > l.LogEndOffset() {
+		l.logStartOffset = l.LogEndOffset()
+	}
+	return l, nil
+}
+
+// loadSegment opens an existing segment. The last segment is always
+// recovered, because it is the one a crash can leave half-written; older
+// segments were closed whole and keep their indexes unless those are
+// unreadable, in which case they are rebuilt.
+func loadSegment(dir Dir, base int64, cfg Config, last bool) (*segment, error) {
+	s, err := openSegmentFiles(dir, base, cfg)
+	if err != nil {
+		// An unreadable index is rebuilt from the log, as Kafka does.
+		if rmErr := errors.Join(dir.Remove(FileName(base, IndexSuffix)), dir.Remove(FileName(base, TimeIndexSuffix))); rmErr != nil {
+			return nil, rmErr
+		}
+		if s, err = openSegmentFiles(dir, base, cfg); err != nil {
+			return nil, err
+		}
+		last = true
+	}
+	if last {
+		if _, err := s.recover(); err != nil {
+			return nil, fmt.Errorf("recovering segment %d: %w", base, err)
+		}
+		return s, nil
+	}
+	if err := s.rescan(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (l *Log) active() *segment { return l.segments[len(l.segments)-1] }
+
+// Dir is the directory holding the log's files.
+func (l *Log) Dir() Dir { return l.dir }
+
+// Config returns the segment configs in force.
+func (l *Log) Config() Config { return l.cfg }
+
+// SetConfig changes the segment configs; they apply from the next append.
+func (l *Log) SetConfig(cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	l.cfg = cfg
+	for _, s := range l.segments {
+		s.indexIntervalBytes = cfg.IndexIntervalBytes
+	}
+	return nil
+}
+
+// LogStartOffset is the first offset still in the log.
+func (l *Log) LogStartOffset() int64 { return l.logStartOffset }
+
+// LogEndOffset is the offset the next appended record will get.
+func (l *Log) LogEndOffset() int64 { return l.active().nextOffset }
+
+// Size is the total bytes of the .log files.
+func (l *Log) Size() int64 {
+	var n int64
+	for _, s := range l.segments {
+		n += s.size()
+	}
+	return n
+}
+
+// Append adds one batch whose base offset the caller has already set to
+// LogEndOffset() (or above it, leaving a gap, as a compacted replica may).
+// The active segment rolls first if the batch would not fit.
+func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
+	if h.BaseOffset < l.LogEndOffset() {
+		return fmt.Errorf("batch base offset %d is below the log end offset %d", h.BaseOffset, l.LogEndOffset())
+	}
+	if l.shouldRoll(len(batch), h, nowMs) {
+		if err := l.roll(h.BaseOffset, nowMs); err != nil {
+			return err
+		}
+	}
+	return l.active().append(batch, h)
+}
+
+// shouldRoll follows LogSegment.shouldRoll.
+func (l *Log) shouldRoll(batchSize int, h record.Header, nowMs int64) bool {
+	s := l.active()
+	size := s.size()
+	if size == 0 {
+		return false
+	}
+	waited := nowMs - s.createdMs
+	if s.firstBatchTimestamp >= 0 {
+		waited = h.MaxTimestamp - s.firstBatchTimestamp
+	}
+	return size > int64(l.cfg.SegmentBytes-batchSize) ||
+		waited > l.cfg.SegmentMs ||
+		s.index.isFull() || s.timeIndex.isFull() ||
+		!s.index.canAppend(h.LastOffset())
+}
+
+// Roll closes the active segment and starts a new one at the log end
+// offset, unless the active segment is empty.
+func (l *Log) Roll(nowMs int64) error {
+	if l.active().size() == 0 {
+		return nil
+	}
+	return l.roll(l.LogEndOffset(), nowMs)
+}
+
+func (l *Log) roll(base int64, nowMs int64) error {
+	if err := l.active().onBecomeInactive(); err != nil {
+		return err
+	}
+	s, err := createSegment(l.dir, base, l.cfg, nowMs)
+	if err != nil {
+		return err
+	}
+	l.segments = append(l.segments, s)
+	return nil
+}
+
+// segmentFor returns the index of the segment that holds offset: the last
+// one whose base offset is at or below it.
+func (l *Log) segmentFor(offset int64) int {
+	i := sort.Search(len(l.segments), func(i int) bool { return l.segments[i].baseOffset > offset })
+	return max(i-1, 0)
+}
+
+// Read returns whole batches starting with the batch that holds offset,
+// from one segment, stopping before maxOffset (the high watermark, for
+// consumers) and after maxBytes. With minOne the first batch is returned
+// even when it is larger than maxBytes. An offset outside [log start, log
+// end] is ErrOffsetOutOfRange; at the log end the result is empty.
+func (l *Log) Read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]byte, error) {
+	if offset < l.logStartOffset || offset > l.LogEndOffset() {
+		return nil, fmt.Errorf("%w: %d is outside [%d, %d]", ErrOffsetOutOfRange, offset, l.logStartOffset, l.LogEndOffset())
+	}
+	for i := l.segmentFor(offset); i < len(l.segments); i++ {
+		b, err := l.segments[i].read(offset, maxBytes, maxOffset, minOne)
+		if err != nil || len(b) > 0 {
+			return b, err
+		}
+		if l.segments[i].nextOffset >= maxOffset {
+			break
+		}
+	}
+	return nil, nil
+}
+
+// Batches calls fn for each batch from the one holding offset to the end
+// of the log, until fn returns false.
+func (l *Log) Batches(offset int64, fn func(batch []byte, h record.Header) (bool, error)) error {
+	if offset < l.logStartOffset {
+		offset = l.logStartOffset
+	}
+	stopped := false
+	for i := l.segmentFor(offset); i < len(l.segments) && !stopped; i++ {
+		err := l.segments[i].batches(offset, func(_ int64, b []byte, h record.Header) (bool, error) {
+			more, err := fn(b, h)
+			stopped = !more
+			return more, err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OffsetForTimestamp returns the first record whose timestamp is at or
+// above ts, as ListOffsets by timestamp does. found is false when every
+// record is older.
+func (l *Log) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool, err error) {
+	for _, s := range l.segments {
+		if s.maxTimestamp < ts {
+			continue
+		}
+		offset, timestamp, found, err = s.findByTimestamp(ts, l.logStartOffset)
+		if err != nil || found {
+			return offset, timestamp, found, err
+		}
+	}
+	return 0, 0, false, nil
+}
+
+// MaxTimestamp returns the largest record timestamp in the log and the
+// offset of the record carrying it (ListOffsets MAX_TIMESTAMP, KIP-734);
+// found is false for an empty log.
+func (l *Log) MaxTimestamp() (timestamp, offset int64, found bool, err error) {
+	best := -1
+	for i, s := range l.segments {
+		if s.maxTimestamp >= 0 && (best < 0 || s.maxTimestamp > l.segments[best].maxTimestamp) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, 0, false, nil
+	}
+	s := l.segments[best]
+	offset, timestamp, found, err = s.findByTimestamp(s.maxTimestamp, l.logStartOffset)
+	return timestamp, offset, found, err
+}
+
+// TruncateTo removes every record at or above offset. Followers do this
+// to discard records the new leader does not have (KIP-101).
+func (l *Log) TruncateTo(offset int64) error {
+	if offset >= l.LogEndOffset() {
+		return nil
+	}
+	if offset < l.segments[0].baseOffset {
+		return l.TruncateFullyAndStartAt(offset, l.active().createdMs)
+	}
+	keep := l.segmentFor(offset)
+	for _, s := range l.segments[keep+1:] {
+		if err := s.delete(l.dir); err != nil {
+			return err
+		}
+	}
+	l.segments = l.segments[:keep+1]
+	if err := l.active().truncateTo(offset); err != nil {
+		return err
+	}
+	l.logStartOffset = min(l.logStartOffset, l.LogEndOffset())
+	return nil
+}
+
+// TruncateFullyAndStartAt deletes every segment and starts an empty log
+// at offset, for a follower whose leader no longer has anything it has.
+func (l *Log) TruncateFullyAndStartAt(offset int64, nowMs int64) error {
+	for _, s := range l.segments {
+		if err := s.delete(l.dir); err != nil {
+			return err
+		}
+	}
+	s, err := createSegment(l.dir, offset, l.cfg, nowMs)
+	if err != nil {
+		return err
+	}
+	l.segments = []*segment{s}
+	l.logStartOffset = offset
+	return nil
+}
+
+// AdvanceLogStartOffset moves the log start offset forward (DeleteRecords,
+// retention) and deletes the segments that lie wholly before it.
+func (l *Log) AdvanceLogStartOffset(offset int64) error {
+	if offset <= l.logStartOffset {
+		return nil
+	}
+	if offset > l.LogEndOffset() {
+		return fmt.Errorf("%w: log start offset %d beyond log end offset %d", ErrOffsetOutOfRange, offset, l.LogEndOffset())
+	}
+	l.logStartOffset = offset
+	for len(l.segments) > 1 && l.segments[1].baseOffset <= offset {
+		if err := l.segments[0].delete(l.dir); err != nil {
+			return err
+		}
+		l.segments = l.segments[1:]
+	}
+	return nil
+}
+
+// DeleteOldestSegments deletes the n oldest segments (never the active
+// one) and moves the log start offset to the first remaining segment.
+func (l *Log) DeleteOldestSegments(n int) error {
+	n = min(n, len(l.segments)-1)
+	if n <= 0 {
+		return nil
+	}
+	return l.AdvanceLogStartOffset(l.segments[n].baseOffset)
+}
+
+// Segments describes every segment, oldest first.
+func (l *Log) Segments() ([]Info, error) {
+	out := make([]Info, 0, len(l.segments))
+	for _, s := range l.segments {
+		in, err := s.info()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// Sync makes every segment durable.
+func (l *Log) Sync() error {
+	for _, s := range l.segments {
+		if err := s.sync(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close syncs and closes the files; the bytes stay in the directory.
+func (l *Log) Close() error {
+	err := l.Sync()
+	return errors.Join(err, l.closeSegments())
+}
+
+func (l *Log) closeSegments() error {
+	var err error
+	for _, s := range l.segments {
+		err = errors.Join(err, s.close())
+	}
+	return err
+}
+
+// Delete removes every file of the log.
+func (l *Log) Delete() error {
+	var err error
+	for _, s := range l.segments {
+		err = errors.Join(err, s.delete(l.dir))
+	}
+	l.segments = nil
+	return err
+}
