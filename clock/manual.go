@@ -17,10 +17,13 @@ type Manual struct {
 }
 
 // NewManual returns a manual clock that reads start. A zero start means
-// 2024-01-01T00:00:00Z, a fixed instant so that tests are reproducible.
+// the wall clock's current reading (to the millisecond), so that record
+// timestamps made by real clients, which use their own clocks, look
+// current to the broker: Kafka rejects records stamped too far in the
+// future (message.timestamp.after.max.ms).
 func NewManual(start time.Time) *Manual {
 	if start.IsZero() {
-		start = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		start = time.Now().Truncate(time.Millisecond)
 	}
 	return &Manual{now: start}
 }

@@ -1,0 +1,60 @@
+package partition
+
+import (
+	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/record"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// AppendResult is what a produce response reports for a partition.
+type AppendResult struct {
+	BaseOffset     int64
+	LastOffset     int64
+	LogAppendTime  int64 // -1 unless the topic uses LogAppendTime
+	LogStartOffset int64
+}
+
+// AppendAsLeader validates a producer's records and appends them, giving
+// the batch its offsets. Validation (which may decompress) runs before the
+// partition lock is taken, so producers to one partition contend only for
+// the offset assignment and the copy into the log.
+func (p *Partition) AppendAsLeader(records []byte) (AppendResult, error) {
+	res := AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: -1}
+	cfg := p.Config()
+	now := clock.Millis(p.clock.Now())
+	v, err := validate(records, cfg, now)
+	if err != nil {
+		return res, err
+	}
+	if v.header.Size() > cfg.Segment.SegmentBytes {
+		return res, kafkaerr.New(kerr.RecordListTooLarge, "the batch is %d bytes, larger than segment.bytes %d", v.header.Size(), cfg.Segment.SegmentBytes)
+	}
+
+	p.mu.Lock()
+	if err := p.checkLeader(-1); err != nil {
+		p.mu.Unlock()
+		return res, err
+	}
+	base := p.log.LogEndOffset()
+	record.SetBaseOffset(v.batch, base)
+	record.SetPartitionLeaderEpoch(v.batch, p.leaderEpoch)
+	if cfg.TimestampType == record.LogAppendTime {
+		record.SetMaxTimestamp(v.batch, record.LogAppendTime, now)
+		res.LogAppendTime = now
+	} else {
+		record.SetMaxTimestamp(v.batch, record.CreateTime, v.maxTimestamp)
+	}
+	h, _ := record.ReadHeader(v.batch)
+	if err := p.log.Append(v.batch, h, now); err != nil {
+		p.mu.Unlock()
+		p.logger.Error("append failed", "error", err)
+		return res, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
+	}
+	p.highWatermark = p.log.LogEndOffset()
+	res.BaseOffset, res.LastOffset = base, h.LastOffset()
+	res.LogStartOffset = p.log.LogStartOffset()
+	p.mu.Unlock()
+	p.watchers.wake()
+	return res, nil
+}

@@ -1,0 +1,46 @@
+package partition
+
+import (
+	"math"
+
+	"github.com/gregorkafka/gregor/record"
+	"github.com/gregorkafka/gregor/segment"
+)
+
+// Config holds the topic configs a partition replica applies.
+type Config struct {
+	Segment segment.Config
+
+	// MaxMessageBytes is max.message.bytes: the largest batch accepted.
+	MaxMessageBytes int
+	// TimestampType is message.timestamp.type.
+	TimestampType record.TimestampType
+	// TimestampBeforeMaxMs and TimestampAfterMaxMs are
+	// message.timestamp.before.max.ms and message.timestamp.after.max.ms:
+	// how far a CreateTime timestamp may lie behind or ahead of the
+	// broker's clock.
+	TimestampBeforeMaxMs int64
+	TimestampAfterMaxMs  int64
+	// Compact is set when cleanup.policy includes compact; such topics
+	// refuse records without a key.
+	Compact bool
+	// Compression is compression.type: "producer" keeps batches as sent;
+	// a codec name ("uncompressed", "gzip", ...) makes the broker
+	// recompress batches that arrive with another codec.
+	Compression string
+	// MinInsyncReplicas is min.insync.replicas, for acks=all.
+	MinInsyncReplicas int
+}
+
+// DefaultConfig returns Kafka 4's topic defaults.
+func DefaultConfig() Config {
+	return Config{
+		Segment:              segment.DefaultConfig(),
+		MaxMessageBytes:      1024*1024 + record.LogOverhead,
+		TimestampType:        record.CreateTime,
+		TimestampBeforeMaxMs: math.MaxInt64,
+		TimestampAfterMaxMs:  3600000,
+		Compression:          "producer",
+		MinInsyncReplicas:    1,
+	}
+}

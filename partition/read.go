@@ -1,0 +1,145 @@
+package partition
+
+import (
+	"errors"
+
+	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/segment"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// IsolationLevel is a consumer's isolation.level.
+type IsolationLevel int8
+
+const (
+	// ReadUncommitted reads up to the high watermark.
+	ReadUncommitted IsolationLevel = 0
+	// ReadCommitted reads up to the last stable offset.
+	ReadCommitted IsolationLevel = 1
+)
+
+// ReadOptions describe one partition of a consumer's fetch.
+type ReadOptions struct {
+	Offset   int64
+	MaxBytes int
+	// MinOneBatch returns the first batch even if it exceeds MaxBytes, so
+	// that a consumer can always make progress (KIP-74).
+	MinOneBatch        bool
+	CurrentLeaderEpoch int32 // -1 skips the epoch check
+	Isolation          IsolationLevel
+}
+
+// ReadResult is one partition's part of a fetch response.
+type ReadResult struct {
+	Records          []byte // whole batches; may be shared, do not modify
+	HighWatermark    int64
+	LastStableOffset int64
+	LogStartOffset   int64
+	LogEndOffset     int64
+}
+
+// Read returns batches for a consumer, never beyond the high watermark
+// (or the last stable offset for read_committed).
+func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	res := ReadResult{HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1}
+	if err := p.checkLeader(o.CurrentLeaderEpoch); err != nil {
+		return res, err
+	}
+	res.HighWatermark = p.highWatermark
+	res.LastStableOffset = p.lastStableOffset()
+	res.LogStartOffset = p.log.LogStartOffset()
+	res.LogEndOffset = p.log.LogEndOffset()
+	if o.Offset < res.LogStartOffset || o.Offset > res.LogEndOffset {
+		return res, kafkaerr.New(kerr.OffsetOutOfRange, "fetch offset %d is outside [%d, %d] of %s-%d",
+			o.Offset, res.LogStartOffset, res.LogEndOffset, p.topic, p.index)
+	}
+	limit := res.HighWatermark
+	if o.Isolation == ReadCommitted {
+		limit = res.LastStableOffset
+	}
+	if o.Offset >= limit {
+		return res, nil
+	}
+	b, err := p.log.Read(o.Offset, o.MaxBytes, limit, o.MinOneBatch)
+	if err != nil {
+		if errors.Is(err, segment.ErrOffsetOutOfRange) {
+			return res, kafkaerr.New(kerr.OffsetOutOfRange, "%v", err)
+		}
+		return res, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
+	}
+	res.Records = b
+	return res, nil
+}
+
+// lastStableOffset is the high watermark while no transaction is open.
+func (p *Partition) lastStableOffset() int64 { return p.highWatermark }
+
+// The special timestamps of ListOffsets.
+const (
+	LatestTimestamp        = -1 // the next offset to be written (high watermark)
+	EarliestTimestamp      = -2 // the log start offset
+	MaxTimestamp           = -3 // the record with the largest timestamp (KIP-734)
+	EarliestLocalTimestamp = -4 // the first offset on local disk (KIP-1005)
+	LatestTieredTimestamp  = -5 // the last offset in tiered storage (KIP-1005)
+)
+
+// OffsetLookup is one ListOffsets answer: Offset and Timestamp are -1
+// when no record matches.
+type OffsetLookup struct {
+	Offset      int64
+	Timestamp   int64
+	LeaderEpoch int32
+}
+
+// ListOffset answers ListOffsets for one partition, as the leader does.
+// Results at or above the high watermark (last stable offset for
+// read_committed) are not visible and read as not found.
+func (p *Partition) ListOffset(timestamp int64, isolation IsolationLevel, currentLeaderEpoch int32) (OffsetLookup, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	none := OffsetLookup{Offset: -1, Timestamp: -1, LeaderEpoch: -1}
+	if err := p.checkLeader(currentLeaderEpoch); err != nil {
+		return none, err
+	}
+	visible := p.highWatermark
+	if isolation == ReadCommitted {
+		visible = p.lastStableOffset()
+	}
+	at := func(offset, ts int64) OffsetLookup {
+		return OffsetLookup{Offset: offset, Timestamp: ts, LeaderEpoch: p.epochs.epochFor(offset)}
+	}
+	switch timestamp {
+	case EarliestTimestamp, EarliestLocalTimestamp:
+		return at(p.log.LogStartOffset(), -1), nil
+	case LatestTimestamp:
+		return OffsetLookup{Offset: visible, Timestamp: -1, LeaderEpoch: p.epochs.latest()}, nil
+	case LatestTieredTimestamp:
+		return none, nil
+	case MaxTimestamp:
+		ts, off, found, err := p.log.MaxTimestamp()
+		if err != nil {
+			return none, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
+		}
+		if !found || off >= visible {
+			return none, nil
+		}
+		return at(off, ts), nil
+	}
+	if timestamp < 0 {
+		return none, kafkaerr.New(kerr.UnknownServerError, "unsupported ListOffsets timestamp %d", timestamp)
+	}
+	off, ts, found, err := p.log.OffsetForTimestamp(timestamp)
+	if err != nil {
+		return none, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
+	}
+	if !found || off >= visible {
+		return none, nil
+	}
+	return at(off, ts), nil
+}
+
+// nowMs is the partition clock's reading in Kafka's milliseconds.
+func (p *Partition) nowMs() int64 { return clock.Millis(p.clock.Now()) }
