@@ -1,0 +1,317 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/gregorkafka/gregor/config"
+	"github.com/gregorkafka/gregor/partition"
+	"github.com/gregorkafka/gregor/segment"
+)
+
+// Broker is one node of the cluster: a listener, the connections it
+// accepted, and the partition replicas it hosts. In KRaft terms every
+// gregor broker runs with process.roles=broker,controller, and the
+// controller role is played by the cluster's single controller object.
+type Broker struct {
+	id      int32
+	cluster *Cluster
+	config  *config.Broker
+	logger  *slog.Logger
+	host    string
+	port    int32
+	logDir  segment.Dir // this broker's log.dirs entry
+
+	mu      sync.Mutex // guards the lifecycle fields below
+	running bool
+	ln      net.Listener
+	conns   map[*conn]struct{}
+	wg      sync.WaitGroup // the accept loop and connection goroutines
+
+	replicasMu sync.RWMutex
+	replicas   map[topicPartition]*replica
+
+	sessions *fetchSessionCache
+}
+
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+// replica is a hosted partition replica and the topic id it belongs to,
+// which tells a re-created topic from the one it replaced.
+type replica struct {
+	*partition.Partition
+	topicID TopicID
+}
+
+func newBroker(c *Cluster, id int32, host string, port int) (*Broker, error) {
+	ln, err := c.net.listen(host, port)
+	if err != nil {
+		return nil, fmt.Errorf("broker %d: %w", id, err)
+	}
+	advHost, advPort, err := splitHostPort(ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	logDir, err := c.dataRoot.Sub("broker-" + strconv.Itoa(int(id)))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	b := &Broker{
+		id:       id,
+		cluster:  c,
+		logger:   c.logger.With("broker", id),
+		host:     advHost,
+		port:     advPort,
+		logDir:   logDir,
+		ln:       ln,
+		replicas: make(map[topicPartition]*replica),
+	}
+	logDirName := logDir.Path()
+	if logDirName == "" {
+		logDirName = "(memory)/broker-" + strconv.Itoa(int(id))
+	}
+	b.config = c.brokerConfig.With("node.id", strconv.Itoa(int(id))).
+		With("broker.id", strconv.Itoa(int(id))).
+		With("log.dirs", logDirName)
+	return b, nil
+}
+
+// ID is the broker's node id.
+func (b *Broker) ID() int32 { return b.id }
+
+// Addr is the host:port the broker listens on and advertises.
+func (b *Broker) Addr() string { return net.JoinHostPort(b.host, strconv.Itoa(int(b.port))) }
+
+// Running reports whether the broker is serving.
+func (b *Broker) Running() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.running
+}
+
+// start opens the broker's replicas for the current metadata and begins
+// accepting connections on its (already bound) listener.
+func (b *Broker) start() error {
+	if err := b.writeMetaProperties(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if b.ln == nil {
+		ln, err := b.cluster.net.listen(b.host, int(b.port))
+		if err != nil {
+			b.mu.Unlock()
+			return fmt.Errorf("broker %d: %w", b.id, err)
+		}
+		b.ln = ln
+	}
+	b.running = true
+	b.conns = make(map[*conn]struct{})
+	b.sessions = newFetchSessionCache(b.config.Int("max.incremental.fetch.session.cache.slots"))
+	ln := b.ln
+	b.mu.Unlock()
+	b.applyImage(nil, b.cluster.ctl.current())
+	b.wg.Add(1)
+	go b.acceptLoop(ln)
+	return nil
+}
+
+func (b *Broker) acceptLoop(ln net.Listener) {
+	defer b.wg.Done()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				b.logger.Warn("accept failed", "error", err)
+			}
+			return
+		}
+		b.mu.Lock()
+		if !b.running {
+			b.mu.Unlock()
+			nc.Close()
+			return
+		}
+		c := newConn(b, nc)
+		b.conns[c] = struct{}{}
+		b.wg.Add(1)
+		b.mu.Unlock()
+		go func() {
+			defer b.wg.Done()
+			c.serve()
+			b.mu.Lock()
+			delete(b.conns, c)
+			b.mu.Unlock()
+		}()
+	}
+}
+
+// stop closes the listener and every connection, waits for their
+// goroutines, and closes the replicas after writing the checkpoints a
+// clean shutdown leaves behind.
+func (b *Broker) stop() error {
+	b.mu.Lock()
+	if !b.running {
+		if b.ln != nil {
+			b.ln.Close()
+			b.ln = nil
+		}
+		b.mu.Unlock()
+		return nil
+	}
+	b.running = false
+	ln := b.ln
+	b.ln = nil
+	conns := make([]*conn, 0, len(b.conns))
+	for c := range b.conns {
+		conns = append(conns, c)
+	}
+	b.mu.Unlock()
+	ln.Close()
+	for _, c := range conns {
+		c.close()
+	}
+	b.wg.Wait()
+	return b.closeReplicas()
+}
+
+func (b *Broker) closeReplicas() error {
+	b.replicasMu.Lock()
+	defer b.replicasMu.Unlock()
+	err := b.writeCheckpoints()
+	for key, r := range b.replicas {
+		err = errors.Join(err, r.Close())
+		delete(b.replicas, key)
+	}
+	return err
+}
+
+// replica returns the hosted replica of a partition, or nil.
+func (b *Broker) replica(topic string, p int32) *replica {
+	b.replicasMu.RLock()
+	defer b.replicasMu.RUnlock()
+	return b.replicas[topicPartition{topic, p}]
+}
+
+// partitionDirName is Kafka's directory name for a partition's log.
+func partitionDirName(topic string, p int32) string {
+	return topic + "-" + strconv.Itoa(int(p))
+}
+
+// applyImage brings the broker's replicas in line with a new metadata
+// image: replicas of new partitions are opened, replicas of deleted topics
+// removed, and leadership changes applied. prev is nil on start.
+func (b *Broker) applyImage(prev, next *image) {
+	b.mu.Lock()
+	running := b.running
+	b.mu.Unlock()
+	if !running {
+		return
+	}
+	b.replicasMu.Lock()
+	defer b.replicasMu.Unlock()
+	wanted := make(map[topicPartition]bool)
+	for _, t := range next.topics {
+		cfg := b.partitionConfig(t)
+		var prevTopic *topicImage
+		if prev != nil {
+			prevTopic = prev.topics[t.name]
+		}
+		for i, pi := range t.partitions {
+			if !slices.Contains(pi.replicas, b.id) {
+				continue
+			}
+			key := topicPartition{t.name, int32(i)}
+			wanted[key] = true
+			r := b.replicas[key]
+			if r != nil && r.topicID != t.id {
+				b.deleteReplica(key, r)
+				r = nil
+			}
+			fresh := r == nil
+			if fresh {
+				var err error
+				if r, err = b.openReplica(t, int32(i), cfg); err != nil {
+					b.logger.Error("opening replica failed", "topic", t.name, "partition", i, "error", err)
+					continue
+				}
+				b.replicas[key] = r
+			} else if prevTopic == nil || !sameConfigs(prevTopic.configs, t.configs) {
+				if err := r.SetConfig(cfg); err != nil {
+					b.logger.Error("applying topic configs failed", "topic", t.name, "error", err)
+				}
+			}
+			var prevPart *partitionImage
+			if prevTopic != nil && prevTopic.id == t.id && i < len(prevTopic.partitions) {
+				prevPart = prevTopic.partitions[i]
+			}
+			if fresh || prevPart == nil || prevPart.leader != pi.leader || prevPart.leaderEpoch != pi.leaderEpoch {
+				if pi.leader == b.id {
+					r.MakeLeader(pi.leaderEpoch)
+				} else {
+					r.MakeFollower(pi.leader, pi.leaderEpoch)
+				}
+			}
+		}
+	}
+	for key, r := range b.replicas {
+		if !wanted[key] {
+			b.deleteReplica(key, r)
+		}
+	}
+}
+
+func sameConfigs(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// openReplica opens a partition's log directory and writes Kafka's
+// partition.metadata file (the topic id) next to the segments.
+func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*replica, error) {
+	dir, err := b.logDir.Sub(partitionDirName(t.name, p))
+	if err != nil {
+		return nil, err
+	}
+	meta := fmt.Sprintf("version: 0\ntopic_id: %s\n", t.id)
+	if err := segment.WriteFileAtomic(dir, "partition.metadata", []byte(meta)); err != nil {
+		return nil, err
+	}
+	logStart, hw := b.readCheckpointedOffsets(t.name, p)
+	part, err := partition.Open(partition.Options{
+		Topic: t.name, Index: p, BrokerID: b.id,
+		Dir: dir, Config: cfg, Clock: b.cluster.clock, Logger: b.logger,
+		LogStartOffset: logStart, HighWatermark: hw,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &replica{Partition: part, topicID: t.id}, nil
+}
+
+// deleteReplica removes a replica and its files. Callers hold replicasMu.
+func (b *Broker) deleteReplica(key topicPartition, r *replica) {
+	if err := r.Delete(); err != nil {
+		b.logger.Warn("deleting replica files failed", "topic", key.topic, "partition", key.partition, "error", err)
+	}
+	if err := b.logDir.RemoveSub(partitionDirName(key.topic, key.partition)); err != nil {
+		b.logger.Warn("removing partition directory failed", "topic", key.topic, "partition", key.partition, "error", err)
+	}
+	delete(b.replicas, key)
+}

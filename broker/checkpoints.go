@@ -1,0 +1,115 @@
+package broker
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gregorkafka/gregor/partition"
+	"github.com/gregorkafka/gregor/record"
+	"github.com/gregorkafka/gregor/segment"
+)
+
+// A broker's log directory holds, besides one directory per partition,
+// the files Kafka's LogManager keeps there:
+//
+//	meta.properties                   node.id, cluster.id, directory.id
+//	replication-offset-checkpoint     each partition's high watermark
+//	log-start-offset-checkpoint       each partition's log start offset
+//	recovery-point-offset-checkpoint  how far each log is known flushed
+//
+// gregor writes the checkpoints when a broker stops cleanly and reads them
+// when its replicas are opened again.
+
+func (b *Broker) writeMetaProperties() error {
+	dirID := strings.ReplaceAll(newClusterID(), "-", "A")
+	if old, err := segment.ReadFile(b.logDir, "meta.properties"); err == nil {
+		for _, line := range strings.Split(string(old), "\n") {
+			if v, ok := strings.CutPrefix(line, "directory.id="); ok {
+				dirID = v
+			}
+		}
+	}
+	content := fmt.Sprintf("#\n#Written by gregor\ncluster.id=%s\ndirectory.id=%s\nnode.id=%d\nversion=1\n",
+		b.cluster.ctl.current().clusterID, dirID, b.id)
+	return segment.WriteFileAtomic(b.logDir, "meta.properties", []byte(content))
+}
+
+// writeCheckpoints saves every replica's offsets. Callers hold replicasMu.
+func (b *Broker) writeCheckpoints() error {
+	keys := make([]topicPartition, 0, len(b.replicas))
+	for k := range b.replicas {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y topicPartition) int {
+		if x.topic != y.topic {
+			return strings.Compare(x.topic, y.topic)
+		}
+		return int(x.partition - y.partition)
+	})
+	var hw, start, recovery [][]string
+	for _, k := range keys {
+		logStart, high, end := b.replicas[k].Offsets()
+		p := strconv.Itoa(int(k.partition))
+		hw = append(hw, []string{k.topic, p, strconv.FormatInt(high, 10)})
+		start = append(start, []string{k.topic, p, strconv.FormatInt(logStart, 10)})
+		recovery = append(recovery, []string{k.topic, p, strconv.FormatInt(end, 10)})
+	}
+	for _, f := range []struct {
+		name string
+		rows [][]string
+	}{
+		{segment.ReplicationCheckpoint, hw},
+		{segment.LogStartOffsetCheckpoint, start},
+		{segment.RecoveryPointCheckpoint, recovery},
+	} {
+		if err := segment.WriteCheckpoint(b.logDir, f.name, f.rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readCheckpointedOffsets returns the log start offset and high watermark
+// saved for a partition, or zeros.
+func (b *Broker) readCheckpointedOffsets(topic string, p int32) (logStart, hw int64) {
+	find := func(name string) int64 {
+		rows, err := segment.ReadCheckpoint(b.logDir, name, 3)
+		if err != nil {
+			b.logger.Warn("ignoring unreadable checkpoint", "file", name, "error", err)
+			return 0
+		}
+		for _, r := range rows {
+			if r[0] == topic && r[1] == strconv.Itoa(int(p)) {
+				n, _ := strconv.ParseInt(r[2], 10, 64)
+				return n
+			}
+		}
+		return 0
+	}
+	return find(segment.LogStartOffsetCheckpoint), find(segment.ReplicationCheckpoint)
+}
+
+// partitionConfig turns a topic's effective configs into what a replica
+// applies.
+func (b *Broker) partitionConfig(t *topicImage) partition.Config {
+	tc := b.config.Topic(t.configs)
+	cfg := partition.DefaultConfig()
+	cfg.Segment = segment.Config{
+		SegmentBytes:       tc.Int("segment.bytes"),
+		SegmentMs:          tc.Long("segment.ms"),
+		SegmentIndexBytes:  tc.Int("segment.index.bytes"),
+		IndexIntervalBytes: tc.Int("index.interval.bytes"),
+	}
+	cfg.MaxMessageBytes = tc.Int("max.message.bytes")
+	if tc.String("message.timestamp.type") == "LogAppendTime" {
+		cfg.TimestampType = record.LogAppendTime
+	}
+	cfg.TimestampBeforeMaxMs = tc.Long("message.timestamp.before.max.ms")
+	cfg.TimestampAfterMaxMs = tc.Long("message.timestamp.after.max.ms")
+	cfg.Compact = strings.Contains(tc.String("cleanup.policy"), "compact")
+	cfg.Compression = tc.String("compression.type")
+	cfg.MinInsyncReplicas = tc.Int("min.insync.replicas")
+	return cfg
+}

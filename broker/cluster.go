@@ -1,0 +1,178 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/config"
+	"github.com/gregorkafka/gregor/segment"
+)
+
+// Cluster is a set of in-process brokers that speak the Kafka protocol.
+// Start one with New; it is ready when New returns. Clusters share no
+// global state, so any number can run side by side in one test binary.
+type Cluster struct {
+	clock        clock.Clock
+	logger       *slog.Logger
+	brokerConfig *config.Broker
+	net          network
+	dataRoot     segment.Dir
+	onDisk       bool
+	brokers      []*Broker // ordered by node id (1..n)
+	ctl          *controller
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New starts a cluster. With no options it is one broker on a free
+// loopback port, keeping its logs in memory, with Kafka's defaults.
+func New(opts ...Option) (*Cluster, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("nil option")
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.ports) > o.brokers {
+		return nil, fmt.Errorf("%d ports given for %d brokers", len(o.ports), o.brokers)
+	}
+	c := &Cluster{clock: o.clock, logger: o.logger}
+	if c.clock == nil {
+		c.clock = clock.Real()
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	cfg, notes, err := config.NewBroker(o.brokerConfig)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		c.logger.Warn("broker config has no effect in gregor", "note", n)
+	}
+	c.brokerConfig = cfg
+	if o.inMemory {
+		c.net = newMemNetwork()
+	} else {
+		c.net = tcpNetwork{}
+	}
+	if o.dataDir != "" {
+		if c.dataRoot, err = segment.OSDir(o.dataDir); err != nil {
+			return nil, err
+		}
+		c.onDisk = true
+	} else {
+		c.dataRoot = segment.MemoryDir()
+	}
+	img, err := c.loadMetadata()
+	if err != nil {
+		return nil, err
+	}
+	if img.clusterID == "" {
+		img.clusterID = newClusterID()
+	}
+	if o.clusterID != "" {
+		if c.onDisk && img.clusterID != o.clusterID && len(img.topics) > 0 {
+			return nil, fmt.Errorf("data directory %s belongs to cluster %s, not %s", o.dataDir, img.clusterID, o.clusterID)
+		}
+		img.clusterID = o.clusterID
+	}
+	for i := 0; i < o.brokers; i++ {
+		port := 0
+		if i < len(o.ports) {
+			port = o.ports[i]
+		}
+		b, err := newBroker(c, int32(i+1), o.host, port)
+		if err != nil {
+			c.closeBrokers()
+			return nil, err
+		}
+		c.brokers = append(c.brokers, b)
+		img.brokers[b.id] = &brokerImage{id: b.id, host: b.host, port: b.port}
+	}
+	img.controllerID = c.brokers[0].id
+	c.ctl = newController(c, img)
+	for _, b := range c.brokers {
+		if err := b.start(); err != nil {
+			c.closeBrokers()
+			return nil, err
+		}
+	}
+	if err := c.saveMetadata(img); err != nil {
+		c.closeBrokers()
+		return nil, err
+	}
+	for _, t := range o.topics {
+		if _, exists := c.ctl.current().topics[t.name]; exists {
+			continue
+		}
+		spec := topicSpec{name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs}
+		if _, err := c.ctl.createTopic(spec, false); err != nil {
+			c.closeBrokers()
+			return nil, fmt.Errorf("creating topic %s: %w", t.name, err)
+		}
+	}
+	c.logger.Info("cluster started", "cluster_id", img.clusterID, "brokers", len(c.brokers), "bootstrap", c.Addrs())
+	return c, nil
+}
+
+// Addrs returns every broker's host:port, in node id order: the bootstrap
+// servers to give a client.
+func (c *Cluster) Addrs() []string {
+	out := make([]string, len(c.brokers))
+	for i, b := range c.brokers {
+		out[i] = b.Addr()
+	}
+	return out
+}
+
+// Dial connects to a broker address. It works for both networks, and is
+// the dialer to give clients of an in-memory cluster (kgo.Dialer).
+func (c *Cluster) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return c.net.dial(ctx, network, addr)
+}
+
+// ClusterID is the id reported in Metadata and stored in meta.properties.
+func (c *Cluster) ClusterID() string { return c.ctl.current().clusterID }
+
+// Clock returns the cluster's clock.
+func (c *Cluster) Clock() clock.Clock { return c.clock }
+
+// Broker returns the broker with the given node id, or nil.
+func (c *Cluster) Broker(id int32) *Broker {
+	if id < 1 || int(id) > len(c.brokers) {
+		return nil
+	}
+	return c.brokers[id-1]
+}
+
+// Brokers returns every broker, in node id order.
+func (c *Cluster) Brokers() []*Broker { return append([]*Broker(nil), c.brokers...) }
+
+// Close stops every broker: listeners and connections are closed, parked
+// requests are answered or dropped, and the logs are synced and closed.
+// It is safe to call more than once.
+func (c *Cluster) Close() error {
+	c.closeOnce.Do(func() {
+		c.closeErr = c.closeBrokers()
+		c.logger.Info("cluster closed")
+	})
+	return c.closeErr
+}
+
+func (c *Cluster) closeBrokers() error {
+	var err error
+	for _, b := range c.brokers {
+		err = errors.Join(err, b.stop())
+	}
+	return err
+}

@@ -1,0 +1,47 @@
+package broker
+
+// CreatePartitions (key 37), versions 0-3.
+//
+// Adds partitions to a topic. Partitions can only be added, never removed:
+// a count at or below the current one is INVALID_PARTITIONS with a message
+// that says so. New partitions get replicas round-robin, or the given
+// assignment (INVALID_REPLICA_ASSIGNMENT when it does not fit). Adding
+// partitions changes which partition a key hashes to, so per-key order
+// only holds from then on, as in Kafka.
+
+import (
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func init() { register(0, 3, handleCreatePartitions) }
+
+func handleCreatePartitions(r *request, req *kmsg.CreatePartitionsRequest) (kmsg.Response, error) {
+	b := r.broker
+	resp := responseFor(r, req.ResponseKind().(*kmsg.CreatePartitionsResponse))
+	counts := map[string]int{}
+	for _, rt := range req.Topics {
+		counts[rt.Topic]++
+	}
+	for _, rt := range req.Topics {
+		st := kmsg.NewCreatePartitionsResponseTopic()
+		st.Topic = rt.Topic
+		var err error
+		if counts[rt.Topic] > 1 {
+			err = kafkaerr.New(kerr.InvalidRequest, "duplicate topic in request")
+		} else {
+			var assignment [][]int32
+			for _, a := range rt.Assignment {
+				assignment = append(assignment, a.Replicas)
+			}
+			err = b.cluster.ctl.createPartitions(rt.Topic, rt.Count, assignment, req.ValidateOnly)
+		}
+		if err != nil {
+			st.ErrorCode = kafkaerr.Code(err)
+			st.ErrorMessage = kafkaerr.Message(err)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp, nil
+}

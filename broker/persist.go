@@ -1,0 +1,101 @@
+package broker
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/gregorkafka/gregor/segment"
+)
+
+// In KRaft mode Kafka keeps the cluster metadata (topics, their ids and
+// configs, partition assignments, leaders and ISRs) as records in the
+// __cluster_metadata log. gregor keeps the same facts in one JSON file at
+// the root of the data directory, rewritten atomically on every change:
+// the records themselves are not something a learner needs to see, the
+// partition logs next to it are.
+const metadataFile = "cluster-metadata.json"
+
+type persistedCluster struct {
+	Version   int              `json:"version"`
+	ClusterID string           `json:"cluster_id"`
+	Topics    []persistedTopic `json:"topics"`
+}
+
+type persistedTopic struct {
+	Name       string               `json:"name"`
+	ID         string               `json:"id"`
+	Internal   bool                 `json:"internal,omitempty"`
+	Configs    map[string]string    `json:"configs,omitempty"`
+	Partitions []persistedPartition `json:"partitions"`
+}
+
+type persistedPartition struct {
+	Replicas       []int32 `json:"replicas"`
+	ISR            []int32 `json:"isr"`
+	Leader         int32   `json:"leader"`
+	LeaderEpoch    int32   `json:"leader_epoch"`
+	PartitionEpoch int32   `json:"partition_epoch"`
+}
+
+func (c *Cluster) saveMetadata(im *image) error {
+	if !c.onDisk {
+		return nil
+	}
+	p := persistedCluster{Version: 1, ClusterID: im.clusterID}
+	for _, t := range im.sortedTopics() {
+		pt := persistedTopic{Name: t.name, ID: t.id.String(), Internal: t.internal, Configs: t.configs}
+		for _, part := range t.partitions {
+			pt.Partitions = append(pt.Partitions, persistedPartition{part.replicas, part.isr, part.leader, part.leaderEpoch, part.partitionEpoch})
+		}
+		p.Topics = append(p.Topics, pt)
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return segment.WriteFileAtomic(c.dataRoot, metadataFile, append(b, '\n'))
+}
+
+// loadMetadata reads the metadata file, or returns an empty image for a
+// new cluster.
+func (c *Cluster) loadMetadata() (*image, error) {
+	im := &image{brokers: map[int32]*brokerImage{}, topics: map[string]*topicImage{}, topicIDs: map[TopicID]*topicImage{}}
+	raw, err := segment.ReadFile(c.dataRoot, metadataFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return im, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p persistedCluster
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", metadataFile, err)
+	}
+	if p.Version != 1 {
+		return nil, fmt.Errorf("%s: unsupported version %d", metadataFile, p.Version)
+	}
+	im.clusterID = p.ClusterID
+	for _, pt := range p.Topics {
+		var id TopicID
+		raw, err := base64.RawURLEncoding.DecodeString(pt.ID)
+		if err != nil || len(raw) != len(id) {
+			return nil, fmt.Errorf("%s: topic %s has a malformed id %q", metadataFile, pt.Name, pt.ID)
+		}
+		copy(id[:], raw)
+		t := &topicImage{name: pt.Name, id: id, internal: pt.Internal, configs: pt.Configs}
+		if t.configs == nil {
+			t.configs = map[string]string{}
+		}
+		for _, pp := range pt.Partitions {
+			t.partitions = append(t.partitions, &partitionImage{
+				replicas: pp.Replicas, isr: pp.ISR, leader: pp.Leader,
+				leaderEpoch: pp.LeaderEpoch, partitionEpoch: pp.PartitionEpoch,
+			})
+		}
+		im.putTopic(t)
+	}
+	return im, nil
+}

@@ -1,0 +1,135 @@
+package broker
+
+// Produce (key 0), versions 3-11.
+//
+// Writes record batches to partition leaders. Each partition in the
+// request carries exactly one v2 record batch, which the leader validates
+// and appends (see package partition); the response gives the offset of
+// the batch's first record, the log start offset (v5+) and, for topics
+// using LogAppendTime, the broker's timestamp. Versions 0-2 carried the
+// pre-0.11 message formats and were removed in Kafka 4 (KIP-896); from
+// v8 the response names rejected records (KIP-467).
+//
+// acks: 0 sends no response at all (if any partition fails, the
+// connection is closed instead, the only way the producer can notice), 1
+// answers once the leader has appended, -1 ("all") once every in-sync
+// replica has the batch. Other values are INVALID_REQUIRED_ACKS.
+//
+// The partitions of one request are appended in parallel: each partition
+// has its own lock, nothing else is shared.
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/partition"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func init() { register(3, 11, handleProduce) }
+
+func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) {
+	resp := responseFor(r, req.ResponseKind().(*kmsg.ProduceResponse))
+	type job struct {
+		topic string
+		part  *kmsg.ProduceRequestTopicPartition
+		out   *kmsg.ProduceResponseTopicPartition
+	}
+	var jobs []job
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		st := kmsg.NewProduceResponseTopic()
+		st.Topic = rt.Topic
+		st.Partitions = make([]kmsg.ProduceResponseTopicPartition, len(rt.Partitions))
+		resp.Topics = append(resp.Topics, st)
+	}
+	for i := range req.Topics {
+		rt := &req.Topics[i]
+		for j := range rt.Partitions {
+			out := &resp.Topics[i].Partitions[j]
+			*out = kmsg.NewProduceResponseTopicPartition()
+			out.Partition = rt.Partitions[j].Partition
+			jobs = append(jobs, job{rt.Topic, &rt.Partitions[j], out})
+		}
+	}
+	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
+		for _, j := range jobs {
+			j.out.ErrorCode = kerr.InvalidRequiredAcks.Code
+		}
+		return resp, nil
+	}
+	run := func(j job) { r.broker.produceOne(r, req, j.topic, j.part, j.out) }
+	if len(jobs) == 1 {
+		run(jobs[0])
+	} else {
+		var wg sync.WaitGroup
+		for _, j := range jobs[1:] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(j)
+			}()
+		}
+		if len(jobs) > 0 {
+			run(jobs[0])
+		}
+		wg.Wait()
+	}
+	if req.Acks == 0 {
+		for _, j := range jobs {
+			if j.out.ErrorCode != 0 {
+				return nil, errors.New("produce with acks=0 failed: closing the connection so the producer notices")
+			}
+		}
+		return nil, nil
+	}
+	return resp, nil
+}
+
+// produceOne appends one partition's batch and fills in its response.
+func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition) {
+	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = -1, -1, -1
+	fail := func(err error) {
+		out.ErrorCode = kafkaerr.Code(err)
+		if r.version >= 8 {
+			out.ErrorMessage = kafkaerr.Message(err)
+			var ve *partition.ValidationError
+			if errors.As(err, &ve) {
+				for _, re := range ve.Records {
+					e := kmsg.NewProduceResponseTopicPartitionErrorRecord()
+					e.RelativeOffset = re.Index
+					msg := re.Message
+					e.ErrorMessage = &msg
+					out.ErrorRecords = append(out.ErrorRecords, e)
+				}
+			}
+		}
+	}
+	im := b.cluster.ctl.current()
+	t := im.topics[topic]
+	if t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.partitions) {
+		fail(kafkaerr.New(kerr.UnknownTopicOrPartition, "this server does not host %s-%d", topic, rp.Partition))
+		return
+	}
+	if t.internal {
+		fail(kafkaerr.New(kerr.InvalidTopicException, "cannot append to internal topic %s", topic))
+		return
+	}
+	if req.TransactionID != nil {
+		fail(kafkaerr.New(kerr.TransactionalIDAuthorizationFailed, "transactions are not implemented yet"))
+		return
+	}
+	rep := b.replica(topic, rp.Partition)
+	if rep == nil {
+		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
+		return
+	}
+	res, err := rep.AppendAsLeader(rp.Records)
+	if err != nil {
+		fail(err)
+		return
+	}
+	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
+}

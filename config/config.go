@@ -1,0 +1,286 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var (
+	brokerByName = indexDefs(brokerDefs)
+	topicByName  = func() map[string]*topicDef {
+		m := make(map[string]*topicDef, len(topicDefs))
+		for i := range topicDefs {
+			m[topicDefs[i].Name] = &topicDefs[i]
+		}
+		return m
+	}()
+)
+
+func indexDefs(defs []Def) map[string]*Def {
+	m := make(map[string]*Def, len(defs))
+	for i := range defs {
+		m[defs[i].Name] = &defs[i]
+	}
+	return m
+}
+
+// Entry is one config as DescribeConfigs reports it.
+type Entry struct {
+	Name      string
+	Value     string
+	IsNull    bool
+	Source    Source
+	ReadOnly  bool
+	Sensitive bool
+	Type      Type
+	Note      string
+	Synonyms  []SynonymEntry
+}
+
+// SynonymEntry is one place a value could come from, most specific first.
+type SynonymEntry struct {
+	Name   string
+	Value  string
+	Source Source
+}
+
+// Broker is a broker's static configuration: the values set at start,
+// over Kafka's defaults. It is immutable.
+type Broker struct {
+	set map[string]string
+}
+
+// NewBroker validates the given broker configs. It returns the notes of
+// configs that gregor accepts without effect, for the caller to log.
+func NewBroker(set map[string]string) (*Broker, []string, error) {
+	b := &Broker{set: make(map[string]string, len(set))}
+	var notes []string
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		d, ok := brokerByName[name]
+		if !ok {
+			if _, isTopic := topicByName[name]; isTopic {
+				return nil, nil, fmt.Errorf("%s is a topic config; set it on a topic, or set its broker default %s", name, topicByName[name].Synonyms[0].Name)
+			}
+			return nil, nil, fmt.Errorf("unknown broker config %q", name)
+		}
+		if err := d.parse(set[name]); err != nil {
+			return nil, nil, err
+		}
+		if d.Note != "" {
+			notes = append(notes, name+": "+d.Note)
+		}
+		b.set[name] = strings.TrimSpace(set[name])
+	}
+	return b, notes, nil
+}
+
+// With returns a copy of b with name set, for values gregor fills in
+// itself (node.id, log.dirs).
+func (b *Broker) With(name, value string) *Broker {
+	c := &Broker{set: maps.Clone(b.set)}
+	c.set[name] = value
+	return c
+}
+
+// IsSet reports whether name was set explicitly.
+func (b *Broker) IsSet(name string) bool {
+	_, ok := b.set[name]
+	return ok
+}
+
+// Value returns a broker config's value; ok is false when it is null.
+func (b *Broker) Value(name string) (string, bool) {
+	if v, ok := b.set[name]; ok {
+		return v, true
+	}
+	if d, ok := brokerByName[name]; ok && d.Default != nil {
+		return *d.Default, true
+	}
+	return "", false
+}
+
+// String returns a config's value ("" when null).
+func (b *Broker) String(name string) string {
+	v, _ := b.Value(name)
+	return v
+}
+
+// Long returns a numeric config's value (0 when null).
+func (b *Broker) Long(name string) int64 {
+	n, _ := strconv.ParseInt(b.String(name), 10, 64)
+	return n
+}
+
+// Int returns a numeric config's value as an int.
+func (b *Broker) Int(name string) int { return int(b.Long(name)) }
+
+// Bool returns a boolean config's value.
+func (b *Broker) Bool(name string) bool { return strings.EqualFold(b.String(name), "true") }
+
+// Describe reports broker configs; nil names means all of them.
+func (b *Broker) Describe(names []string) ([]Entry, []string) {
+	var out []Entry
+	var unknown []string
+	if names == nil {
+		for i := range brokerDefs {
+			names = append(names, brokerDefs[i].Name)
+		}
+	}
+	for _, n := range names {
+		d, ok := brokerByName[n]
+		if !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		e := Entry{Name: n, Type: d.Type, ReadOnly: d.ReadOnly, Note: d.Note, Source: SourceDefault}
+		v, ok := b.Value(n)
+		e.Value, e.IsNull = v, !ok
+		if b.IsSet(n) {
+			e.Source = SourceStaticBroker
+			e.Synonyms = append(e.Synonyms, SynonymEntry{n, v, SourceStaticBroker})
+		}
+		if d.Default != nil {
+			e.Synonyms = append(e.Synonyms, SynonymEntry{n, *d.Default, SourceDefault})
+		}
+		out = append(out, e)
+	}
+	return out, unknown
+}
+
+// IsTopicConfig reports whether name is a topic config.
+func IsTopicConfig(name string) bool {
+	_, ok := topicByName[name]
+	return ok
+}
+
+// ValidateTopic checks topic configs as CreateTopics and AlterConfigs do
+// (INVALID_CONFIG on failure). It returns the notes of configs gregor
+// accepts without effect.
+func ValidateTopic(set map[string]string) ([]string, error) {
+	var notes []string
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		d, ok := topicByName[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown topic config name: %s", name)
+		}
+		if err := d.parse(set[name]); err != nil {
+			return nil, err
+		}
+		if d.Note != "" {
+			notes = append(notes, name+": "+d.Note)
+		}
+	}
+	return notes, nil
+}
+
+// Topic is the effective configuration of one topic: its own settings
+// over the broker's.
+type Topic struct {
+	broker *Broker
+	set    map[string]string
+}
+
+// Topic returns the effective configuration for a topic with the given
+// settings (already validated).
+func (b *Broker) Topic(set map[string]string) Topic {
+	return Topic{broker: b, set: set}
+}
+
+// Lookup returns a topic config's value and where it comes from.
+func (t Topic) Lookup(name string) (string, Source, bool) {
+	d, ok := topicByName[name]
+	if !ok {
+		return "", SourceUnknown, false
+	}
+	if v, ok := t.set[name]; ok {
+		return v, SourceTopic, true
+	}
+	for _, s := range d.Synonyms {
+		if t.broker.IsSet(s.Name) {
+			return scaled(t.broker.String(s.Name), s.Scale), SourceStaticBroker, true
+		}
+	}
+	if d.Default != nil {
+		return *d.Default, SourceDefault, true
+	}
+	// Topic defaults equal the broker defaults of their synonyms.
+	for _, s := range d.Synonyms {
+		if v, ok := t.broker.Value(s.Name); ok {
+			return scaled(v, s.Scale), SourceDefault, true
+		}
+	}
+	return "", SourceDefault, false
+}
+
+func scaled(v string, scale int64) string {
+	if scale == 1 {
+		return v
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return v
+	}
+	return strconv.FormatInt(n*scale, 10)
+}
+
+// String returns a topic config's value.
+func (t Topic) String(name string) string {
+	v, _, _ := t.Lookup(name)
+	return v
+}
+
+// Long returns a numeric topic config's value.
+func (t Topic) Long(name string) int64 {
+	n, _ := strconv.ParseInt(t.String(name), 10, 64)
+	return n
+}
+
+// Int returns a numeric topic config's value as an int.
+func (t Topic) Int(name string) int { return int(t.Long(name)) }
+
+// Bool returns a boolean topic config's value.
+func (t Topic) Bool(name string) bool { return strings.EqualFold(t.String(name), "true") }
+
+// Overrides returns the topic's own settings.
+func (t Topic) Overrides() map[string]string { return maps.Clone(t.set) }
+
+// Describe reports topic configs; nil names means all of them.
+func (t Topic) Describe(names []string) ([]Entry, []string) {
+	var unknown []string
+	if names == nil {
+		for i := range topicDefs {
+			names = append(names, topicDefs[i].Name)
+		}
+		slices.Sort(names)
+	}
+	var out []Entry
+	for _, n := range names {
+		d, ok := topicByName[n]
+		if !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		v, src, ok := t.Lookup(n)
+		e := Entry{Name: n, Value: v, IsNull: !ok, Source: src, Type: d.Type, Note: d.Note}
+		if tv, ok := t.set[n]; ok {
+			e.Synonyms = append(e.Synonyms, SynonymEntry{n, tv, SourceTopic})
+		}
+		for _, s := range d.Synonyms {
+			if t.broker.IsSet(s.Name) {
+				e.Synonyms = append(e.Synonyms, SynonymEntry{s.Name, t.broker.String(s.Name), SourceStaticBroker})
+			}
+		}
+		if len(d.Synonyms) > 0 {
+			if bd := brokerByName[d.Synonyms[0].Name]; bd != nil && bd.Default != nil {
+				e.Synonyms = append(e.Synonyms, SynonymEntry{bd.Name, *bd.Default, SourceDefault})
+			}
+		} else if d.Default != nil {
+			e.Synonyms = append(e.Synonyms, SynonymEntry{n, *d.Default, SourceDefault})
+		}
+		out = append(out, e)
+	}
+	return out, unknown
+}

@@ -1,0 +1,47 @@
+package config
+
+import "testing"
+
+func TestTopicFallsBackToBrokerSynonyms(t *testing.T) {
+	b, notes, err := NewBroker(map[string]string{"log.retention.hours": "1", "log.flush.interval.messages": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 {
+		t.Fatalf("expected one no-effect note for log.flush.interval.messages, got %v", notes)
+	}
+	topic := b.Topic(map[string]string{"segment.bytes": "1000"})
+	if v, src, _ := topic.Lookup("retention.ms"); v != "3600000" || src != SourceStaticBroker {
+		t.Fatalf("retention.ms = %s from %v, want 3600000 from the broker's log.retention.hours", v, src)
+	}
+	if v, src, _ := topic.Lookup("segment.bytes"); v != "1000" || src != SourceTopic {
+		t.Fatalf("segment.bytes = %s from %v", v, src)
+	}
+	if v, src, _ := topic.Lookup("max.message.bytes"); v != "1048588" || src != SourceDefault {
+		t.Fatalf("max.message.bytes = %s from %v", v, src)
+	}
+	if v := topic.Long("segment.ms"); v != 604800000 {
+		t.Fatalf("segment.ms default %d, want 7 days from log.roll.hours", v)
+	}
+}
+
+func TestRejectsUnknownAndInvalid(t *testing.T) {
+	if _, _, err := NewBroker(map[string]string{"no.such.config": "1"}); err == nil {
+		t.Fatal("unknown broker config accepted")
+	}
+	if _, _, err := NewBroker(map[string]string{"retention.ms": "1"}); err == nil {
+		t.Fatal("topic config accepted as a broker config")
+	}
+	if _, _, err := NewBroker(map[string]string{"num.partitions": "0"}); err == nil {
+		t.Fatal("num.partitions=0 accepted")
+	}
+	if _, err := ValidateTopic(map[string]string{"cleanup.policy": "compact,delete"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ValidateTopic(map[string]string{"cleanup.policy": "forever"}); err == nil {
+		t.Fatal("bad cleanup.policy accepted")
+	}
+	if _, err := ValidateTopic(map[string]string{"segment.bytes": "ten"}); err == nil {
+		t.Fatal("non-numeric segment.bytes accepted")
+	}
+}

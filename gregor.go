@@ -1,0 +1,49 @@
+// Package gregor is an embeddable, Kafka-compatible broker cluster for Go
+// tests and for learning how Kafka works.
+//
+// A test starts a cluster in one line and points any Kafka client at it:
+//
+//	c := gregor.Start(t)                       // one broker, in memory
+//	cl, _ := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...))
+//
+// The brokers speak the real Kafka wire protocol on loopback, so
+// unmodified clients (franz-go, Sarama, kafka-go, librdkafka/kcat, the
+// Java client) work against them. Options, named after Kafka's settings,
+// live in package broker: broker.Brokers(3), broker.Config("num.partitions",
+// "6"), broker.Topic("orders", 6, 3, nil), broker.DataDir(dir),
+// broker.Clock(clock.NewManual(...)), broker.InMemoryNetwork().
+//
+// Reading path, one concept per package:
+//
+//	record     the record batch format (what producers send and disks keep)
+//	segment    a partition's log: segments, indexes, rolling, recovery
+//	partition  one replica: high watermark, leader epoch, appends and reads
+//	config     broker and topic configs, defaults and fallbacks
+//	broker     the cluster: connections, one file per Kafka API, the controller
+//	clock      time, real or manual, for every timeout Kafka has
+package gregor
+
+import (
+	"testing"
+
+	"github.com/gregorkafka/gregor/broker"
+)
+
+// New starts a cluster; see broker.New.
+func New(opts ...broker.Option) (*broker.Cluster, error) { return broker.New(opts...) }
+
+// Start starts a cluster for a test and closes it when the test ends. It
+// fails the test if the cluster cannot start.
+func Start(tb testing.TB, opts ...broker.Option) *broker.Cluster {
+	tb.Helper()
+	c, err := broker.New(opts...)
+	if err != nil {
+		tb.Fatalf("starting gregor cluster: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			tb.Errorf("closing gregor cluster: %v", err)
+		}
+	})
+	return c
+}
