@@ -36,6 +36,9 @@ type Broker struct {
 	replicasMu sync.RWMutex
 	replicas   map[topicPartition]*replica
 
+	listenersMu sync.Mutex
+	listeners   []LeadershipListener
+
 	sessions *fetchSessionCache
 }
 
@@ -217,6 +220,8 @@ func (b *Broker) applyImage(prev, next *image) {
 	if !running {
 		return
 	}
+	var changes []LeadershipChange
+	defer func() { b.notifyLeadership(changes) }()
 	b.replicasMu.Lock()
 	defer b.replicasMu.Unlock()
 	wanted := make(map[topicPartition]bool)
@@ -260,12 +265,14 @@ func (b *Broker) applyImage(prev, next *image) {
 				} else {
 					r.MakeFollower(pi.leader, pi.leaderEpoch)
 				}
+				changes = append(changes, LeadershipChange{Topic: t.name, Partition: int32(i), Leader: pi.leader == b.id, LeaderEpoch: pi.leaderEpoch})
 			}
 		}
 	}
 	for key, r := range b.replicas {
 		if !wanted[key] {
 			b.deleteReplica(key, r)
+			changes = append(changes, LeadershipChange{Topic: key.topic, Partition: key.partition, Leader: false, LeaderEpoch: -1, Deleted: true})
 		}
 	}
 }

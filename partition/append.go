@@ -15,15 +15,40 @@ type AppendResult struct {
 	LogStartOffset int64
 }
 
+// Origin says who is appending, which decides what is checked, as
+// Kafka's AppendOrigin does.
+type Origin int8
+
+const (
+	// FromClient is a producer: every client rule applies (base offset 0,
+	// no control batches, timestamps in range, keys on compacted topics).
+	FromClient Origin = iota
+	// FromCoordinator is the broker itself writing to an internal topic
+	// (committed offsets, group metadata, transaction markers): the batch
+	// was built by gregor and only gets its offsets assigned.
+	FromCoordinator
+)
+
 // AppendAsLeader validates a producer's records and appends them, giving
 // the batch its offsets. Validation (which may decompress) runs before the
 // partition lock is taken, so producers to one partition contend only for
 // the offset assignment and the copy into the log.
 func (p *Partition) AppendAsLeader(records []byte) (AppendResult, error) {
+	return p.Append(records, FromClient)
+}
+
+// Append appends one batch as leader, checking it as origin requires.
+func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) {
 	res := AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: -1}
 	cfg := p.Config()
 	now := clock.Millis(p.clock.Now())
-	v, err := validate(records, cfg, now)
+	var v validated
+	var err error
+	if origin == FromClient {
+		v, err = validate(records, cfg, now)
+	} else {
+		v, err = trustedBatch(records)
+	}
 	if err != nil {
 		return res, err
 	}
