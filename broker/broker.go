@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/gregorkafka/gregor/config"
+	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/segment"
 )
@@ -40,6 +41,8 @@ type Broker struct {
 	listeners   []LeadershipListener
 
 	sessions *fetchSessionCache
+
+	groups *group.Coordinator // groups.go
 }
 
 type topicPartition struct {
@@ -86,6 +89,10 @@ func newBroker(c *Cluster, id int32, host string, port int) (*Broker, error) {
 	b.config = c.brokerConfig.With("node.id", strconv.Itoa(int(id))).
 		With("broker.id", strconv.Itoa(int(id))).
 		With("log.dirs", logDirName)
+	if err := b.initGroups(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -184,6 +191,7 @@ func (b *Broker) stop() error {
 		c.close()
 	}
 	b.wg.Wait()
+	b.groups.UnloadAll()
 	return b.closeReplicas()
 }
 

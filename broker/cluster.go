@@ -25,6 +25,7 @@ type Cluster struct {
 	onDisk       bool
 	brokers      []*Broker // ordered by node id (1..n)
 	ctl          *controller
+	groupEvents  *groupEventHub // groups_api.go
 
 	closeOnce sync.Once
 	closeErr  error
@@ -52,6 +53,7 @@ func New(opts ...Option) (*Cluster, error) {
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
+	c.groupEvents = newGroupEventHub(c.logger)
 	cfg, notes, err := config.NewBroker(o.brokerConfig)
 	if err != nil {
 		return nil, err
