@@ -34,8 +34,15 @@ func New(opts ...broker.Option) (*broker.Cluster, error) { return broker.New(opt
 
 // Start starts a cluster for a test and closes it when the test ends. It
 // fails the test if the cluster cannot start.
+//
+// One default differs from Kafka's: group.initial.rebalance.delay.ms is 0
+// (Kafka: 3000), as in Kafka's own test configurations, so that a new
+// consumer group forms as soon as its first member joins instead of three
+// seconds later. A caller that sets the config (broker.Config or
+// broker.Configs) gets its own value. New keeps every Kafka default.
 func Start(tb testing.TB, opts ...broker.Option) *broker.Cluster {
 	tb.Helper()
+	opts = append([]broker.Option{broker.Config("group.initial.rebalance.delay.ms", "0")}, opts...)
 	c, err := broker.New(opts...)
 	if err != nil {
 		tb.Fatalf("starting gregor cluster: %v", err)

@@ -176,3 +176,82 @@ func (c *Coordinator) DeleteGroups(ctx context.Context, groupIDs []string) ([]km
 	}
 	return out, nil
 }
+
+// ConsumerGroupDescribe describes consumer-protocol groups: epochs, the
+// assignor, and per member its epoch, subscription, current and target
+// assignment (GROUP_ID_NOT_FOUND for unknown or classic groups).
+func (c *Coordinator) ConsumerGroupDescribe(ctx context.Context, groupIDs []string) []kmsg.ConsumerGroupDescribeResponseGroup {
+	out := make([]kmsg.ConsumerGroupDescribeResponseGroup, 0, len(groupIDs))
+	for _, id := range groupIDs {
+		d := kmsg.NewConsumerGroupDescribeResponseGroup()
+		d.Group = id
+		if id == "" {
+			d.ErrorCode = kerr.InvalidGroupID.Code
+			out = append(out, d)
+			continue
+		}
+		s, err := c.shardFor(id)
+		if err == nil {
+			err = s.read(func() {
+				g, ok := s.groups[id].(*consumerGroup)
+				if !ok {
+					d.ErrorCode = kerr.GroupIDNotFound.Code
+					msg := "consumer group " + id + " not found"
+					d.ErrorMessage = &msg
+					return
+				}
+				d = g.describeResponse()
+			})
+		}
+		if err != nil {
+			d.ErrorCode, d.ErrorMessage = kafkaerr.Code(err), kafkaerr.Message(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func (g *consumerGroup) describeResponse() kmsg.ConsumerGroupDescribeResponseGroup {
+	ids := topicNamesByID(g.s.c.topics())
+	d := kmsg.NewConsumerGroupDescribeResponseGroup()
+	d.Group = g.id
+	d.State = g.stateName()
+	d.Epoch = g.groupEpoch
+	d.AssignmentEpoch = g.assignmentEpoch
+	d.AssignorName = g.preferredAssignor(g.s.c.cfg.ConsumerAssignors[0])
+	toWire := func(a assignment) kmsg.Assignment {
+		w := kmsg.NewAssignment()
+		for _, t := range keys(a) {
+			name, ok := ids[t]
+			if !ok || len(a[t]) == 0 {
+				continue
+			}
+			tp := kmsg.NewAssignmentTopicPartition()
+			tp.TopicID, tp.Topic, tp.Partitions = t, name, sortedParts(a[t])
+			w.TopicPartitions = append(w.TopicPartitions, tp)
+		}
+		return w
+	}
+	for _, m := range g.sortedMembers() {
+		dm := kmsg.NewConsumerGroupDescribeResponseGroupMember()
+		dm.MemberID, dm.MemberEpoch, dm.ClientID, dm.ClientHost = m.id, m.epoch, m.clientID, m.clientHost
+		if m.instanceID != "" {
+			inst := m.instanceID
+			dm.InstanceID = &inst
+		}
+		if m.rackID != "" {
+			rack := m.rackID
+			dm.RackID = &rack
+		}
+		dm.SubscribedTopics = append([]string{}, m.subscribedNames...)
+		if m.subscribedRegex != "" {
+			re := m.subscribedRegex
+			dm.SubscribedTopicRegex = &re
+		}
+		dm.Assignment = toWire(m.assigned)
+		dm.TargetAssignment = toWire(g.target[m.id])
+		dm.MemberType = 1
+		d.Members = append(d.Members, dm)
+	}
+	return d
+}

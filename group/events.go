@@ -124,8 +124,13 @@ func (e Event) String() string {
 	fmt.Fprintf(&b, "group %s gen %d %s", e.Group, e.Generation, e.Type)
 	if e.Member != "" {
 		fmt.Fprintf(&b, " member %s", e.Member)
-		if e.InstanceID != "" {
+		switch {
+		case e.ClientID != "" && e.InstanceID != "":
+			fmt.Fprintf(&b, " (client %s, instance %s)", e.ClientID, e.InstanceID)
+		case e.InstanceID != "":
 			fmt.Fprintf(&b, " (instance %s)", e.InstanceID)
+		case e.ClientID != "":
+			fmt.Fprintf(&b, " (client %s)", e.ClientID)
 		}
 		if e.MemberEpoch != 0 {
 			fmt.Fprintf(&b, " epoch %d", e.MemberEpoch)
