@@ -34,7 +34,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func sessionKey(groupID, memberID string) string { return "session-timeout-" + groupID + "-" + memberID }
+func sessionKey(groupID, memberID string) string {
+	return "session-timeout-" + groupID + "-" + memberID
+}
 func rebalanceKey(groupID, memberID string) string {
 	return "rebalance-timeout-" + groupID + "-" + memberID
 }
