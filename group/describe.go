@@ -78,10 +78,11 @@ func (c *Coordinator) Describe(groupID string) (Description, error) {
 		return Description{}, err
 	}
 	var d Description
+	var notFound error
 	err = s.read(func() {
 		g := s.groups[groupID]
 		if g == nil {
-			err = kafkaerr.New(kerr.GroupIDNotFound, "group %s does not exist", groupID)
+			notFound = kafkaerr.New(kerr.GroupIDNotFound, "group %s does not exist", groupID)
 			return
 		}
 		d = g.describe()
@@ -93,6 +94,9 @@ func (c *Coordinator) Describe(groupID string) (Description, error) {
 			}
 		}
 	})
+	if err == nil {
+		err = notFound
+	}
 	return d, err
 }
 

@@ -40,8 +40,16 @@ import (
 // ends for this member (or at once on an error); the error is the
 // request context's when the connection went away first.
 func (c *Coordinator) JoinGroup(ctx context.Context, client Client, req *kmsg.JoinGroupRequest) (*kmsg.JoinGroupResponse, error) {
-	fail := func(code *kerr.Error) (*kmsg.JoinGroupResponse, error) {
-		return joinError(req.MemberID, code), nil
+	return wait(ctx, c.startJoinGroup(client, req))
+}
+
+// startJoinGroup runs the JoinGroup operation and returns the channel its
+// answer arrives on: at once, or when the join phase ends.
+func (c *Coordinator) startJoinGroup(client Client, req *kmsg.JoinGroupRequest) <-chan *kmsg.JoinGroupResponse {
+	ch := make(chan *kmsg.JoinGroupResponse, 1)
+	fail := func(code *kerr.Error) <-chan *kmsg.JoinGroupResponse {
+		ch <- joinError(req.MemberID, code)
+		return ch
 	}
 	if req.Group == "" {
 		return fail(kerr.InvalidGroupID)
@@ -52,13 +60,12 @@ func (c *Coordinator) JoinGroup(ctx context.Context, client Client, req *kmsg.Jo
 	}
 	s, err := c.shardFor(req.Group)
 	if err != nil {
-		return joinError(req.MemberID, kerrOf(err)), nil
+		return fail(kerrOf(err))
 	}
-	ch := make(chan *kmsg.JoinGroupResponse, 1)
 	if err := s.do(func() { s.joinGroup(client, req, ch) }); err != nil {
-		return joinError(req.MemberID, kerrOf(err)), nil
+		return fail(kerrOf(err))
 	}
-	return wait(ctx, ch)
+	return ch
 }
 
 // kerrOf is the Kafka error an internal error carries.

@@ -24,21 +24,31 @@ import (
 // SyncGroup handles a SyncGroup request, returning when the member's
 // assignment is known.
 func (c *Coordinator) SyncGroup(ctx context.Context, req *kmsg.SyncGroupRequest) (*kmsg.SyncGroupResponse, error) {
+	return wait(ctx, c.startSyncGroup(req))
+}
+
+// startSyncGroup runs the SyncGroup operation and returns the channel its
+// answer arrives on: at once, or when the leader's assignment is stored.
+func (c *Coordinator) startSyncGroup(req *kmsg.SyncGroupRequest) <-chan *kmsg.SyncGroupResponse {
+	ch := make(chan *kmsg.SyncGroupResponse, 1)
+	fail := func(code *kerr.Error) <-chan *kmsg.SyncGroupResponse {
+		ch <- syncError(code)
+		return ch
+	}
 	if req.Group == "" {
-		return syncError(kerr.InvalidGroupID), nil
+		return fail(kerr.InvalidGroupID)
 	}
 	if req.Version >= 5 && (req.ProtocolType == nil || req.Protocol == nil) {
-		return syncError(kerr.InconsistentGroupProtocol), nil
+		return fail(kerr.InconsistentGroupProtocol)
 	}
 	s, err := c.shardFor(req.Group)
 	if err != nil {
-		return syncError(kerrOf(err)), nil
+		return fail(kerrOf(err))
 	}
-	ch := make(chan *kmsg.SyncGroupResponse, 1)
 	if err := s.do(func() { s.syncGroup(req, ch) }); err != nil {
-		return syncError(kerrOf(err)), nil
+		return fail(kerrOf(err))
 	}
-	return wait(ctx, ch)
+	return ch
 }
 
 func (s *shard) syncGroup(req *kmsg.SyncGroupRequest, ch chan *kmsg.SyncGroupResponse) {
