@@ -408,7 +408,11 @@ func (c *groupCluster) table(group string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "    GROUP %s  STATE %s  GENERATION %d  PROTOCOL %s\n", d.Group, d.State, d.Generation, d.Protocol)
-	fmt.Fprintf(&b, "    %-10s %-9s %-14s %-14s %-5s %s\n", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CLIENT-ID")
+	w := len("TOPIC")
+	for _, l := range d.Lag {
+		w = max(w, len(l.Topic))
+	}
+	fmt.Fprintf(&b, "    %-*s %-9s %-14s %-14s %-5s %s\n", w, "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CLIENT-ID")
 	for _, l := range d.Lag {
 		cur, lag := "-", "-"
 		if l.CommittedOffset >= 0 {
@@ -417,7 +421,7 @@ func (c *groupCluster) table(group string) string {
 		if l.Lag >= 0 {
 			lag = fmt.Sprint(l.Lag)
 		}
-		fmt.Fprintf(&b, "    %-10s %-9d %-14s %-14d %-5s %s\n", l.Topic, l.Partition, cur, l.LogEndOffset, lag, l.ClientID)
+		fmt.Fprintf(&b, "    %-*s %-9d %-14s %-14d %-5s %s\n", w, l.Topic, l.Partition, cur, l.LogEndOffset, lag, l.ClientID)
 	}
 	return b.String()
 }

@@ -146,3 +146,28 @@ func checkShape(t *testing.T, protocol string, n int, consumers ...*groupConsume
 		}
 	}
 }
+
+// Several groups on one topic each receive every record (fan-out): a
+// group is a subscription of its own, with its own committed offsets.
+func TestScenario04GroupsFanOut(t *testing.T) {
+	c := newGroupCluster(t, false)
+	topic := c.topic("order-completed", 3)
+	c.produce(topic, "order", 30)
+	for _, name := range []string{"data-platform", "notification", "coupons"} {
+		gc := c.consumer(name, c.name(name), topic)
+		got := c.poll(gc, 30)
+		if len(got) != 30 {
+			t.Fatalf("group %s got %d records", name, len(got))
+		}
+	}
+	if g := c.gregor; g != nil {
+		var names []string
+		for _, l := range g.Groups() {
+			names = append(names, l.Group+"/"+l.State)
+		}
+		t.Logf("groups: %v", names)
+		if len(names) != 3 {
+			t.Fatalf("groups %v", names)
+		}
+	}
+}

@@ -135,6 +135,7 @@ func TestScenario08StaticMembershipRestartWithoutRebalance(t *testing.T) {
 	c.waitStable(grp, 2)
 	c.waitOwnership(6, map[*groupConsumer]int{a: 3, b: 3})
 	had := b.ownedNow()
+	a.revocations()
 	var gen int32
 	if g := c.gregor; g != nil {
 		d, _ := g.Group(grp)
