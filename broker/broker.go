@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/segment"
@@ -40,6 +41,14 @@ type Broker struct {
 	listeners   []LeadershipListener
 
 	sessions *fetchSessionCache
+
+	fetchersMu sync.Mutex
+	fetchers   map[topicPartition]*replicaFetcher
+	paused     map[topicPartition]bool
+	fetcherWG  sync.WaitGroup
+
+	isrTimerMu sync.Mutex
+	isrTimer   clock.Timer
 }
 
 type topicPartition struct {
@@ -123,6 +132,7 @@ func (b *Broker) start() error {
 	ln := b.ln
 	b.mu.Unlock()
 	b.applyImage(nil, b.cluster.ctl.current())
+	b.scheduleISRCheck()
 	b.wg.Add(1)
 	go b.acceptLoop(ln)
 	return nil
@@ -158,10 +168,13 @@ func (b *Broker) acceptLoop(ln net.Listener) {
 	}
 }
 
-// stop closes the listener and every connection, waits for their
-// goroutines, and closes the replicas after writing the checkpoints a
-// clean shutdown leaves behind.
-func (b *Broker) stop() error {
+// stop closes the listener and every connection, stops replication,
+// waits for the goroutines, and closes the replicas. A clean stop writes
+// the checkpoints a clean shutdown leaves behind; a crash does not, so
+// the next start recovers from the log alone.
+func (b *Broker) stop() error { return b.shutdown(false) }
+
+func (b *Broker) shutdown(crash bool) error {
 	b.mu.Lock()
 	if !b.running {
 		if b.ln != nil {
@@ -183,14 +196,19 @@ func (b *Broker) stop() error {
 	for _, c := range conns {
 		c.close()
 	}
+	b.stopISRChecks()
+	b.stopAllFetchers()
 	b.wg.Wait()
-	return b.closeReplicas()
+	return b.closeReplicas(crash)
 }
 
-func (b *Broker) closeReplicas() error {
+func (b *Broker) closeReplicas(crash bool) error {
 	b.replicasMu.Lock()
 	defer b.replicasMu.Unlock()
-	err := b.writeCheckpoints()
+	var err error
+	if !crash {
+		err = b.writeCheckpoints()
+	}
 	for key, r := range b.replicas {
 		err = errors.Join(err, r.Close())
 		delete(b.replicas, key)
@@ -259,22 +277,32 @@ func (b *Broker) applyImage(prev, next *image) {
 			if prevTopic != nil && prevTopic.id == t.id && i < len(prevTopic.partitions) {
 				prevPart = prevTopic.partitions[i]
 			}
+			if fresh || prevPart == nil || !samePartition(prevPart, pi) {
+				r.ApplyState(partition.State{Leader: pi.leader, LeaderEpoch: pi.leaderEpoch, PartitionEpoch: pi.partitionEpoch,
+					Replicas: pi.replicas, ISR: pi.isr})
+			}
+			if pi.leader == b.id {
+				b.stopFetcher(key)
+			} else {
+				b.ensureFetcher(key, r)
+			}
 			if fresh || prevPart == nil || prevPart.leader != pi.leader || prevPart.leaderEpoch != pi.leaderEpoch {
-				if pi.leader == b.id {
-					r.MakeLeader(pi.leaderEpoch)
-				} else {
-					r.MakeFollower(pi.leader, pi.leaderEpoch)
-				}
 				changes = append(changes, LeadershipChange{Topic: t.name, Partition: int32(i), Leader: pi.leader == b.id, LeaderEpoch: pi.leaderEpoch})
 			}
 		}
 	}
 	for key, r := range b.replicas {
 		if !wanted[key] {
+			b.stopFetcher(key)
 			b.deleteReplica(key, r)
 			changes = append(changes, LeadershipChange{Topic: key.topic, Partition: key.partition, Leader: false, LeaderEpoch: -1, Deleted: true})
 		}
 	}
+}
+
+func samePartition(a, b *partitionImage) bool {
+	return a.leader == b.leader && a.leaderEpoch == b.leaderEpoch && a.partitionEpoch == b.partitionEpoch &&
+		slices.Equal(a.isr, b.isr) && slices.Equal(a.replicas, b.replicas)
 }
 
 func sameConfigs(a, b map[string]string) bool {

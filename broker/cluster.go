@@ -25,6 +25,7 @@ type Cluster struct {
 	onDisk       bool
 	brokers      []*Broker // ordered by node id (1..n)
 	ctl          *controller
+	stats        replicationStats
 
 	closeOnce sync.Once
 	closeErr  error
@@ -121,6 +122,7 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, fmt.Errorf("creating topic %s: %w", t.name, err)
 		}
 	}
+	c.ctl.scheduleLeaderRebalance()
 	c.logger.Info("cluster started", "cluster_id", img.clusterID, "brokers", len(c.brokers), "bootstrap", c.Addrs())
 	return c, nil
 }
@@ -163,6 +165,7 @@ func (c *Cluster) Brokers() []*Broker { return append([]*Broker(nil), c.brokers.
 // It is safe to call more than once.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
+		c.ctl.stopTimers()
 		c.closeErr = c.closeBrokers()
 		c.logger.Info("cluster closed")
 	})

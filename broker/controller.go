@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -29,6 +30,11 @@ type controller struct {
 	// nextPlacement rotates the first replica across brokers from topic
 	// to topic, so that leadership spreads as Kafka's placer spreads it.
 	nextPlacement int
+
+	fenceMu        sync.Mutex // guards the timers below
+	fenceTimers    map[int32]clock.Timer
+	rebalanceTimer clock.Timer
+	stopped        bool
 }
 
 func newController(c *Cluster, initial *image) *controller {

@@ -21,6 +21,7 @@ package broker
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/partition"
@@ -126,10 +127,47 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
 		return
 	}
-	res, err := rep.AppendAsLeader(rp.Records)
+	res, err := rep.AppendAsLeader(rp.Records, req.Acks)
 	if err != nil {
 		fail(err)
 		return
 	}
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
+	if req.Acks == -1 {
+		timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
+		if err := b.waitForReplication(r, rep, res.LastOffset+1, timeout); err != nil {
+			fail(err)
+		}
+	}
+}
+
+// waitForReplication parks an acks=all produce until every in-sync
+// replica has the batch (the high watermark passes requiredOffset), or the
+// request's timeout passes on the cluster clock (REQUEST_TIMED_OUT), as
+// Kafka's DelayedProduce does.
+func (b *Broker) waitForReplication(r *request, rep *replica, requiredOffset int64, timeout time.Duration) error {
+	if done, err := rep.ReplicationStatus(requiredOffset); done {
+		return err
+	}
+	wake := make(chan struct{}, 1)
+	cancel := rep.Watch(wake)
+	defer cancel()
+	expired := make(chan struct{})
+	timer := b.cluster.clock.AfterFunc(timeout, func() { close(expired) })
+	defer timer.Stop()
+	for {
+		if done, err := rep.ReplicationStatus(requiredOffset); done {
+			return err
+		}
+		select {
+		case <-wake:
+		case <-expired:
+			if done, err := rep.ReplicationStatus(requiredOffset); done {
+				return err
+			}
+			return kafkaerr.New(kerr.RequestTimedOut, "not every in-sync replica of %s-%d had the batch within %v", rep.Topic(), rep.Index(), timeout)
+		case <-r.ctx.Done():
+			return r.ctx.Err()
+		}
+	}
 }
