@@ -89,13 +89,13 @@ func Open(opts Options) (*Partition, error) {
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
 	}
 	p := &Partition{
-		topic:    opts.Topic,
-		index:    opts.Index,
-		brokerID: opts.BrokerID,
-		clock:    opts.Clock,
-		logger:   opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
-		cfg:      opts.Config,
-		log:      l,
+		topic:     opts.Topic,
+		index:     opts.Index,
+		brokerID:  opts.BrokerID,
+		clock:     opts.Clock,
+		logger:    opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
+		cfg:       opts.Config,
+		log:       l,
 		epochs:    epochs,
 		producers: producers,
 		leader:    -1,
