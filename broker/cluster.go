@@ -26,6 +26,7 @@ type Cluster struct {
 	brokers      []*Broker // ordered by node id (1..n)
 	ctl          *controller
 	stats        replicationStats
+	changes      changeNotifier
 
 	closeOnce sync.Once
 	closeErr  error

@@ -84,15 +84,9 @@ func TestAcksOneLosesRecordOnFailover(t *testing.T) {
 	produce(t, cl, "payments", "safe", 5)
 	p, _ := c.Partition("payments", 0)
 	oldLeader := p.Leader
-	waitFor(t, "followers to catch up", func() bool {
-		p, _ := c.Partition("payments", 0)
-		for _, r := range p.Replica {
-			if r.LogEndOffset != 5 {
-				return false
-			}
-		}
-		return true
-	})
+	if err := c.WaitForReplication(ctxFor(t)); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range p.Replicas {
 		if id != oldLeader {
 			if err := c.PauseReplication("payments", 0, id); err != nil {
@@ -124,27 +118,13 @@ func TestAcksOneLosesRecordOnFailover(t *testing.T) {
 	if err := c.StartBroker(oldLeader); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "old leader to rejoin the ISR", func() bool {
-		p, _ := c.Partition("payments", 0)
-		return slices.Contains(p.ISR, oldLeader)
-	})
+	if err := c.WaitForISR(ctxFor(t), "payments", 0, p.Replicas...); err != nil {
+		t.Fatal(err)
+	}
 	p, _ = c.Partition("payments", 0)
 	for id, r := range p.Replica {
 		if r.LogEndOffset != 5 {
 			t.Errorf("broker %d has log end offset %d after failover; want 5: the acks=1 record is lost everywhere", id, r.LogEndOffset)
 		}
-	}
-}
-
-// waitFor polls a condition the test itself caused; replication runs on
-// goroutines, so convergence takes a few scheduler rounds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
