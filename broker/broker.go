@@ -333,6 +333,7 @@ func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*rep
 		Topic: t.name, Index: p, BrokerID: b.id,
 		Dir: dir, Config: cfg, Clock: b.cluster.clock, Logger: b.logger,
 		LogStartOffset: logStart, HighWatermark: hw,
+		ReplicaEligible: b.cluster.brokerEligible,
 	})
 	if err != nil {
 		return nil, err
@@ -349,4 +350,11 @@ func (b *Broker) deleteReplica(key topicPartition, r *replica) {
 		b.logger.Warn("removing partition directory failed", "topic", key.topic, "partition", key.partition, "error", err)
 	}
 	delete(b.replicas, key)
+}
+
+// brokerEligible reports whether a broker's replicas may count towards an
+// ISR: it is registered and not fenced.
+func (c *Cluster) brokerEligible(id int32) bool {
+	bi := c.ctl.current().brokers[id]
+	return bi != nil && !bi.fenced
 }

@@ -28,8 +28,9 @@ type Cluster struct {
 	stats        replicationStats
 	changes      changeNotifier
 
-	closeOnce sync.Once
-	closeErr  error
+	closeOnce     sync.Once
+	closeErr      error
+	removeSettler func()
 }
 
 // New starts a cluster. With no options it is one broker on a free
@@ -124,6 +125,9 @@ func New(opts ...Option) (*Cluster, error) {
 		}
 	}
 	c.ctl.scheduleLeaderRebalance()
+	if m, ok := c.clock.(*clock.Manual); ok {
+		c.removeSettler = m.OnAdvance(c.settleReplication)
+	}
 	c.logger.Info("cluster started", "cluster_id", img.clusterID, "brokers", len(c.brokers), "bootstrap", c.Addrs())
 	return c, nil
 }
@@ -166,6 +170,9 @@ func (c *Cluster) Brokers() []*Broker { return append([]*Broker(nil), c.brokers.
 // It is safe to call more than once.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
+		if c.removeSettler != nil {
+			c.removeSettler()
+		}
 		c.ctl.stopTimers()
 		c.closeErr = c.closeBrokers()
 		c.logger.Info("cluster closed")

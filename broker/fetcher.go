@@ -198,6 +198,7 @@ func (f *replicaFetcher) fetchOnce(lr *replica, epoch int32) bool {
 		return true
 	case err != nil:
 		// The leader moved on or is going away; wait for the metadata.
+		f.b.logger.Debug("follower fetch refused", "topic", f.key.topic, "partition", f.key.partition, "leader_epoch", epoch, "error", err)
 		return false
 	case res.Diverging != nil:
 		if err := f.r.TruncateOnDivergence(*res.Diverging); err != nil {
@@ -207,6 +208,7 @@ func (f *replicaFetcher) fetchOnce(lr *replica, epoch int32) bool {
 		return true
 	}
 	if err := f.r.AppendAsFollower(res.Records, epoch, res.HighWatermark, res.LogStartOffset); err != nil {
+		f.b.logger.Debug("follower append refused", "topic", f.key.topic, "partition", f.key.partition, "leader_epoch", epoch, "error", err)
 		return false
 	}
 	if res.JoinISR {

@@ -24,7 +24,11 @@ func startCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
 
 func newClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial)}, opts...)...)
+	// A short metadata min age lets the client follow leadership changes
+	// at once instead of after kgo's default 5 s.
+	base := []kgo.Opt{kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial), kgo.MetadataMinAge(10 * time.Millisecond),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })}
+	cl, err := kgo.NewClient(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,32 +104,49 @@ func (c *Cluster) WaitForISR(ctx context.Context, topic string, partition int32,
 func (c *Cluster) WaitForReplication(ctx context.Context) error {
 	var lagging string
 	err := c.WaitUntil(ctx, func() bool {
-		for _, t := range c.Topics() {
-			parts, err := c.Partitions(t.Name)
-			if err != nil {
-				return false
-			}
-			for _, p := range parts {
-				leader, ok := p.LeaderReplica()
-				if !ok {
-					continue
-				}
-				for id, r := range p.Replica {
-					if id == p.Leader || c.Broker(id).isPaused(topicPartition{p.Topic, p.Partition}) {
-						continue
-					}
-					if r.LogEndOffset != leader.LogEndOffset || r.HighWatermark != leader.HighWatermark {
-						lagging = fmt.Sprintf("%s-%d on broker %d (log end %d/%d, high watermark %d/%d)",
-							p.Topic, p.Partition, id, r.LogEndOffset, leader.LogEndOffset, r.HighWatermark, leader.HighWatermark)
-						return false
-					}
-				}
-			}
-		}
-		return true
+		lagging = c.firstLaggingFollower()
+		return lagging == ""
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for replication, %s is behind: %w", lagging, err)
 	}
 	return nil
+}
+
+// firstLaggingFollower describes a running, unpaused follower that has not
+// caught up with its running leader, or returns "".
+func (c *Cluster) firstLaggingFollower() string {
+	im := c.ctl.current()
+	for _, t := range im.sortedTopics() {
+		for i, p := range t.partitions {
+			key := topicPartition{t.name, int32(i)}
+			leader := c.leaderReplica(key, p.leader)
+			if leader == nil {
+				continue
+			}
+			_, leaderHW, leaderEnd := leader.Offsets()
+			for _, id := range p.replicas {
+				b := c.Broker(id)
+				if id == p.leader || b == nil || !b.Running() || b.isPaused(key) {
+					continue
+				}
+				r := b.replica(t.name, int32(i))
+				if r == nil {
+					continue
+				}
+				if _, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW {
+					return fmt.Sprintf("%s-%d on broker %d (log end %d/%d, high watermark %d/%d)", t.name, i, id, end, leaderEnd, hw, leaderHW)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// settleReplication is registered with a manual clock: before the clock
+// moves, followers finish copying what their leaders already have.
+func (c *Cluster) settleReplication(ctx context.Context) {
+	if err := c.WaitForReplication(ctx); err != nil {
+		c.logger.Warn("manual clock advanced before replication settled", "error", err)
+	}
 }

@@ -53,6 +53,7 @@ func (p *Partition) AppendAsFollower(records []byte, leaderEpoch int32, leaderHW
 		return kafkaerr.New(kerr.NotLeaderForPartition, "replica of %s-%d is no longer following in epoch %d", p.topic, p.index, leaderEpoch)
 	}
 	now := clock.Millis(p.clock.Now())
+	before := [3]int64{p.log.LogEndOffset(), p.highWatermark, p.log.LogStartOffset()}
 	for _, b := range batches {
 		h, err := record.Check(b)
 		if err != nil {
@@ -80,8 +81,11 @@ func (p *Partition) AppendAsFollower(records []byte, leaderEpoch int32, leaderHW
 		_ = p.epochs.truncateFromStart(p.log.LogStartOffset())
 	}
 	p.highWatermark = max(min(leaderHW, p.log.LogEndOffset()), p.log.LogStartOffset())
+	changed := before != [3]int64{p.log.LogEndOffset(), p.highWatermark, p.log.LogStartOffset()}
 	p.mu.Unlock()
-	p.watchers.wake()
+	if changed {
+		p.watchers.wake()
+	}
 	return nil
 }
 

@@ -122,7 +122,7 @@ func (p *Partition) FetchForFollower(f FollowerFetch) (FollowerFetchResult, erro
 // the follower has reached the high watermark and the start of the
 // current leader epoch.
 func (p *Partition) shouldJoinISR(id int32, prog *followerProgress) bool {
-	if slices.Contains(p.state.ISR, id) {
+	if slices.Contains(p.state.ISR, id) || !p.eligible(id) {
 		return false
 	}
 	epochStart := p.log.LogEndOffset()
@@ -145,7 +145,7 @@ func (p *Partition) maybeIncrementHighWatermark() bool {
 	hw := logEnd
 	for id, f := range p.followers {
 		inISR := slices.Contains(p.state.ISR, id)
-		joining := !inISR && f.logEndOffset >= 0 && f.isCaughtUp(logEnd, now, p.cfg.ReplicaLagTimeMaxMs)
+		joining := !inISR && f.logEndOffset >= 0 && f.isCaughtUp(logEnd, now, p.cfg.ReplicaLagTimeMaxMs) && p.eligible(id)
 		if (inISR || joining) && f.logEndOffset < hw {
 			hw = f.logEndOffset
 		}

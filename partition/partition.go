@@ -38,6 +38,7 @@ type Partition struct {
 	// followers is the leader's view of each other replica's progress;
 	// empty on followers.
 	followers map[int32]*followerProgress
+	eligible  func(brokerID int32) bool
 
 	watchers watchers
 }
@@ -56,6 +57,10 @@ type Options struct {
 	// files when a replica is reopened; zero for a new one.
 	LogStartOffset int64
 	HighWatermark  int64
+	// ReplicaEligible reports whether a broker may be counted towards the
+	// ISR: false for fenced brokers and brokers shutting down (Kafka's
+	// isReplicaIsrEligible). Nil means every broker is eligible.
+	ReplicaEligible func(brokerID int32) bool
 }
 
 // Open opens (or creates) a replica's log. The replica starts with no
@@ -100,6 +105,10 @@ func Open(opts Options) (*Partition, error) {
 		producers: producers,
 		leader:    -1,
 		state:     State{Leader: -1, LeaderEpoch: -1},
+		eligible:  opts.ReplicaEligible,
+	}
+	if p.eligible == nil {
+		p.eligible = func(int32) bool { return true }
 	}
 	p.highWatermark = min(max(opts.HighWatermark, l.LogStartOffset()), l.LogEndOffset())
 	return p, nil
