@@ -122,6 +122,10 @@ func (f *replicaFetcher) run() {
 	own := make(chan struct{}, 1)
 	cancelOwn := f.r.Watch(own)
 	defer cancelOwn()
+	// Metadata changes wake the fetcher too: a leader's replica may not
+	// exist yet when this follower first looks for it.
+	cancelImage := f.b.cluster.changes.add(own)
+	defer cancelImage()
 	leaderWake := make(chan struct{}, 1)
 	var watched *replica
 	cancelLeader := func() {}

@@ -3,6 +3,8 @@ package broker_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +16,14 @@ import (
 
 func startCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
 	t.Helper()
+	if path := os.Getenv("GREGOR_TEST_LOG"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		opts = append(opts, broker.Logger(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	}
 	c, err := broker.New(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +42,13 @@ func newClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cl.Close)
+	// Close the cluster before the client: with a manual clock a
+	// consumer's fetch stays parked, and closing the client first would
+	// wait for kgo's own timeout before its session-closing request.
+	t.Cleanup(func() {
+		c.Close()
+		cl.Close()
+	})
 	return cl
 }
 

@@ -92,6 +92,7 @@ func (p *Partition) append(records []byte, origin Origin, requiredAcks int16) (A
 		}
 	}
 	base := p.log.LogEndOffset()
+	p.markIdleFollowersCaughtUp(now)
 	record.SetBaseOffset(v.batch, base)
 	record.SetPartitionLeaderEpoch(v.batch, p.leaderEpoch)
 	if cfg.TimestampType == record.LogAppendTime {

@@ -118,6 +118,22 @@ func (p *Partition) FetchForFollower(f FollowerFetch) (FollowerFetchResult, erro
 	return res, nil
 }
 
+// markIdleFollowersCaughtUp records that followers sitting at the log end
+// offset are caught up as of now, just before the log grows. A Kafka
+// follower with nothing to copy keeps a fetch parked at the leader's log
+// end (for replica.fetch.wait.max.ms at a time), which refreshes its
+// caught-up time continuously; gregor's idle followers fetch only when
+// woken, so the leader accounts for the wait they would have done.
+// Callers hold p.mu.
+func (p *Partition) markIdleFollowersCaughtUp(nowMs int64) {
+	logEnd := p.log.LogEndOffset()
+	for _, f := range p.followers {
+		if f.logEndOffset == logEnd {
+			f.lastCaughtUpMs = max(f.lastCaughtUpMs, nowMs)
+		}
+	}
+}
+
 // shouldJoinISR follows Kafka's Partition.isFollowerInSync for expansion:
 // the follower has reached the high watermark and the start of the
 // current leader epoch.
