@@ -1,6 +1,6 @@
 package broker
 
-// DeleteTopics (key 20), versions 0-6.
+// DeleteTopics (key 20), versions 1-6.
 //
 // Deletes topics by name, or from v6 by topic id (KIP-516). Every broker
 // removes its replicas and their files. Errors per topic:
@@ -9,6 +9,7 @@ package broker
 // TOPIC_DELETION_DISABLED (INVALID_REQUEST before v3) when
 // delete.topic.enable is false. gregor refuses to delete its internal
 // topics (__consumer_offsets), which the coordinators depend on.
+// Version 0 was removed in Kafka 4 (KIP-896).
 
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -16,7 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(0, 6, handleDeleteTopics) }
+func init() { register(1, 6, handleDeleteTopics) }
 
 func handleDeleteTopics(r *request, req *kmsg.DeleteTopicsRequest) (kmsg.Response, error) {
 	b := r.broker

@@ -1,6 +1,6 @@
 package broker
 
-// DescribeConfigs (key 32), versions 0-4.
+// DescribeConfigs (key 32), versions 1-4.
 //
 // Reports the configs of topics and brokers: each value, whether it is
 // read-only or sensitive, and (v1+) its source, TOPIC_CONFIG when set on
@@ -19,7 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(0, 4, handleDescribeConfigs) }
+func init() { register(1, 4, handleDescribeConfigs) }
 
 // Config resource types, as in ConfigResource.Type.
 const (
