@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,12 +37,28 @@ func startAPICluster(t testing.TB, opts ...broker.Option) *broker.Cluster {
 		t.Fatalf("starting cluster: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
+		// The cluster closes before its clients: a client's Close waits
+		// for its in-flight requests, and a fetch parked on a manual
+		// clock would otherwise hold it up until kgo gives up on it.
+		err := c.Close()
+		clientsMu.Lock()
+		cls := clusterClients[c]
+		delete(clusterClients, c)
+		clientsMu.Unlock()
+		for _, cl := range cls {
+			cl.Close()
+		}
+		if err != nil {
 			t.Errorf("closing cluster: %v", err)
 		}
 	})
 	return c
 }
+
+var (
+	clientsMu      sync.Mutex
+	clusterClients = map[*broker.Cluster][]*kgo.Client{}
+)
 
 // apiCtx is a context for one test's client calls.
 func apiCtx(t testing.TB) context.Context {
@@ -50,7 +67,7 @@ func apiCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// apiClient is a franz-go client for the cluster, closed with the test.
+// apiClient is a franz-go client for the cluster, closed after it.
 func apiClient(t testing.TB, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	opts = append([]kgo.Opt{kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial)}, opts...)
@@ -58,7 +75,9 @@ func apiClient(t testing.TB, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	if err != nil {
 		t.Fatalf("creating client: %v", err)
 	}
-	t.Cleanup(cl.Close)
+	clientsMu.Lock()
+	clusterClients[c] = append(clusterClients[c], cl)
+	clientsMu.Unlock()
 	return cl
 }
 
