@@ -17,8 +17,13 @@ var wantAPIRanges = map[int16][2]int16{
 	18: {0, 4},  // ApiVersions
 	19: {2, 7},  // CreateTopics
 	20: {1, 6},  // DeleteTopics
+	21: {0, 2},  // DeleteRecords
 	32: {1, 4},  // DescribeConfigs
+	33: {0, 2},  // AlterConfigs
+	35: {1, 4},  // DescribeLogDirs
 	37: {0, 3},  // CreatePartitions
+	44: {0, 1},  // IncrementalAlterConfigs
+	60: {0, 1},  // DescribeCluster
 }
 
 func TestApiVersionsAdvertisedRanges(t *testing.T) {
