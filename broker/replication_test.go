@@ -69,8 +69,6 @@ func produce(t *testing.T, cl *kgo.Client, topic, prefix string, n int) {
 	}
 }
 
-func manualPartitioner() kgo.Opt { return kgo.RecordPartitioner(kgo.ManualPartitioner()) }
-
 func TestFollowersReplicateAndHighWatermarkAdvances(t *testing.T) {
 	c := startCluster(t, broker.Brokers(3), broker.Topic("orders", 1, 3, nil))
 	cl := newClient(t, c, manualPartitioner(), kgo.RequiredAcks(kgo.AllISRAcks()))
