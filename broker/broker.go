@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
 
@@ -226,95 +225,6 @@ func (b *Broker) replica(topic string, p int32) *replica {
 // partitionDirName is Kafka's directory name for a partition's log.
 func partitionDirName(topic string, p int32) string {
 	return topic + "-" + strconv.Itoa(int(p))
-}
-
-// applyImage brings the broker's replicas in line with a new metadata
-// image: replicas of new partitions are opened, replicas of deleted topics
-// removed, and leadership changes applied. prev is nil on start.
-func (b *Broker) applyImage(prev, next *image) {
-	b.mu.Lock()
-	running := b.running
-	b.mu.Unlock()
-	if !running {
-		return
-	}
-	var changes []LeadershipChange
-	defer func() { b.notifyLeadership(changes) }()
-	b.replicasMu.Lock()
-	defer b.replicasMu.Unlock()
-	wanted := make(map[topicPartition]bool)
-	for _, t := range next.topics {
-		cfg := b.partitionConfig(t)
-		var prevTopic *topicImage
-		if prev != nil {
-			prevTopic = prev.topics[t.name]
-		}
-		for i, pi := range t.partitions {
-			if !slices.Contains(pi.replicas, b.id) {
-				continue
-			}
-			key := topicPartition{t.name, int32(i)}
-			wanted[key] = true
-			r := b.replicas[key]
-			if r != nil && r.topicID != t.id {
-				b.deleteReplica(key, r)
-				r = nil
-			}
-			fresh := r == nil
-			if fresh {
-				var err error
-				if r, err = b.openReplica(t, int32(i), cfg); err != nil {
-					b.logger.Error("opening replica failed", "topic", t.name, "partition", i, "error", err)
-					continue
-				}
-				b.replicas[key] = r
-			} else if prevTopic == nil || !sameConfigs(prevTopic.configs, t.configs) {
-				if err := r.SetConfig(cfg); err != nil {
-					b.logger.Error("applying topic configs failed", "topic", t.name, "error", err)
-				}
-			}
-			var prevPart *partitionImage
-			if prevTopic != nil && prevTopic.id == t.id && i < len(prevTopic.partitions) {
-				prevPart = prevTopic.partitions[i]
-			}
-			if fresh || prevPart == nil || !samePartition(prevPart, pi) {
-				r.ApplyState(partition.State{Leader: pi.leader, LeaderEpoch: pi.leaderEpoch, PartitionEpoch: pi.partitionEpoch,
-					Replicas: pi.replicas, ISR: pi.isr})
-			}
-			if pi.leader == b.id {
-				b.stopFetcher(key)
-			} else {
-				b.ensureFetcher(key, r)
-			}
-			if fresh || prevPart == nil || prevPart.leader != pi.leader || prevPart.leaderEpoch != pi.leaderEpoch {
-				changes = append(changes, LeadershipChange{Topic: t.name, Partition: int32(i), Leader: pi.leader == b.id, LeaderEpoch: pi.leaderEpoch})
-			}
-		}
-	}
-	for key, r := range b.replicas {
-		if !wanted[key] {
-			b.stopFetcher(key)
-			b.deleteReplica(key, r)
-			changes = append(changes, LeadershipChange{Topic: key.topic, Partition: key.partition, Leader: false, LeaderEpoch: -1, Deleted: true})
-		}
-	}
-}
-
-func samePartition(a, b *partitionImage) bool {
-	return a.leader == b.leader && a.leaderEpoch == b.leaderEpoch && a.partitionEpoch == b.partitionEpoch &&
-		slices.Equal(a.isr, b.isr) && slices.Equal(a.replicas, b.replicas)
-}
-
-func sameConfigs(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // openReplica opens a partition's log directory and writes Kafka's
