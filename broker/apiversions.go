@@ -3,12 +3,17 @@ package broker
 // ApiVersions (key 18), versions 0-4.
 //
 // The first request of most clients: which APIs, at which versions, does
-// this broker serve? The list comes from the registered handlers. Per
-// KIP-511 a client may send a version newer than the broker knows; the
-// broker then answers with version 0 and UNSUPPORTED_VERSION, still
-// listing what it supports, so the client can retry with a version both
-// know (see conn.handleFrame). From v3 the request names the client
-// software, which must be made of letters, digits, '-' and '.'.
+// this broker serve? The list comes from the registered handlers, so it
+// cannot disagree with them.
+//
+// KIP-511: a client may send a version newer than the broker knows (it
+// cannot know the broker's range before asking). The broker then answers
+// with version 0 and UNSUPPORTED_VERSION, listing only its own
+// ApiVersions range, so the client can retry with a version both know
+// (see conn.handleFrame). From v3 the request names the client software;
+// a name or version not made of letters, digits, '-' and '.' (starting
+// and ending with a letter or digit) is INVALID_REQUEST with no list.
+// Both error answers follow Kafka's ApiVersionsRequest.getErrorResponse.
 
 import (
 	"regexp"
@@ -27,19 +32,18 @@ func handleAPIVersions(r *request, req *kmsg.ApiVersionsRequest) (kmsg.Response,
 	resp := responseFor(r, req.ResponseKind().(*kmsg.ApiVersionsResponse))
 	if r.version >= 3 && (!softwareNamePattern.MatchString(req.ClientSoftwareName) || !softwareNamePattern.MatchString(req.ClientSoftwareVersion)) {
 		resp.ErrorCode = kerr.InvalidRequest.Code
+		return resp, nil
 	}
-	resp.ApiKeys = apiKeyList()
+	for _, a := range supportedAPIs() {
+		resp.ApiKeys = append(resp.ApiKeys, apiKeyRange(a))
+	}
 	return resp, nil
 }
 
-func apiKeyList() []kmsg.ApiVersionsResponseApiKey {
-	var keys []kmsg.ApiVersionsResponseApiKey
-	for _, a := range supportedAPIs() {
-		k := kmsg.NewApiVersionsResponseApiKey()
-		k.ApiKey, k.MinVersion, k.MaxVersion = a.key, a.minVersion, a.maxVersion
-		keys = append(keys, k)
-	}
-	return keys
+func apiKeyRange(a *api) kmsg.ApiVersionsResponseApiKey {
+	k := kmsg.NewApiVersionsResponseApiKey()
+	k.ApiKey, k.MinVersion, k.MaxVersion = a.key, a.minVersion, a.maxVersion
+	return k
 }
 
 // unsupportedAPIVersionsResponse is the KIP-511 answer to an ApiVersions
@@ -48,6 +52,6 @@ func unsupportedAPIVersionsResponse() kmsg.Response {
 	resp := kmsg.NewPtrApiVersionsResponse()
 	resp.SetVersion(0)
 	resp.ErrorCode = kerr.UnsupportedVersion.Code
-	resp.ApiKeys = apiKeyList()
+	resp.ApiKeys = []kmsg.ApiVersionsResponseApiKey{apiKeyRange(apis[apiVersionsKey])}
 	return resp
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
 
+	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/partition"
@@ -41,6 +41,14 @@ type Broker struct {
 	listeners   []LeadershipListener
 
 	sessions *fetchSessionCache
+
+	fetchersMu sync.Mutex
+	fetchers   map[topicPartition]*replicaFetcher
+	paused     map[topicPartition]bool
+	fetcherWG  sync.WaitGroup
+
+	isrTimerMu sync.Mutex
+	isrTimer   clock.Timer
 
 	groups *group.Coordinator // groups.go
 }
@@ -130,6 +138,7 @@ func (b *Broker) start() error {
 	ln := b.ln
 	b.mu.Unlock()
 	b.applyImage(nil, b.cluster.ctl.current())
+	b.scheduleISRCheck()
 	b.wg.Add(1)
 	go b.acceptLoop(ln)
 	return nil
@@ -165,10 +174,13 @@ func (b *Broker) acceptLoop(ln net.Listener) {
 	}
 }
 
-// stop closes the listener and every connection, waits for their
-// goroutines, and closes the replicas after writing the checkpoints a
-// clean shutdown leaves behind.
-func (b *Broker) stop() error {
+// stop closes the listener and every connection, stops replication,
+// waits for the goroutines, and closes the replicas. A clean stop writes
+// the checkpoints a clean shutdown leaves behind; a crash does not, so
+// the next start recovers from the log alone.
+func (b *Broker) stop() error { return b.shutdown(false) }
+
+func (b *Broker) shutdown(crash bool) error {
 	b.mu.Lock()
 	if !b.running {
 		if b.ln != nil {
@@ -190,15 +202,20 @@ func (b *Broker) stop() error {
 	for _, c := range conns {
 		c.close()
 	}
+	b.stopISRChecks()
+	b.stopAllFetchers()
 	b.wg.Wait()
 	b.groups.UnloadAll()
-	return b.closeReplicas()
+	return b.closeReplicas(crash)
 }
 
-func (b *Broker) closeReplicas() error {
+func (b *Broker) closeReplicas(crash bool) error {
 	b.replicasMu.Lock()
 	defer b.replicasMu.Unlock()
-	err := b.writeCheckpoints()
+	var err error
+	if !crash {
+		err = b.writeCheckpoints()
+	}
 	for key, r := range b.replicas {
 		err = errors.Join(err, r.Close())
 		delete(b.replicas, key)
@@ -218,85 +235,6 @@ func partitionDirName(topic string, p int32) string {
 	return topic + "-" + strconv.Itoa(int(p))
 }
 
-// applyImage brings the broker's replicas in line with a new metadata
-// image: replicas of new partitions are opened, replicas of deleted topics
-// removed, and leadership changes applied. prev is nil on start.
-func (b *Broker) applyImage(prev, next *image) {
-	b.mu.Lock()
-	running := b.running
-	b.mu.Unlock()
-	if !running {
-		return
-	}
-	var changes []LeadershipChange
-	defer func() { b.notifyLeadership(changes) }()
-	b.replicasMu.Lock()
-	defer b.replicasMu.Unlock()
-	wanted := make(map[topicPartition]bool)
-	for _, t := range next.topics {
-		cfg := b.partitionConfig(t)
-		var prevTopic *topicImage
-		if prev != nil {
-			prevTopic = prev.topics[t.name]
-		}
-		for i, pi := range t.partitions {
-			if !slices.Contains(pi.replicas, b.id) {
-				continue
-			}
-			key := topicPartition{t.name, int32(i)}
-			wanted[key] = true
-			r := b.replicas[key]
-			if r != nil && r.topicID != t.id {
-				b.deleteReplica(key, r)
-				r = nil
-			}
-			fresh := r == nil
-			if fresh {
-				var err error
-				if r, err = b.openReplica(t, int32(i), cfg); err != nil {
-					b.logger.Error("opening replica failed", "topic", t.name, "partition", i, "error", err)
-					continue
-				}
-				b.replicas[key] = r
-			} else if prevTopic == nil || !sameConfigs(prevTopic.configs, t.configs) {
-				if err := r.SetConfig(cfg); err != nil {
-					b.logger.Error("applying topic configs failed", "topic", t.name, "error", err)
-				}
-			}
-			var prevPart *partitionImage
-			if prevTopic != nil && prevTopic.id == t.id && i < len(prevTopic.partitions) {
-				prevPart = prevTopic.partitions[i]
-			}
-			if fresh || prevPart == nil || prevPart.leader != pi.leader || prevPart.leaderEpoch != pi.leaderEpoch {
-				if pi.leader == b.id {
-					r.MakeLeader(pi.leaderEpoch)
-				} else {
-					r.MakeFollower(pi.leader, pi.leaderEpoch)
-				}
-				changes = append(changes, LeadershipChange{Topic: t.name, Partition: int32(i), Leader: pi.leader == b.id, LeaderEpoch: pi.leaderEpoch})
-			}
-		}
-	}
-	for key, r := range b.replicas {
-		if !wanted[key] {
-			b.deleteReplica(key, r)
-			changes = append(changes, LeadershipChange{Topic: key.topic, Partition: key.partition, Leader: false, LeaderEpoch: -1, Deleted: true})
-		}
-	}
-}
-
-func sameConfigs(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 // openReplica opens a partition's log directory and writes Kafka's
 // partition.metadata file (the topic id) next to the segments.
 func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*replica, error) {
@@ -313,6 +251,7 @@ func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*rep
 		Topic: t.name, Index: p, BrokerID: b.id,
 		Dir: dir, Config: cfg, Clock: b.cluster.clock, Logger: b.logger,
 		LogStartOffset: logStart, HighWatermark: hw,
+		ReplicaEligible: b.cluster.brokerEligible,
 	})
 	if err != nil {
 		return nil, err
@@ -329,4 +268,11 @@ func (b *Broker) deleteReplica(key topicPartition, r *replica) {
 		b.logger.Warn("removing partition directory failed", "topic", key.topic, "partition", key.partition, "error", err)
 	}
 	delete(b.replicas, key)
+}
+
+// brokerEligible reports whether a broker's replicas may count towards an
+// ISR: it is registered and not fenced.
+func (c *Cluster) brokerEligible(id int32) bool {
+	bi := c.ctl.current().brokers[id]
+	return bi != nil && !bi.fenced
 }

@@ -111,5 +111,6 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	cfg.Compact = strings.Contains(tc.String("cleanup.policy"), "compact")
 	cfg.Compression = tc.String("compression.type")
 	cfg.MinInsyncReplicas = tc.Int("min.insync.replicas")
+	cfg.ReplicaLagTimeMaxMs = b.config.Long("replica.lag.time.max.ms")
 	return cfg
 }

@@ -25,10 +25,13 @@ type Cluster struct {
 	onDisk       bool
 	brokers      []*Broker // ordered by node id (1..n)
 	ctl          *controller
+	stats        replicationStats
+	changes      changeNotifier
 	groupEvents  *groupEventHub // groups_api.go
 
-	closeOnce sync.Once
-	closeErr  error
+	closeOnce     sync.Once
+	closeErr      error
+	removeSettler func()
 }
 
 // New starts a cluster. With no options it is one broker on a free
@@ -123,6 +126,10 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, fmt.Errorf("creating topic %s: %w", t.name, err)
 		}
 	}
+	c.ctl.scheduleLeaderRebalance()
+	if m, ok := c.clock.(*clock.Manual); ok {
+		c.removeSettler = m.OnAdvance(c.settleReplication)
+	}
 	c.logger.Info("cluster started", "cluster_id", img.clusterID, "brokers", len(c.brokers), "bootstrap", c.Addrs())
 	return c, nil
 }
@@ -165,6 +172,10 @@ func (c *Cluster) Brokers() []*Broker { return append([]*Broker(nil), c.brokers.
 // It is safe to call more than once.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
+		if c.removeSettler != nil {
+			c.removeSettler()
+		}
+		c.ctl.stopTimers()
 		c.closeErr = c.closeBrokers()
 		c.logger.Info("cluster closed")
 	})

@@ -149,6 +149,12 @@ func (c *conn) handleFrame(buf []byte) (out []byte, err error) {
 		return nil, fmt.Errorf("unsupported version %d of API %d (supported %d-%d)", h.version, h.key, a.minVersion, a.maxVersion)
 	}
 	body := kmsg.RequestForKey(h.key)
+	if d, ok := body.(interface{ Default() }); ok {
+		// Fields a version lacks take the defaults of Kafka's message
+		// definitions (current_leader_epoch -1 before Fetch v9, ...),
+		// as Kafka's generated readers do.
+		d.Default()
+	}
 	body.SetVersion(h.version)
 	rest := buf[h.bodyStart:]
 	if body.IsFlexible() {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -29,10 +30,18 @@ type controller struct {
 	// nextPlacement rotates the first replica across brokers from topic
 	// to topic, so that leadership spreads as Kafka's placer spreads it.
 	nextPlacement int
+
+	// nextProducerID is the next idempotent producer id to hand out.
+	nextProducerID int64
+
+	fenceMu        sync.Mutex // guards the timers below
+	fenceTimers    map[int32]clock.Timer
+	rebalanceTimer clock.Timer
+	stopped        bool
 }
 
 func newController(c *Cluster, initial *image) *controller {
-	ctl := &controller{cluster: c}
+	ctl := &controller{cluster: c, nextProducerID: initial.nextProducerID}
 	ctl.img.Store(initial)
 	return ctl
 }
@@ -49,6 +58,7 @@ func (ctl *controller) publish(next *image) error {
 	for _, b := range ctl.cluster.brokers {
 		b.applyImage(prev, next)
 	}
+	ctl.cluster.changes.notify()
 	return err
 }
 
@@ -296,4 +306,17 @@ func (ctl *controller) alterTopicConfigs(name string, configs map[string]string)
 	next.putTopic(nt)
 	ctl.cluster.logger.Info("topic configs altered", "topic", name, "configs", fmt.Sprint(configs))
 	return ctl.publish(next)
+}
+
+// allocateProducerID hands out the next producer id, saving the counter
+// with the metadata so ids are never reused after a restart.
+func (ctl *controller) allocateProducerID() (int64, error) {
+	ctl.mu.Lock()
+	defer ctl.mu.Unlock()
+	id := ctl.nextProducerID
+	ctl.nextProducerID++
+	im := ctl.current().clone()
+	im.nextProducerID = ctl.nextProducerID
+	ctl.img.Store(im)
+	return id, ctl.cluster.saveMetadata(im)
 }

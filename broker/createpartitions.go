@@ -7,7 +7,8 @@ package broker
 // that says so. New partitions get replicas round-robin, or the given
 // assignment (INVALID_REPLICA_ASSIGNMENT when it does not fit). Adding
 // partitions changes which partition a key hashes to, so per-key order
-// only holds from then on, as in Kafka.
+// only holds from then on, as in Kafka. A topic named twice in one
+// request gets a single INVALID_REQUEST answer (ControllerApis.createPartitions).
 
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -24,14 +25,22 @@ func handleCreatePartitions(r *request, req *kmsg.CreatePartitionsRequest) (kmsg
 	for _, rt := range req.Topics {
 		counts[rt.Topic]++
 	}
+	answered := map[string]bool{}
 	for _, rt := range req.Topics {
+		if answered[rt.Topic] {
+			continue // one answer per name, as in Kafka
+		}
+		answered[rt.Topic] = true
 		st := kmsg.NewCreatePartitionsResponseTopic()
 		st.Topic = rt.Topic
 		var err error
 		if counts[rt.Topic] > 1 {
-			err = kafkaerr.New(kerr.InvalidRequest, "duplicate topic in request")
+			err = kafkaerr.New(kerr.InvalidRequest, "duplicate topic name %s", rt.Topic)
 		} else {
 			var assignment [][]int32
+			if rt.Assignment != nil { // null: place replicas; empty: assign none
+				assignment = make([][]int32, 0, len(rt.Assignment))
+			}
 			for _, a := range rt.Assignment {
 				assignment = append(assignment, a.Replicas)
 			}

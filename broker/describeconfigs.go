@@ -1,25 +1,34 @@
 package broker
 
-// DescribeConfigs (key 32), versions 0-4.
+// DescribeConfigs (key 32), versions 1-4.
 //
 // Reports the configs of topics and brokers: each value, whether it is
-// read-only or sensitive, and (v1+) its source, TOPIC_CONFIG when set on
-// the topic, STATIC_BROKER_CONFIG when set on the broker at start,
-// DEFAULT_CONFIG otherwise, with synonyms (the broker configs a topic
-// config falls back to) when asked. v3 adds each config's type.
+// read-only or sensitive (sensitive values are null), and its source:
+// TOPIC_CONFIG when set on the topic, STATIC_BROKER_CONFIG when set on
+// the broker at start, DEFAULT_CONFIG otherwise. include_synonyms adds
+// the places a value could come from, most specific first (for a topic
+// config, the broker configs it falls back to); v3 adds each config's
+// type and, with include_documentation, a note where gregor departs from
+// Kafka. An empty or null list of names asks for every config.
 //
-// Broker resources are named by node id; the empty name asks for the
-// cluster-wide dynamic defaults, of which gregor has none.
+// A topic must exist (UNKNOWN_TOPIC_OR_PARTITION) and have a legal name
+// (INVALID_TOPIC_EXCEPTION). A broker answers only for itself, by node id,
+// or for the empty name, which asks for the cluster-wide dynamic defaults
+// (gregor has none: its broker configs are static); another id is
+// INVALID_REQUEST, as in Kafka's ConfigHelper.describeConfigs. Every
+// broker config is read-only here, since none can be altered at runtime.
+// Version 0 was removed in Kafka 4 (KIP-896).
 
 import (
 	"strconv"
 
 	"github.com/gregorkafka/gregor/config"
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(0, 4, handleDescribeConfigs) }
+func init() { register(1, 4, handleDescribeConfigs) }
 
 // Config resource types, as in ConfigResource.Type.
 const (
@@ -31,77 +40,94 @@ const (
 func handleDescribeConfigs(r *request, req *kmsg.DescribeConfigsRequest) (kmsg.Response, error) {
 	b := r.broker
 	resp := responseFor(r, req.ResponseKind().(*kmsg.DescribeConfigsResponse))
-	im := b.cluster.ctl.current()
 	for _, res := range req.Resources {
 		out := kmsg.NewDescribeConfigsResponseResource()
 		out.ResourceType, out.ResourceName = res.ResourceType, res.ResourceName
-		var names []string
-		if res.ConfigNames != nil {
+		var names []string // nil: all
+		if len(res.ConfigNames) > 0 {
 			names = res.ConfigNames
 		}
-		var entries []config.Entry
-		switch res.ResourceType {
-		case resourceTopic:
-			t := im.topics[res.ResourceName]
-			if t == nil {
-				out.ErrorCode = kerr.UnknownTopicOrPartition.Code
-				msg := "topic " + res.ResourceName + " does not exist"
-				out.ErrorMessage = &msg
-				break
-			}
-			entries, _ = b.config.Topic(t.configs).Describe(names)
-		case resourceBroker:
-			if res.ResourceName == "" {
-				break
-			}
-			id, err := strconv.Atoi(res.ResourceName)
-			target := b.cluster.Broker(int32(id))
-			if err != nil || target == nil {
-				out.ErrorCode = kerr.InvalidRequest.Code
-				msg := "unknown broker id " + res.ResourceName
-				out.ErrorMessage = &msg
-				break
-			}
-			entries, _ = target.config.Describe(names)
-		case resourceBrokerLogger:
-			out.ErrorCode = kerr.InvalidRequest.Code
-			msg := "broker logger configs are not implemented: gregor logs through the slog.Logger it is given"
-			out.ErrorMessage = &msg
-		default:
-			out.ErrorCode = kerr.InvalidRequest.Code
-			msg := "unsupported resource type " + strconv.Itoa(int(res.ResourceType))
-			out.ErrorMessage = &msg
+		entries, brokerResource, err := b.describeResource(res.ResourceType, res.ResourceName, names)
+		if err != nil {
+			out.ErrorCode = kafkaerr.Code(err)
+			out.ErrorMessage = kafkaerr.Message(err)
 		}
 		for _, e := range entries {
-			out.Configs = append(out.Configs, describeEntry(r.version, e, req.IncludeSynonyms))
+			if brokerResource {
+				e.ReadOnly = true
+			}
+			out.Configs = append(out.Configs, describeEntry(e, req.IncludeSynonyms, req.IncludeDocumentation))
 		}
 		resp.Resources = append(resp.Resources, out)
 	}
 	return resp, nil
 }
 
-func describeEntry(version int16, e config.Entry, synonyms bool) kmsg.DescribeConfigsResponseResourceConfig {
+// describeResource returns the entries for one resource (names nil for
+// all), and whether it is a broker resource.
+func (b *Broker) describeResource(kind kmsg.ConfigResourceType, name string, names []string) ([]config.Entry, bool, error) {
+	switch kind {
+	case resourceTopic:
+		if err := validateTopicName(name); err != nil {
+			return nil, false, kafkaerr.New(kerr.InvalidTopicException, "%v", err)
+		}
+		t := b.cluster.ctl.current().topics[name]
+		if t == nil {
+			return nil, false, kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
+		}
+		entries, _ := b.config.Topic(t.configs).Describe(names)
+		return entries, false, nil
+	case resourceBroker:
+		if name == "" {
+			return nil, true, nil // no dynamic cluster-wide defaults
+		}
+		if err := b.checkBrokerResource(name); err != nil {
+			return nil, true, err
+		}
+		entries, _ := b.config.Describe(names)
+		return entries, true, nil
+	case resourceBrokerLogger:
+		return nil, false, kafkaerr.New(kerr.InvalidRequest, "broker logger configs are not implemented: gregor logs through the slog.Logger it is given")
+	}
+	return nil, false, kafkaerr.New(kerr.InvalidRequest, "unsupported resource type: %d", kind)
+}
+
+// checkBrokerResource accepts only this broker's own node id, as Kafka's
+// ConfigAdminManager.validateResourceNameIsCurrentNodeId does.
+func (b *Broker) checkBrokerResource(name string) error {
+	id, err := strconv.ParseInt(name, 10, 32)
+	if err != nil {
+		return kafkaerr.New(kerr.InvalidRequest, "broker id must be an integer, but it is: %s", name)
+	}
+	if int32(id) != b.id {
+		return kafkaerr.New(kerr.InvalidRequest, "unexpected broker id, expected %d or empty string, but received %s", b.id, name)
+	}
+	return nil
+}
+
+func describeEntry(e config.Entry, synonyms, documentation bool) kmsg.DescribeConfigsResponseResourceConfig {
 	c := kmsg.NewDescribeConfigsResponseResourceConfig()
 	c.Name = e.Name
-	if !e.IsNull {
+	if !e.IsNull && !e.Sensitive {
 		v := e.Value
 		c.Value = &v
 	}
 	c.ReadOnly = e.ReadOnly
-	c.IsDefault = e.Source == config.SourceDefault
 	c.Source = kmsg.ConfigSource(e.Source)
 	c.IsSensitive = e.Sensitive
 	c.ConfigType = kmsg.ConfigType(e.Type)
-	if e.Note != "" {
+	if documentation && e.Note != "" {
 		doc := "gregor: " + e.Note
 		c.Documentation = &doc
 	}
-	if synonyms && version >= 1 {
+	if synonyms {
 		for _, s := range e.Synonyms {
 			cs := kmsg.NewDescribeConfigsResponseResourceConfigConfigSynonym()
 			cs.Name = s.Name
-			v := s.Value
-			cs.Value = &v
+			if !e.Sensitive {
+				v := s.Value
+				cs.Value = &v
+			}
 			cs.Source = kmsg.ConfigSource(s.Source)
 			c.ConfigSynonyms = append(c.ConfigSynonyms, cs)
 		}

@@ -8,7 +8,8 @@ package broker
 // offset (so a consumer may get a few records before its offset, which it
 // skips), never past the high watermark (or, for read_committed, the last
 // stable offset), plus the partition's high watermark, last stable offset
-// and log start offset.
+// and log start offset. An offset outside [log start offset, log end
+// offset] is OFFSET_OUT_OF_RANGE.
 //
 // Limits: partition_max_bytes per partition, max_bytes (capped by the
 // broker's fetch.max.bytes) for the response. The first batch of the first
@@ -23,7 +24,8 @@ package broker
 // Versions 0-3 returned the pre-0.11 message formats and were removed in
 // Kafka 4 (KIP-896). v7 added fetch sessions (fetchsession.go), v9
 // current_leader_epoch (FENCED_LEADER_EPOCH, KIP-320), v13 topic ids
-// instead of names (KIP-516).
+// instead of names (KIP-516): an id the broker does not know is
+// UNKNOWN_TOPIC_ID for each of its partitions.
 
 import (
 	"time"
@@ -36,14 +38,15 @@ import (
 
 func init() { register(4, 17, handleFetch) }
 
-// fetchTarget is one partition to read in a fetch.
+// fetchTarget is one partition to read in a fetch, resolved against the
+// current metadata.
 type fetchTarget struct {
-	topic     string
+	topic     string // "" when the topic id is unknown
 	topicID   TopicID
 	partition int32
 	read      partition.ReadOptions
-	session   *sessionPartition // nil for sessionless fetches
-	err       error             // resolution error (unknown topic id, ...)
+	asked     *sessionPartition // what the client asked; inside a session, its record
+	err       error             // the topic or partition does not exist
 }
 
 // fetchResult is one partition's outcome.
@@ -55,23 +58,17 @@ type fetchResult struct {
 func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 	b := r.broker
 	resp := responseFor(r, req.ResponseKind().(*kmsg.FetchResponse))
-	targets, session, errCode := b.fetchTargets(r, req)
+	fc, errCode := b.newFetchContext(r.version, req)
 	if errCode != 0 {
 		resp.ErrorCode = errCode
 		return resp, nil
 	}
-	if session != nil {
-		defer session.mu.Unlock()
-		resp.SessionID = session.id
+	if fc.session != nil {
+		defer fc.session.mu.Unlock()
+		resp.SessionID = fc.session.id
 	}
-	maxBytes := int(req.MaxBytes)
-	if limit := b.config.Int("fetch.max.bytes"); maxBytes > limit || maxBytes <= 0 {
-		maxBytes = min(limit, max(maxBytes, 0))
-	}
-	isolation := partition.IsolationLevel(req.IsolationLevel)
-	for i := range targets {
-		targets[i].read.Isolation = isolation
-	}
+	targets := b.resolveFetchTargets(r.version, fc.partitions, partition.IsolationLevel(req.IsolationLevel))
+	maxBytes := b.fetchMaxBytes(req.MaxBytes)
 
 	results := b.readTargets(targets, maxBytes)
 	if !fetchSatisfied(results, int(req.MinBytes)) && req.MaxWaitMillis > 0 {
@@ -80,151 +77,42 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 	if r.ctx.Err() != nil {
 		return nil, r.ctx.Err()
 	}
-
-	incremental := session != nil && req.SessionEpoch > 0
-	byTopic := map[string]int{}
-	for i, t := range targets {
-		res := results[i]
-		rp := kmsg.NewFetchResponseTopicPartition()
-		rp.Partition = t.partition
-		rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
-		rp.PreferredReadReplica = -1
-		if res.err != nil {
-			rp.ErrorCode = kafkaerr.Code(res.err)
-		} else {
-			rp.HighWatermark = res.res.HighWatermark
-			rp.LastStableOffset = res.res.LastStableOffset
-			rp.LogStartOffset = res.res.LogStartOffset
-			rp.RecordBatches = res.res.Records
-		}
-		if t.session != nil {
-			changed := len(rp.RecordBatches) > 0 || rp.ErrorCode != 0 ||
-				t.session.sentHighWatermark != rp.HighWatermark || t.session.sentLogStartOffset != rp.LogStartOffset
-			t.session.sentHighWatermark, t.session.sentLogStartOffset = rp.HighWatermark, rp.LogStartOffset
-			if rp.ErrorCode != 0 {
-				t.session.sentHighWatermark = -1
-			}
-			if incremental && !changed {
-				continue
-			}
-		}
-		key := t.topic
-		if r.version >= 13 {
-			key = t.topicID.String()
-		}
-		idx, ok := byTopic[key]
-		if !ok {
-			rt := kmsg.NewFetchResponseTopic()
-			rt.Topic, rt.TopicID = t.topic, t.topicID
-			resp.Topics = append(resp.Topics, rt)
-			idx = len(resp.Topics) - 1
-			byTopic[key] = idx
-		}
-		resp.Topics[idx].Partitions = append(resp.Topics[idx].Partitions, rp)
-	}
+	fillFetchResponse(r.version, resp, fc, targets, results)
 	return resp, nil
 }
 
-// fetchTargets resolves the partitions to read, from the request alone or
-// through its fetch session. A returned session is locked.
-func (b *Broker) fetchTargets(r *request, req *kmsg.FetchRequest) ([]fetchTarget, *fetchSession, int16) {
-	im := b.cluster.ctl.current()
-	resolve := func(name string, id TopicID) (string, TopicID, error) {
-		if r.version >= 13 {
-			t := im.topicIDs[id]
-			if t == nil {
-				return "", id, kafkaerr.New(kerr.UnknownTopicID, "unknown topic id %s", id)
-			}
-			return t.name, id, nil
-		}
-		if t := im.topics[name]; t != nil {
-			return name, t.id, nil
-		}
-		return name, TopicID{}, nil
-	}
-	fromRequest := func() []sessionPartition {
-		var out []sessionPartition
-		for _, rt := range req.Topics {
-			name, id, err := resolve(rt.Topic, rt.TopicID)
-			for _, rp := range rt.Partitions {
-				sp := sessionPartition{topic: name, topicID: id, partition: rp.Partition, fetchOffset: rp.FetchOffset,
-					maxBytes: rp.PartitionMaxBytes, currentLeaderEpoch: rp.CurrentLeaderEpoch, lastFetchedEpoch: rp.LastFetchedEpoch}
-				if err != nil {
-					sp.topic = "\x00unknown:" + id.String()
-				}
-				out = append(out, sp)
-			}
-		}
-		return out
-	}
-	toTargets := func(parts []*sessionPartition, session bool) []fetchTarget {
-		out := make([]fetchTarget, 0, len(parts))
-		for _, sp := range parts {
-			t := fetchTarget{topic: sp.topic, topicID: sp.topicID, partition: sp.partition, read: partition.ReadOptions{
-				Offset: sp.fetchOffset, MaxBytes: int(sp.maxBytes), CurrentLeaderEpoch: sp.currentLeaderEpoch}}
-			if len(sp.topic) > 0 && sp.topic[0] == 0 {
-				t.topic = ""
-				t.err = kafkaerr.New(kerr.UnknownTopicID, "unknown topic id %s", sp.topicID)
-			}
-			if session {
-				t.session = sp
-			}
-			out = append(out, t)
-		}
-		return out
-	}
-	sessionless := func() []fetchTarget {
-		parts := fromRequest()
-		ptrs := make([]*sessionPartition, len(parts))
-		for i := range parts {
-			ptrs[i] = &parts[i]
-		}
-		return toTargets(ptrs, false)
-	}
+// fetchMaxBytes is the response budget: the request's max_bytes, capped
+// by fetch.max.bytes.
+func (b *Broker) fetchMaxBytes(requested int32) int {
+	return min(max(int(requested), 0), b.config.Int("fetch.max.bytes"))
+}
 
-	if r.version < 7 {
-		return sessionless(), nil, 0
-	}
-	switch {
-	case req.SessionEpoch == -1:
-		if req.SessionID != 0 {
-			b.sessions.remove(req.SessionID)
+// resolveFetchTargets looks up each partition's topic, by name before v13
+// and by id from v13, in the current metadata.
+func (b *Broker) resolveFetchTargets(version int16, parts []*sessionPartition, isolation partition.IsolationLevel) []fetchTarget {
+	im := b.cluster.ctl.current()
+	targets := make([]fetchTarget, 0, len(parts))
+	for _, sp := range parts {
+		t := fetchTarget{topic: sp.key.topic, topicID: sp.key.topicID, partition: sp.key.partition, asked: sp,
+			read: partition.ReadOptions{Offset: sp.fetchOffset, MaxBytes: int(sp.maxBytes),
+				CurrentLeaderEpoch: sp.currentLeaderEpoch, Isolation: isolation}}
+		var ti *topicImage
+		if version >= 13 {
+			if ti = im.topicIDs[sp.key.topicID]; ti == nil {
+				t.err = kafkaerr.New(kerr.UnknownTopicID, "unknown topic id %s", sp.key.topicID)
+			}
+		} else if ti = im.topics[sp.key.topic]; ti == nil {
+			t.err = kafkaerr.New(kerr.UnknownTopicOrPartition, "unknown topic %s", sp.key.topic)
 		}
-		return sessionless(), nil, 0
-	case req.SessionEpoch == 0:
-		if req.SessionID != 0 {
-			b.sessions.remove(req.SessionID)
+		if ti != nil {
+			t.topic, t.topicID = ti.name, ti.id
+			if t.partition < 0 || int(t.partition) >= len(ti.partitions) {
+				t.err = kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s has no partition %d", ti.name, t.partition)
+			}
 		}
-		s := b.sessions.create()
-		if s == nil {
-			return sessionless(), nil, 0
-		}
-		s.mu.Lock()
-		for _, sp := range fromRequest() {
-			s.upsert(sp)
-		}
-		return toTargets(s.partitions, true), s, 0
+		targets = append(targets, t)
 	}
-	s := b.sessions.get(req.SessionID)
-	if s == nil {
-		return nil, nil, kerr.FetchSessionIDNotFound.Code
-	}
-	s.mu.Lock()
-	if req.SessionEpoch != s.nextEpoch {
-		s.mu.Unlock()
-		return nil, nil, kerr.InvalidFetchSessionEpoch.Code
-	}
-	s.nextEpoch++
-	for _, sp := range fromRequest() {
-		s.upsert(sp)
-	}
-	for _, f := range req.ForgottenTopics {
-		name, _, _ := resolve(f.Topic, f.TopicID)
-		for _, p := range f.Partitions {
-			s.forget(name, p)
-		}
-	}
-	return toTargets(s.partitions, true), s, 0
+	return targets
 }
 
 // readTargets reads every target, sharing the response byte budget in
@@ -240,11 +128,7 @@ func (b *Broker) readTargets(targets []fetchTarget, maxBytes int) []fetchResult 
 		}
 		rep := b.replica(t.topic, t.partition)
 		if rep == nil || rep.topicID != t.topicID {
-			if b.cluster.ctl.current().topics[t.topic] == nil {
-				results[i].err = kafkaerr.New(kerr.UnknownTopicOrPartition, "unknown topic or partition %s-%d", t.topic, t.partition)
-			} else {
-				results[i].err = kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, t.topic, t.partition)
-			}
+			results[i].err = kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, t.topic, t.partition)
 			continue
 		}
 		opts := t.read
@@ -299,4 +183,56 @@ func (b *Broker) waitForFetch(r *request, targets []fetchTarget, maxBytes, minBy
 		}
 	}
 	return results
+}
+
+// fillFetchResponse writes each partition's outcome into the response. An
+// incremental fetch leaves out partitions with nothing new. Consecutive
+// partitions of one topic share a topic entry, as in Kafka's
+// FetchResponse.of.
+func fillFetchResponse(version int16, resp *kmsg.FetchResponse, fc fetchContext, targets []fetchTarget, results []fetchResult) {
+	var served []*sessionPartition
+	for i, t := range targets {
+		rp := fetchPartitionResponse(t.partition, results[i])
+		if fc.session != nil {
+			if !t.asked.reported(&rp) && fc.incremental {
+				continue
+			}
+			if len(rp.RecordBatches) > 0 {
+				served = append(served, t.asked)
+			}
+		}
+		if n := len(resp.Topics); n == 0 || !sameFetchTopic(version, &resp.Topics[n-1], t) {
+			rt := kmsg.NewFetchResponseTopic()
+			rt.Topic, rt.TopicID = t.topic, t.topicID
+			resp.Topics = append(resp.Topics, rt)
+		}
+		last := &resp.Topics[len(resp.Topics)-1]
+		last.Partitions = append(last.Partitions, rp)
+	}
+	if fc.incremental {
+		fc.session.moveToEnd(served)
+	}
+}
+
+func sameFetchTopic(version int16, rt *kmsg.FetchResponseTopic, t fetchTarget) bool {
+	if version >= 13 {
+		return rt.TopicID == t.topicID
+	}
+	return rt.Topic == t.topic
+}
+
+func fetchPartitionResponse(p int32, res fetchResult) kmsg.FetchResponseTopicPartition {
+	rp := kmsg.NewFetchResponseTopicPartition()
+	rp.Partition = p
+	rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
+	rp.PreferredReadReplica = -1
+	if res.err != nil {
+		rp.ErrorCode = kafkaerr.Code(res.err)
+		return rp
+	}
+	rp.HighWatermark = res.res.HighWatermark
+	rp.LastStableOffset = res.res.LastStableOffset
+	rp.LogStartOffset = res.res.LogStartOffset
+	rp.RecordBatches = res.res.Records
+	return rp
 }

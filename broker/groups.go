@@ -128,8 +128,13 @@ func (b *Broker) groupLeadershipChanged(ch LeadershipChange) {
 type offsetsLog struct{ r *replica }
 
 func (l offsetsLog) Append(batch []byte) (int64, error) {
-	if max := l.r.Config().MaxMessageBytes; len(batch) > max {
-		return 0, kafkaerr.New(kerr.MessageTooLarge, "the coordinator's batch of %d bytes exceeds max.message.bytes %d of __consumer_offsets", len(batch), max)
+	cfg := l.r.Config()
+	if len(batch) > cfg.MaxMessageBytes {
+		return 0, kafkaerr.New(kerr.MessageTooLarge, "the coordinator's batch of %d bytes exceeds max.message.bytes %d of __consumer_offsets", len(batch), cfg.MaxMessageBytes)
+	}
+	// The coordinator writes with acks=all, so min.insync.replicas applies.
+	if isr := l.r.State().ISR; len(isr) < cfg.MinInsyncReplicas {
+		return 0, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of __consumer_offsets-%d is %v, fewer than min.insync.replicas=%d", l.r.Index(), isr, cfg.MinInsyncReplicas)
 	}
 	res, err := l.r.Append(batch, partition.FromCoordinator)
 	if err != nil {

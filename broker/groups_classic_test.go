@@ -9,10 +9,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-func produce(t *testing.T, c *broker.Cluster, topic string, n int) {
+func produceGroupRecords(t *testing.T, c *broker.Cluster, topic string, n int) {
 	t.Helper()
-	ctx := testContext(t)
-	p := newClient(t, c, kgo.DefaultProduceTopic(topic))
+	ctx := groupTestContext(t)
+	p := groupClient(t, c, kgo.DefaultProduceTopic(topic))
 	for i := 0; i < n; i++ {
 		r := &kgo.Record{Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(fmt.Sprintf("v%d", i))}
 		if err := p.ProduceSync(ctx, r).FirstErr(); err != nil {
@@ -25,12 +25,12 @@ func produce(t *testing.T, c *broker.Cluster, topic string, n int) {
 // every record is consumed once, and the group reports Stable with both
 // members and no lag after they commit.
 func TestClassicGroupTwoConsumers(t *testing.T) {
-	c := startCluster(t, broker.Topic("orders", 6, 1, nil))
-	ctx := testContext(t)
-	produce(t, c, "orders", 60)
+	c := startGroupCluster(t, broker.Topic("orders", 6, 1, nil))
+	ctx := groupTestContext(t)
+	produceGroupRecords(t, c, "orders", 60)
 
 	consumer := func(id string) *kgo.Client {
-		return newClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g1"), kgo.ConsumeTopics("orders"),
+		return groupClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g1"), kgo.ConsumeTopics("orders"),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.HeartbeatInterval(100*time.Millisecond),
 			kgo.Balancers(kgo.RangeBalancer()), kgo.DisableAutoCommit())
 	}

@@ -22,11 +22,11 @@ func consumerProtocolConfig() broker.Option {
 // uniform assignor, partitions move to a new member only after their
 // previous owner revoked them, and every record is consumed.
 func TestConsumerProtocolGroup(t *testing.T) {
-	c := startCluster(t, broker.Topic("orders", 6, 1, nil), consumerProtocolConfig())
-	ctx := testContext(t)
-	produce(t, c, "orders", 30)
+	c := startGroupCluster(t, broker.Topic("orders", 6, 1, nil), consumerProtocolConfig())
+	ctx := groupTestContext(t)
+	produceGroupRecords(t, c, "orders", 30)
 	consumer := func(id string) *kgo.Client {
-		return newClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g848"), kgo.ConsumeTopics("orders"),
+		return groupClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g848"), kgo.ConsumeTopics("orders"),
 			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.ServerSideBalancer(), kgo.Balancers(kgo.StickyBalancer()))
 	}
 	a := consumer("a")

@@ -15,7 +15,7 @@ import (
 
 // startCluster starts a cluster for a groups test with
 // group.initial.rebalance.delay.ms=0, as Kafka's own test configs do.
-func startCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
+func startGroupCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
 	t.Helper()
 	opts = append([]broker.Option{broker.Config("group.initial.rebalance.delay.ms", "0")}, opts...)
 	c, err := broker.New(opts...)
@@ -26,7 +26,7 @@ func startCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
 	return c
 }
 
-func newClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
+func groupClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	opts = append([]kgo.Opt{kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial)}, opts...)
 	cl, err := kgo.NewClient(opts...)
@@ -37,7 +37,7 @@ func newClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	return cl
 }
 
-func testContext(t *testing.T) context.Context {
+func groupTestContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -47,9 +47,9 @@ func testContext(t *testing.T) context.Context {
 // the admin client, fetching them back, and reading the internal topic
 // with a plain consumer shows Kafka's OffsetCommitKey/Value records.
 func TestOffsetCommitFetchAndTheLog(t *testing.T) {
-	c := startCluster(t, broker.Topic("orders", 3, 1, nil))
-	ctx := testContext(t)
-	adm := kadm.NewClient(newClient(t, c))
+	c := startGroupCluster(t, broker.Topic("orders", 3, 1, nil))
+	ctx := groupTestContext(t)
+	adm := kadm.NewClient(groupClient(t, c))
 
 	offs := kadm.Offsets{}
 	offs.Add(kadm.Offset{Topic: "orders", Partition: 0, At: 10, LeaderEpoch: -1, Metadata: "batch-7"})
@@ -84,7 +84,7 @@ func TestOffsetCommitFetchAndTheLog(t *testing.T) {
 	}
 
 	// Read __consumer_offsets like any topic.
-	cl := newClient(t, c, kgo.ConsumeTopics("__consumer_offsets"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl := groupClient(t, c, kgo.ConsumeTopics("__consumer_offsets"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	seen := map[int32]int64{}
 	for len(seen) < 2 {
 		fs := cl.PollFetches(ctx)
@@ -131,7 +131,7 @@ func TestOffsetsSurviveRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := testContext(t)
+	ctx := groupTestContext(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...))
 	if err != nil {
 		t.Fatal(err)

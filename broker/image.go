@@ -24,6 +24,9 @@ type image struct {
 	brokers      map[int32]*brokerImage
 	topics       map[string]*topicImage
 	topicIDs     map[TopicID]*topicImage
+	// nextProducerID is the controller's producer id counter, kept with
+	// the metadata so that it survives restarts.
+	nextProducerID int64
 }
 
 // brokerImage is a broker's registration.

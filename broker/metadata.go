@@ -44,6 +44,20 @@ func handleMetadata(r *request, req *kmsg.MetadataRequest) (kmsg.Response, error
 	b := r.broker
 	resp := responseFor(r, req.ResponseKind().(*kmsg.MetadataResponse))
 	im := b.cluster.ctl.current()
+	if r.version < 12 && !validTopicsBeforeV12(req.Topics) {
+		// Kafka refuses the whole request (KafkaApis.handleTopicMetadataRequest)
+		// and answers each topic with INVALID_REQUEST.
+		for _, rt := range req.Topics {
+			mt := kmsg.NewMetadataResponseTopic()
+			mt.Topic, mt.TopicID = rt.Topic, rt.TopicID
+			if mt.Topic == nil {
+				mt.Topic = new(string)
+			}
+			mt.ErrorCode = kerr.InvalidRequest.Code
+			resp.Topics = append(resp.Topics, mt)
+		}
+		return resp, nil
+	}
 
 	allTopics := req.Topics == nil || (r.version == 0 && len(req.Topics) == 0)
 	autoCreate := b.config.Bool("auto.create.topics.enable") && (r.version < 4 || req.AllowAutoTopicCreation)
@@ -73,6 +87,18 @@ func handleMetadata(r *request, req *kmsg.MetadataRequest) (kmsg.Response, error
 		resp.AuthorizedOperations = clusterAuthorizedOps
 	}
 	return resp, nil
+}
+
+// validTopicsBeforeV12 reports whether every topic is named by name
+// alone: v10 and v11 carry a (nullable) topic id field but lookups by id
+// only exist from v12.
+func validTopicsBeforeV12(topics []kmsg.MetadataRequestTopic) bool {
+	for _, rt := range topics {
+		if rt.Topic == nil || rt.TopicID != [16]byte{} {
+			return false
+		}
+	}
+	return true
 }
 
 // requestedTopicMetadata answers for one named (or id'd) topic, creating

@@ -19,9 +19,11 @@ import (
 const metadataFile = "cluster-metadata.json"
 
 type persistedCluster struct {
-	Version   int              `json:"version"`
-	ClusterID string           `json:"cluster_id"`
-	Topics    []persistedTopic `json:"topics"`
+	Version   int    `json:"version"`
+	ClusterID string `json:"cluster_id"`
+	// NextProducerID is the first producer id not yet handed out.
+	NextProducerID int64            `json:"next_producer_id"`
+	Topics         []persistedTopic `json:"topics"`
 }
 
 type persistedTopic struct {
@@ -44,7 +46,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 	if !c.onDisk {
 		return nil
 	}
-	p := persistedCluster{Version: 1, ClusterID: im.clusterID}
+	p := persistedCluster{Version: 1, ClusterID: im.clusterID, NextProducerID: im.nextProducerID}
 	for _, t := range im.sortedTopics() {
 		pt := persistedTopic{Name: t.name, ID: t.id.String(), Internal: t.internal, Configs: t.configs}
 		for _, part := range t.partitions {
@@ -78,6 +80,7 @@ func (c *Cluster) loadMetadata() (*image, error) {
 		return nil, fmt.Errorf("%s: unsupported version %d", metadataFile, p.Version)
 	}
 	im.clusterID = p.ClusterID
+	im.nextProducerID = p.NextProducerID
 	for _, pt := range p.Topics {
 		var id TopicID
 		raw, err := base64.RawURLEncoding.DecodeString(pt.ID)

@@ -15,15 +15,24 @@ package broker
 // answers once the leader has appended, -1 ("all") once every in-sync
 // replica has the batch. Other values are INVALID_REQUIRED_ACKS.
 //
+// Each partition is checked in Kafka's order (KafkaApis.handleProduceRequest,
+// then ReplicaManager.appendRecords): UNKNOWN_TOPIC_OR_PARTITION, then
+// INVALID_RECORD unless the data is exactly one batch of magic 2, then
+// INVALID_REQUIRED_ACKS, then INVALID_TOPIC_EXCEPTION for an internal
+// topic, then the leader's own checks. From v10 a NOT_LEADER_OR_FOLLOWER
+// answer names the current leader and its address (KIP-951).
+//
 // The partitions of one request are appended in parallel: each partition
 // has its own lock, nothing else is shared.
 
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/partition"
+	"github.com/gregorkafka/gregor/record"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -54,12 +63,6 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 			jobs = append(jobs, job{rt.Topic, &rt.Partitions[j], out})
 		}
 	}
-	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
-		for _, j := range jobs {
-			j.out.ErrorCode = kerr.InvalidRequiredAcks.Code
-		}
-		return resp, nil
-	}
 	run := func(j job) { r.broker.produceOne(r, req, j.topic, j.part, j.out) }
 	if len(jobs) == 1 {
 		run(jobs[0])
@@ -84,6 +87,9 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 			}
 		}
 		return nil, nil
+	}
+	if r.version >= 10 {
+		r.broker.addLeaderHints(resp)
 	}
 	return resp, nil
 }
@@ -113,6 +119,14 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.UnknownTopicOrPartition, "this server does not host %s-%d", topic, rp.Partition))
 		return
 	}
+	if err := checkProduceRecords(r.version, rp.Records); err != nil {
+		fail(err)
+		return
+	}
+	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
+		fail(kafkaerr.New(kerr.InvalidRequiredAcks, "acks must be 0, 1 or -1 (all), not %d", req.Acks))
+		return
+	}
 	if t.internal {
 		fail(kafkaerr.New(kerr.InvalidTopicException, "cannot append to internal topic %s", topic))
 		return
@@ -126,10 +140,90 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
 		return
 	}
-	res, err := rep.AppendAsLeader(rp.Records)
+	res, err := rep.AppendAsLeader(rp.Records, req.Acks)
 	if err != nil {
 		fail(err)
 		return
 	}
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
+	if req.Acks == -1 {
+		timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
+		if err := b.waitForReplication(r, rep, res.LastOffset+1, timeout); err != nil {
+			fail(err)
+		}
+	}
+}
+
+// waitForReplication parks an acks=all produce until every in-sync
+// replica has the batch (the high watermark passes requiredOffset), or the
+// request's timeout passes on the cluster clock (REQUEST_TIMED_OUT), as
+// Kafka's DelayedProduce does.
+func (b *Broker) waitForReplication(r *request, rep *replica, requiredOffset int64, timeout time.Duration) error {
+	if done, err := rep.ReplicationStatus(requiredOffset); done {
+		return err
+	}
+	wake := make(chan struct{}, 1)
+	cancel := rep.Watch(wake)
+	defer cancel()
+	expired := make(chan struct{})
+	timer := b.cluster.clock.AfterFunc(timeout, func() { close(expired) })
+	defer timer.Stop()
+	for {
+		if done, err := rep.ReplicationStatus(requiredOffset); done {
+			return err
+		}
+		select {
+		case <-wake:
+		case <-expired:
+			if done, err := rep.ReplicationStatus(requiredOffset); done {
+				return err
+			}
+			return kafkaerr.New(kerr.RequestTimedOut, "not every in-sync replica of %s-%d had the batch within %v", rep.Topic(), rep.Index(), timeout)
+		case <-r.ctx.Done():
+			return r.ctx.Err()
+		}
+	}
+}
+
+// checkProduceRecords applies Kafka's request-level check
+// (ProduceRequest.validateRecords): exactly one whole batch of magic 2
+// per partition. The partition then validates the batch itself.
+func checkProduceRecords(version int16, records []byte) error {
+	batches, _, _ := record.SplitBatches(records)
+	if len(batches) == 0 {
+		return kafkaerr.New(kerr.InvalidRecord, "produce requests with version %d must have at least one record batch per partition", version)
+	}
+	if _, err := record.ReadHeader(batches[0]); errors.Is(err, record.ErrUnsupportedMagic) {
+		return kafkaerr.New(kerr.InvalidRecord, "produce requests with version %d are only allowed to contain record batches with magic version 2", version)
+	}
+	if len(batches) > 1 {
+		return kafkaerr.New(kerr.InvalidRecord, "produce requests with version %d are only allowed to contain exactly one record batch per partition", version)
+	}
+	return nil
+}
+
+// addLeaderHints tells a producer (v10+, KIP-951) who leads each
+// partition it sent to the wrong broker, so it can redirect without
+// waiting for a metadata refresh.
+func (b *Broker) addLeaderHints(resp *kmsg.ProduceResponse) {
+	im := b.cluster.ctl.current()
+	nodes := map[int32]bool{}
+	for i := range resp.Topics {
+		rt := &resp.Topics[i]
+		t := im.topics[rt.Topic]
+		for j := range rt.Partitions {
+			rp := &rt.Partitions[j]
+			if rp.ErrorCode != kerr.NotLeaderForPartition.Code || t == nil || int(rp.Partition) >= len(t.partitions) {
+				continue
+			}
+			pi := t.partitions[rp.Partition]
+			rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch = pi.leader, pi.leaderEpoch
+			if bi := im.brokers[pi.leader]; bi != nil && !bi.fenced && !nodes[pi.leader] {
+				nodes[pi.leader] = true
+				ep := kmsg.NewProduceResponseBroker()
+				ep.NodeID, ep.Host, ep.Port, ep.Rack = bi.id, bi.host, bi.port, bi.rack
+				resp.Brokers = append(resp.Brokers, ep)
+			}
+		}
+	}
 }

@@ -29,6 +29,21 @@ func validateTopicName(name string) error {
 	return nil
 }
 
+// collidingTopic returns an existing topic whose name differs from name
+// only in '.' versus '_', or "".
+func (im *image) collidingTopic(name string) string {
+	if !strings.ContainsAny(name, "._") {
+		return ""
+	}
+	unified := unifyCollisionChars(name)
+	for other := range im.topics {
+		if other != name && unifyCollisionChars(other) == unified {
+			return other
+		}
+	}
+	return ""
+}
+
 // unifyCollisionChars maps '.' to '_' for the collision check.
 func unifyCollisionChars(name string) string { return strings.ReplaceAll(name, ".", "_") }
 

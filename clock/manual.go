@@ -2,6 +2,7 @@ package clock
 
 import (
 	"container/heap"
+	"context"
 	"sync"
 	"time"
 )
@@ -9,11 +10,58 @@ import (
 // Manual is a clock that moves only when told to. The zero value is not
 // usable; create one with NewManual.
 type Manual struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers timerHeap
-	seq    uint64 // orders timers with equal deadlines by creation
-	firing sync.Mutex
+	mu       sync.Mutex
+	now      time.Time
+	timers   timerHeap
+	seq      uint64 // orders timers with equal deadlines by creation
+	firing   sync.Mutex
+	settlers map[int]func(context.Context)
+	nextID   int
+}
+
+// settleGrace bounds, in wall time, how long Advance lets the settlers
+// wait for work that takes no clock time to finish.
+const settleGrace = 5 * time.Second
+
+// OnAdvance registers settle, which Advance calls before it moves the
+// clock and after every timer it fires. A cluster registers one that
+// waits until its followers have copied what their leaders have: in real
+// time that takes microseconds, so it must be done before any clock time
+// passes, or a jump of the clock would make a healthy follower look
+// lagging. settle gets a context that ends after a few seconds of wall
+// time, so a stuck wait cannot hang a test. The returned function
+// unregisters it.
+func (m *Manual) OnAdvance(settle func(context.Context)) (remove func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.settlers == nil {
+		m.settlers = make(map[int]func(context.Context))
+	}
+	id := m.nextID
+	m.nextID++
+	m.settlers[id] = settle
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		delete(m.settlers, id)
+	}
+}
+
+func (m *Manual) settle() {
+	m.mu.Lock()
+	fs := make([]func(context.Context), 0, len(m.settlers))
+	for _, f := range m.settlers {
+		fs = append(fs, f)
+	}
+	m.mu.Unlock()
+	if len(fs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), settleGrace)
+	defer cancel()
+	for _, f := range fs {
+		f(ctx)
+	}
 }
 
 // NewManual returns a manual clock that reads start. A zero start means
@@ -93,6 +141,7 @@ func (m *Manual) advanceTo(target time.Time) {
 	m.firing.Lock()
 	defer m.firing.Unlock()
 	for {
+		m.settle()
 		m.mu.Lock()
 		if len(m.timers) == 0 || m.timers[0].when.After(target) {
 			if target.After(m.now) {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -128,10 +127,9 @@ func (c *groupCluster) produce(topic, prefix string, n int) {
 // groupConsumer is a kgo group consumer that keeps, through the
 // rebalance callbacks, the partitions it owns and every revocation.
 type groupConsumer struct {
-	name   string
-	cl     *kgo.Client
-	net    *cuttableNetwork
-	manual *clock.Manual // the cluster's manual clock, if any
+	name string
+	cl   *kgo.Client
+	net  *cuttableNetwork
 
 	mu       sync.Mutex
 	owned    map[int32]bool
@@ -146,7 +144,7 @@ type groupConsumer struct {
 // Heartbeats go every 50ms so that members learn of a rebalance at once.
 func (c *groupCluster) consumer(name, group, topic string, opts ...kgo.Opt) *groupConsumer {
 	c.t.Helper()
-	gc := &groupConsumer{name: name, owned: map[int32]bool{}, changed: make(chan struct{}), manual: c.manual}
+	gc := &groupConsumer{name: name, owned: map[int32]bool{}, changed: make(chan struct{})}
 	gc.net = &cuttableNetwork{dial: (&net.Dialer{}).DialContext}
 	base := []kgo.Opt{
 		kgo.SeedBrokers(c.addrs...), kgo.ClientID(name), kgo.Dialer(gc.net.DialContext),
@@ -179,6 +177,13 @@ func (c *groupCluster) consumer(name, group, topic string, opts ...kgo.Opt) *gro
 			})
 		}),
 		kgo.WithHooks(heartbeatHook{gc}),
+	}
+	if c.manual != nil {
+		// On close, kgo ends its fetch session with a Fetch that may wait
+		// 1 ms and gives it a second; under a manual clock that
+		// millisecond never passes by itself, so every close would take a
+		// second. Without fetch sessions there is nothing to end.
+		base = append(base, kgo.DisableFetchSessions())
 	}
 	cl, err := kgo.NewClient(append(base, opts...)...)
 	if err != nil {
@@ -256,28 +261,7 @@ func (gc *groupConsumer) close() {
 		go gc.cl.Close()
 		return
 	}
-	if gc.manual == nil {
-		gc.cl.Close()
-		return
-	}
-	// On close, kgo ends its fetch session with a Fetch that may wait
-	// 1 ms, and gives it a second. Under a manual clock that millisecond
-	// never passes unless someone moves the clock, so move it until the
-	// client has closed.
-	closed := make(chan struct{})
-	go func() {
-		gc.cl.Close()
-		close(closed)
-	}()
-	for {
-		select {
-		case <-closed:
-			return
-		default:
-			gc.manual.Advance(time.Millisecond)
-			runtime.Gosched()
-		}
-	}
+	gc.cl.Close()
 }
 
 // crash cuts the consumer off the network without leaving the group, as

@@ -110,7 +110,7 @@ func (f *fixture) openLog(epoch int32) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	p.MakeLeader(epoch)
+	p.ApplyState(partition.State{Leader: 1, LeaderEpoch: epoch, Replicas: []int32{1}, ISR: []int32{1}})
 	f.log = testLog{p}
 	if err := f.c.Load(0, epoch, f.log); err != nil {
 		f.t.Fatal(err)

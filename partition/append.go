@@ -33,12 +33,21 @@ const (
 // the batch its offsets. Validation (which may decompress) runs before the
 // partition lock is taken, so producers to one partition contend only for
 // the offset assignment and the copy into the log.
-func (p *Partition) AppendAsLeader(records []byte) (AppendResult, error) {
-	return p.Append(records, FromClient)
+//
+// requiredAcks is the producer's acks: with -1 (all) the append is refused
+// with NOT_ENOUGH_REPLICAS when the ISR is smaller than
+// min.insync.replicas. Waiting for the followers is the caller's part
+// (ReplicationStatus).
+func (p *Partition) AppendAsLeader(records []byte, requiredAcks int16) (AppendResult, error) {
+	return p.append(records, FromClient, requiredAcks)
 }
 
 // Append appends one batch as leader, checking it as origin requires.
 func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) {
+	return p.append(records, origin, 1)
+}
+
+func (p *Partition) append(records []byte, origin Origin, requiredAcks int16) (AppendResult, error) {
 	res := AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: -1}
 	cfg := p.Config()
 	now := clock.Millis(p.clock.Now())
@@ -61,7 +70,29 @@ func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) 
 		p.mu.Unlock()
 		return res, err
 	}
+	if requiredAcks == -1 && len(p.state.ISR) < cfg.MinInsyncReplicas {
+		p.mu.Unlock()
+		return res, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of %s-%d is %v, fewer than min.insync.replicas=%d", p.topic, p.index, p.state.ISR, cfg.MinInsyncReplicas)
+	}
+	if origin == FromClient {
+		dup, err := p.producers.checkClient(v.header)
+		if err != nil {
+			p.mu.Unlock()
+			return res, err
+		}
+		if dup != nil {
+			// A retry of a batch already written: answer as the first
+			// time, write nothing.
+			res.BaseOffset, res.LastOffset, res.LogStartOffset = dup.firstOffset, dup.lastOffset, p.log.LogStartOffset()
+			if cfg.TimestampType == record.LogAppendTime {
+				res.LogAppendTime = dup.timestamp
+			}
+			p.mu.Unlock()
+			return res, nil
+		}
+	}
 	base := p.log.LogEndOffset()
+	p.markIdleFollowersCaughtUp(now)
 	record.SetBaseOffset(v.batch, base)
 	record.SetPartitionLeaderEpoch(v.batch, p.leaderEpoch)
 	if cfg.TimestampType == record.LogAppendTime {
@@ -76,7 +107,8 @@ func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) 
 		p.logger.Error("append failed", "error", err)
 		return res, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
 	}
-	p.highWatermark = p.log.LogEndOffset()
+	p.producers.update(h)
+	p.maybeIncrementHighWatermark()
 	res.BaseOffset, res.LastOffset = base, h.LastOffset()
 	res.LogStartOffset = p.log.LogStartOffset()
 	p.mu.Unlock()

@@ -30,6 +30,10 @@ type Config struct {
 	Compression string
 	// MinInsyncReplicas is min.insync.replicas, for acks=all.
 	MinInsyncReplicas int
+	// ReplicaLagTimeMaxMs is the broker's replica.lag.time.max.ms: a
+	// follower that has not caught up with the leader for this long
+	// leaves the ISR.
+	ReplicaLagTimeMaxMs int64
 }
 
 // DefaultConfig returns Kafka 4's topic defaults.
@@ -42,5 +46,6 @@ func DefaultConfig() Config {
 		TimestampAfterMaxMs:  3600000,
 		Compression:          "producer",
 		MinInsyncReplicas:    1,
+		ReplicaLagTimeMaxMs:  30000,
 	}
 }

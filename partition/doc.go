@@ -8,15 +8,14 @@
 //
 //	log start offset <= last stable offset <= high watermark <= log end offset
 //
-//   - The log start offset is the first offset still kept; retention and
-//     DeleteRecords move it forward.
-//   - The log end offset (LEO) is the offset the next record will get.
-//   - The high watermark (HW) is the end of what every in-sync replica
-//     has copied. Consumers read only below it, so they never see a
-//     record that a leader failover could take back.
-//   - The last stable offset (LSO) is where read_committed consumers stop:
-//     the first offset of a transaction that is still open (KIP-98). With
-//     no open transaction it equals the high watermark.
+// The log start offset is the first offset still kept; retention and
+// DeleteRecords move it forward. The log end offset (LEO) is the offset
+// the next record will get. The high watermark (HW) is the end of what
+// every in-sync replica has copied: consumers read only below it, so they
+// never see a record that a leader failover could take back. The last
+// stable offset (LSO) is where read_committed consumers stop: the first
+// offset of a transaction that is still open (KIP-98); with no open
+// transaction it equals the high watermark.
 //
 // Each leadership term has a leader epoch. The leader stamps its epoch
 // into every batch it appends (partitionLeaderEpoch), and requests that

@@ -27,11 +27,18 @@ type Partition struct {
 	mu            sync.RWMutex
 	cfg           Config
 	log           *segment.Log
+	state         State // leader, epochs, replicas and ISR, from the controller
 	leaderEpoch   int32
 	leader        int32 // broker id of the leader, -1 when there is none
 	highWatermark int64
 	epochs        *epochCache
+	producers     *producerState
 	closed        bool
+
+	// followers is the leader's view of each other replica's progress;
+	// empty on followers.
+	followers map[int32]*followerProgress
+	eligible  func(brokerID int32) bool
 
 	watchers watchers
 }
@@ -50,6 +57,10 @@ type Options struct {
 	// files when a replica is reopened; zero for a new one.
 	LogStartOffset int64
 	HighWatermark  int64
+	// ReplicaEligible reports whether a broker may be counted towards the
+	// ISR: false for fenced brokers and brokers shutting down (Kafka's
+	// isReplicaIsrEligible). Nil means every broker is eligible.
+	ReplicaEligible func(brokerID int32) bool
 }
 
 // Open opens (or creates) a replica's log. The replica starts with no
@@ -77,16 +88,27 @@ func Open(opts Options) (*Partition, error) {
 		l.Close()
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
 	}
+	producers, err := rebuildProducerState(l)
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
+	}
 	p := &Partition{
-		topic:    opts.Topic,
-		index:    opts.Index,
-		brokerID: opts.BrokerID,
-		clock:    opts.Clock,
-		logger:   opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
-		cfg:      opts.Config,
-		log:      l,
-		epochs:   epochs,
-		leader:   -1,
+		topic:     opts.Topic,
+		index:     opts.Index,
+		brokerID:  opts.BrokerID,
+		clock:     opts.Clock,
+		logger:    opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
+		cfg:       opts.Config,
+		log:       l,
+		epochs:    epochs,
+		producers: producers,
+		leader:    -1,
+		state:     State{Leader: -1, LeaderEpoch: -1},
+		eligible:  opts.ReplicaEligible,
+	}
+	if p.eligible == nil {
+		p.eligible = func(int32) bool { return true }
 	}
 	p.highWatermark = min(max(opts.HighWatermark, l.LogStartOffset()), l.LogEndOffset())
 	return p, nil
@@ -119,28 +141,6 @@ func (p *Partition) SetConfig(cfg Config) error {
 	return nil
 }
 
-// MakeLeader makes this replica the leader for a new leader epoch.
-func (p *Partition) MakeLeader(epoch int32) {
-	p.mu.Lock()
-	p.leader, p.leaderEpoch = p.brokerID, epoch
-	if err := p.epochs.assign(epoch, p.log.LogEndOffset()); err != nil {
-		p.logger.Error("writing leader-epoch-checkpoint", "error", err)
-	}
-	// Until followers report their progress, the leader alone is in
-	// sync, so everything it has is committed.
-	p.highWatermark = p.log.LogEndOffset()
-	p.mu.Unlock()
-	p.watchers.wake()
-}
-
-// MakeFollower makes this replica follow leader (-1: no leader) in epoch.
-func (p *Partition) MakeFollower(leader, epoch int32) {
-	p.mu.Lock()
-	p.leader, p.leaderEpoch = leader, epoch
-	p.mu.Unlock()
-	p.watchers.wake()
-}
-
 // Watch registers ch to be signalled whenever the high watermark, the
 // log end offset or the leadership of this replica changes. The channel
 // should have a buffer of one.
@@ -153,6 +153,7 @@ type Status struct {
 	BrokerID       int32
 	Leader         int32
 	LeaderEpoch    int32
+	ISR            []int32
 	LogStartOffset int64
 	HighWatermark  int64
 	LogEndOffset   int64
@@ -170,6 +171,7 @@ func (p *Partition) Status() (Status, error) {
 		BrokerID:       p.brokerID,
 		Leader:         p.leader,
 		LeaderEpoch:    p.leaderEpoch,
+		ISR:            append([]int32(nil), p.state.ISR...),
 		LogStartOffset: p.log.LogStartOffset(),
 		HighWatermark:  p.highWatermark,
 		LogEndOffset:   p.log.LogEndOffset(),

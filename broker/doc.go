@@ -1,0 +1,53 @@
+// Package broker is a Kafka cluster in one process: brokers that speak the
+// Kafka wire protocol, a KRaft-style controller that owns the cluster
+// metadata, replication between brokers, and a control surface for tests.
+//
+// # The cluster
+//
+// New starts n brokers (node ids 1..n) on loopback ports, or on an
+// in-memory network for testing/synctest. Every broker plays both KRaft
+// roles (process.roles=broker,controller); the controller role is one
+// object shared by all of them (controller.go). It owns an immutable
+// metadata image (image.go): the brokers, the topics and, per partition,
+// its replicas, ISR, leader, leader epoch and partition epoch. Each change
+// produces a new image, which every running broker applies before the
+// change returns (apply.go): it opens or deletes replicas and tells each
+// replica whether it leads or follows, in which epoch.
+//
+// # Requests
+//
+// Each connection (conn.go) reads 4-byte size-prefixed frames, decodes
+// them with franz-go's kmsg, handles one request at a time and writes the
+// responses in request order, as Kafka does per connection. Each Kafka API
+// has its own file that registers the versions it serves (api.go), so
+// ApiVersions always tells the truth: produce.go, fetch.go (with
+// fetchsession.go), listoffsets.go, metadata.go, createtopics.go, ...
+// Kafka errors are data: a handler puts an error code in its response. A
+// Go error from a handler closes the connection; so does a request that
+// cannot be parsed. A panic in a handler is recovered, logged, and closes
+// only that connection.
+//
+// # Replication
+//
+// Every replica of a partition lives on its broker as a
+// partition.Partition. Followers copy their leaders (fetcher.go), the
+// leader tracks their progress and the high watermark, and leaders ask the
+// controller to shrink and expand the ISR (isr.go). The controller fences
+// a broker that shuts down (controlled shutdown) or stops heartbeating for
+// broker.session.timeout.ms, and elects new leaders from the ISR
+// (election.go, replication_control.go). acks=all produces wait for the
+// ISR (produce.go).
+//
+// # The control surface
+//
+// A test can do what a Kafka client cannot (control.go): stop, crash and
+// start brokers, pause a follower's replication, elect preferred leaders,
+// read partitions, replicas and segments (introspect.go) and replication
+// metrics, and wait for the effects of what it did (wait.go). Every
+// timeout runs on the cluster's clock: with clock.Manual a test moves time
+// itself, and Advance first lets followers finish copying what their
+// leaders already have.
+//
+// Configs are Kafka's, by name (package config); see options.go for the
+// options New takes.
+package broker

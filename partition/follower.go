@@ -1,0 +1,165 @@
+package partition
+
+import (
+	"fmt"
+
+	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/record"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// The follower's side of replication, after Kafka's ReplicaFetcherThread:
+// the follower fetches from its log end offset, telling the leader the
+// epoch of its last batch; it appends what it gets exactly as the leader
+// has it (same offsets, same partition leader epochs, same bytes), takes
+// the leader's high watermark (capped at its own log end offset), and
+// truncates when the leader says its log has diverged: records written
+// under an old leader that the new leader never had are removed. That
+// truncation is how a record acknowledged with acks=1 is lost after a
+// failover.
+
+// FetchPosition is where a follower fetches from.
+type FetchPosition struct {
+	FetchOffset      int64
+	LastFetchedEpoch int32
+	LogStartOffset   int64
+	LeaderEpoch      int32 // the epoch the follower believes is current
+}
+
+// FetchPosition returns the follower's next fetch position.
+func (p *Partition) FetchPosition() FetchPosition {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return FetchPosition{
+		FetchOffset:      p.log.LogEndOffset(),
+		LastFetchedEpoch: p.epochs.latest(),
+		LogStartOffset:   p.log.LogStartOffset(),
+		LeaderEpoch:      p.leaderEpoch,
+	}
+}
+
+// AppendAsFollower appends batches copied from the leader and adopts the
+// leader's high watermark and log start offset. leaderEpoch is the epoch
+// the fetch was made in; a follower that has since moved on ignores it.
+func (p *Partition) AppendAsFollower(records []byte, leaderEpoch int32, leaderHW, leaderLogStart int64) error {
+	batches, _, err := record.SplitBatches(records)
+	if err != nil {
+		return kafkaerr.New(kerr.CorruptMessage, "%v", err)
+	}
+	p.mu.Lock()
+	if p.closed || p.leader == p.brokerID || p.leaderEpoch != leaderEpoch {
+		p.mu.Unlock()
+		return kafkaerr.New(kerr.NotLeaderForPartition, "replica of %s-%d is no longer following in epoch %d", p.topic, p.index, leaderEpoch)
+	}
+	now := clock.Millis(p.clock.Now())
+	before := [3]int64{p.log.LogEndOffset(), p.highWatermark, p.log.LogStartOffset()}
+	for _, b := range batches {
+		h, err := record.Check(b)
+		if err != nil {
+			p.mu.Unlock()
+			return kafkaerr.New(kerr.CorruptMessage, "batch from the leader: %v", err)
+		}
+		if h.BaseOffset < p.log.LogEndOffset() {
+			continue
+		}
+		if err := p.log.Append(append([]byte(nil), b...), h, now); err != nil {
+			p.mu.Unlock()
+			return kafkaerr.New(kerr.KafkaStorageError, "%v", err)
+		}
+		if h.PartitionLeaderEpoch >= 0 && h.PartitionLeaderEpoch > p.epochs.latest() {
+			if err := p.epochs.assign(h.PartitionLeaderEpoch, h.BaseOffset); err != nil {
+				p.logger.Error("writing leader-epoch-checkpoint", "error", err)
+			}
+		}
+		p.producers.update(h)
+	}
+	if leaderLogStart > p.log.LogStartOffset() {
+		if err := p.log.AdvanceLogStartOffset(min(leaderLogStart, p.log.LogEndOffset())); err != nil {
+			p.logger.Warn("advancing log start offset", "error", err)
+		}
+		_ = p.epochs.truncateFromStart(p.log.LogStartOffset())
+	}
+	p.highWatermark = max(min(leaderHW, p.log.LogEndOffset()), p.log.LogStartOffset())
+	changed := before != [3]int64{p.log.LogEndOffset(), p.highWatermark, p.log.LogStartOffset()}
+	p.mu.Unlock()
+	if changed {
+		p.watchers.wake()
+	}
+	return nil
+}
+
+// TruncateOnDivergence cuts the log where it diverges from the leader's,
+// following AbstractFetcherThread.getOffsetTruncationState: the leader
+// said its epoch d.Epoch ends at d.EndOffset.
+func (p *Partition) TruncateOnDivergence(d EpochEndOffset) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	logEnd := p.log.LogEndOffset()
+	var to int64
+	switch {
+	case d.EndOffset < 0:
+		to = p.highWatermark
+	case d.Epoch < 0:
+		to = min(d.EndOffset, logEnd)
+	default:
+		myEpoch, myEnd := p.epochs.endOffsetFor(d.Epoch, logEnd)
+		switch {
+		case myEpoch < 0:
+			to = min(d.EndOffset, logEnd)
+		case myEpoch != d.Epoch:
+			to = min(myEnd, logEnd)
+		default:
+			to = min(d.EndOffset, myEnd)
+		}
+	}
+	return p.truncateTo(to, "diverged from the leader")
+}
+
+// HandleOffsetOutOfRange repositions a follower whose fetch offset the
+// leader does not have, as AbstractFetcherThread does: a follower ahead of
+// the leader (after an unclean election) truncates to the leader's end; a
+// follower behind the leader's log start starts over there.
+func (p *Partition) HandleOffsetOutOfRange(leaderLogStart, leaderLogEnd int64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	logEnd := p.log.LogEndOffset()
+	if leaderLogEnd < logEnd {
+		return p.truncateTo(leaderLogEnd, "ahead of the leader")
+	}
+	if leaderLogStart > logEnd {
+		p.logger.Info("log truncated fully", "reason", "behind the leader's log start offset", "leader_log_start_offset", leaderLogStart)
+		if err := p.log.TruncateFullyAndStartAt(leaderLogStart, clock.Millis(p.clock.Now())); err != nil {
+			return err
+		}
+		p.epochs.entries = nil
+		if err := p.epochs.save(); err != nil {
+			return err
+		}
+		p.producers = newProducerState()
+		p.highWatermark = leaderLogStart
+	}
+	return nil
+}
+
+// truncateTo removes records at and above offset. Callers hold p.mu.
+func (p *Partition) truncateTo(offset int64, reason string) error {
+	before := p.log.LogEndOffset()
+	if offset >= before {
+		return nil
+	}
+	if err := p.log.TruncateTo(offset); err != nil {
+		return fmt.Errorf("truncating %s-%d to %d: %w", p.topic, p.index, offset, err)
+	}
+	if err := p.epochs.truncateFromEnd(offset); err != nil {
+		return err
+	}
+	ps, err := rebuildProducerState(p.log)
+	if err != nil {
+		return err
+	}
+	p.producers = ps
+	p.highWatermark = min(p.highWatermark, p.log.LogEndOffset())
+	p.logger.Info("log truncated", "reason", reason, "from_log_end_offset", before, "to", p.log.LogEndOffset(), "records_removed", before-p.log.LogEndOffset())
+	return nil
+}

@@ -1,0 +1,142 @@
+package partition
+
+import (
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/record"
+	"github.com/gregorkafka/gregor/segment"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// Idempotent producing (KIP-98). A producer with enable.idempotence=true
+// gets a producer id and epoch (InitProducerId) and numbers its batches
+// per partition with sequence numbers. The partition leader remembers,
+// per producer id, the epoch and the last five batches' sequence ranges
+// with their offsets (Kafka's ProducerStateEntry keeps five because a
+// producer has at most five requests in flight,
+// max.in.flight.requests.per.connection <= 5). With that it can
+//
+//   - recognise a retried batch it already wrote and answer with the
+//     original offsets instead of writing it twice;
+//   - refuse a batch that skips ahead (OUT_OF_ORDER_SEQUENCE_NUMBER), so
+//     a lost batch cannot be silently followed by later ones;
+//   - refuse a producer older than the latest epoch (INVALID_PRODUCER_EPOCH).
+//
+// Followers rebuild the same state from the batches they copy, and a
+// replica opened from disk rebuilds it from its log, so the rules hold
+// across leader failover and restarts. Transactions extend this state
+// (see the transaction issue); it lives in its own file for that reason.
+
+// batchesToRetain is Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN.
+const batchesToRetain = 5
+
+// batchMetadata is one remembered batch of a producer.
+type batchMetadata struct {
+	firstSeq, lastSeq       int32
+	firstOffset, lastOffset int64
+	timestamp               int64
+}
+
+type producerEntry struct {
+	epoch   int16
+	batches []batchMetadata // oldest first, at most batchesToRetain
+}
+
+type producerState struct {
+	entries map[int64]*producerEntry
+}
+
+func newProducerState() *producerState {
+	return &producerState{entries: make(map[int64]*producerEntry)}
+}
+
+// lastSequence is the sequence of a batch's last record; sequences wrap
+// from MaxInt32 to 0 (DefaultRecordBatch.incrementSequence).
+func lastSequence(h record.Header) int32 {
+	if h.BaseSequence < 0 {
+		return -1
+	}
+	inc := h.LastOffsetDelta
+	if h.BaseSequence > 1<<31-1-inc {
+		return inc - (1<<31 - 1 - h.BaseSequence) - 1
+	}
+	return h.BaseSequence + inc
+}
+
+func inSequence(last, next int32) bool {
+	return int64(next) == int64(last)+1 || (next == 0 && last == 1<<31-1)
+}
+
+// checkClient applies the producer rules to a batch a client wants to
+// append. It returns the metadata of the original batch when this one is a
+// duplicate of a batch already in the log.
+func (ps *producerState) checkClient(h record.Header) (*batchMetadata, error) {
+	if !h.HasProducerID() {
+		return nil, nil
+	}
+	e := ps.entries[h.ProducerID]
+	if e == nil {
+		// Nothing known (a new producer, or its records are gone): any
+		// sequence is accepted, as Kafka does since KIP-360.
+		return nil, nil
+	}
+	last := lastSequence(h)
+	if h.ProducerEpoch == e.epoch {
+		for i := range e.batches {
+			if b := e.batches[i]; b.firstSeq == h.BaseSequence && b.lastSeq == last {
+				return &b, nil
+			}
+		}
+	}
+	if h.ProducerEpoch < e.epoch {
+		return nil, kafkaerr.New(kerr.InvalidProducerEpoch, "epoch %d of producer %d is older than the current epoch %d", h.ProducerEpoch, h.ProducerID, e.epoch)
+	}
+	if h.ProducerEpoch != e.epoch {
+		if h.BaseSequence != 0 {
+			return nil, kafkaerr.New(kerr.OutOfOrderSequenceNumber, "invalid sequence number %d for new epoch %d of producer %d: a new epoch starts at 0", h.BaseSequence, h.ProducerEpoch, h.ProducerID)
+		}
+		return nil, nil
+	}
+	current := int32(-1)
+	if n := len(e.batches); n > 0 {
+		current = e.batches[n-1].lastSeq
+	}
+	if !inSequence(current, h.BaseSequence) {
+		return nil, kafkaerr.New(kerr.OutOfOrderSequenceNumber, "out of order sequence number for producer %d: %d (incoming), %d (current end)", h.ProducerID, h.BaseSequence, current)
+	}
+	return nil, nil
+}
+
+// update records an appended batch, whoever appended it.
+func (ps *producerState) update(h record.Header) {
+	if !h.HasProducerID() {
+		return
+	}
+	e := ps.entries[h.ProducerID]
+	if e == nil {
+		e = &producerEntry{epoch: h.ProducerEpoch}
+		ps.entries[h.ProducerID] = e
+	}
+	if h.ProducerEpoch != e.epoch {
+		e.epoch, e.batches = h.ProducerEpoch, nil
+	}
+	if h.IsControl() || h.BaseSequence < 0 {
+		return
+	}
+	e.batches = append(e.batches, batchMetadata{
+		firstSeq: h.BaseSequence, lastSeq: lastSequence(h),
+		firstOffset: h.BaseOffset, lastOffset: h.LastOffset(), timestamp: h.MaxTimestamp,
+	})
+	if len(e.batches) > batchesToRetain {
+		e.batches = append(e.batches[:0], e.batches[len(e.batches)-batchesToRetain:]...)
+	}
+}
+
+// rebuildProducerState replays the batch headers of a log.
+func rebuildProducerState(l *segment.Log) (*producerState, error) {
+	ps := newProducerState()
+	err := l.Batches(l.LogStartOffset(), func(_ []byte, h record.Header) (bool, error) {
+		ps.update(h)
+		return true, nil
+	})
+	return ps, err
+}
