@@ -20,6 +20,7 @@
 //	partition  one replica: high watermark, leader epoch, appends and reads
 //	config     broker and topic configs, defaults and fallbacks
 //	broker     the cluster: connections, one file per Kafka API, the controller
+//	group      consumer groups: rebalances (classic and KIP-848), committed offsets
 //	clock      time, real or manual, for every timeout Kafka has
 package gregor
 

@@ -104,6 +104,12 @@ var brokerDefs = []Def{
 	{Name: "group.consumer.max.heartbeat.interval.ms", Type: Int, Default: def("15000"), Check: atLeast(1)},
 	{Name: "group.consumer.max.size", Type: Int, Default: def(maxInt), Check: atLeast(1)},
 	{Name: "group.consumer.assignors", Type: List, Default: def("uniform,range"), Check: listOf("uniform", "range")},
+	{Name: "group.consumer.migration.policy", Type: String, Default: def("bidirectional"), Check: oneOf("disabled", "upgrade", "downgrade", "bidirectional"),
+		Note: "gregor keeps classic and consumer-protocol members in separate groups (no online migration); accepted and reported, no effect"},
+	{Name: "offsets.topic.compression.codec", Type: Int, Default: def("0"), Check: atLeast(0),
+		Note: "gregor writes __consumer_offsets uncompressed; accepted and reported, no effect"},
+	{Name: "offsets.load.buffer.size", Type: Int, Default: def("5242880"), Check: atLeast(1),
+		Note: "gregor loads __consumer_offsets in 1 MiB reads; accepted and reported, no effect"},
 
 	// Producer state and transactions.
 	{Name: "producer.id.expiration.ms", Type: Int, Default: def("86400000"), Check: atLeast(1)},
