@@ -143,13 +143,11 @@ func (l offsetsLog) Append(batch []byte) (int64, error) {
 	return res.LastOffset + 1, nil
 }
 
-func (l offsetsLog) Offsets() (int64, int64) {
-	start, hw, _ := l.r.Partition.Offsets()
-	return start, hw
-}
+func (l offsetsLog) Offsets() (int64, int64, int64) { return l.r.Partition.Offsets() }
 
 func (l offsetsLog) Read(offset int64, maxBytes int) ([]byte, error) {
-	res, err := l.r.Partition.Read(partition.ReadOptions{Offset: offset, MaxBytes: maxBytes, MinOneBatch: true, CurrentLeaderEpoch: -1})
+	res, err := l.r.Partition.Read(partition.ReadOptions{Offset: offset, MaxBytes: maxBytes, MinOneBatch: true,
+		CurrentLeaderEpoch: -1, ToLogEnd: true})
 	return res.Records, err
 }
 

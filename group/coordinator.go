@@ -24,10 +24,13 @@ type Log interface {
 	// with acks=all semantics: they count once the high watermark has
 	// passed them.
 	Append(batch []byte) (logEndOffset int64, err error)
-	// Offsets returns the log start offset and the high watermark.
-	Offsets() (logStart, highWatermark int64)
+	// Offsets returns the log start offset, the high watermark and the
+	// log end offset.
+	Offsets() (logStart, highWatermark, logEnd int64)
 	// Read returns whole batches from offset on (at least one batch if
-	// there is one), never beyond the high watermark.
+	// there is one), up to the log end offset: a new coordinator loads
+	// everything its log has, including the records its followers have
+	// not confirmed yet, as Kafka's coordinator loader does.
 	Read(offset int64, maxBytes int) ([]byte, error)
 	// Watch registers ch (buffered, capacity one) to be signalled when
 	// the high watermark moves, until cancel is called.

@@ -27,13 +27,10 @@ func (l testLog) Append(batch []byte) (int64, error) {
 	return res.LastOffset + 1, nil
 }
 
-func (l testLog) Offsets() (int64, int64) {
-	s, hw, _ := l.p.Offsets()
-	return s, hw
-}
+func (l testLog) Offsets() (int64, int64, int64) { return l.p.Offsets() }
 
 func (l testLog) Read(offset int64, maxBytes int) ([]byte, error) {
-	res, err := l.p.Read(partition.ReadOptions{Offset: offset, MaxBytes: maxBytes, MinOneBatch: true, CurrentLeaderEpoch: -1})
+	res, err := l.p.Read(partition.ReadOptions{Offset: offset, MaxBytes: maxBytes, MinOneBatch: true, CurrentLeaderEpoch: -1, ToLogEnd: true})
 	return res.Records, err
 }
 

@@ -2,8 +2,9 @@ package group
 
 // Loading: when a broker becomes the leader of a __consumer_offsets
 // partition, it becomes the coordinator of every group stored there. It
-// reads the partition from its log start to its high watermark and
-// replays each record in order, so the last record per key wins: offsets
+// reads the partition from its log start to its log end (the records its
+// followers have not confirmed yet included: as the new leader, its log is
+// the one the others will follow) and replays each record in order, so the last record per key wins: offsets
 // come back as last committed, classic groups as of their last
 // generation (members included, so a stable group stays stable across a
 // coordinator move and its members only have to keep heartbeating).
@@ -25,9 +26,9 @@ func (s *shard) load() error {
 		return fmt.Errorf("__consumer_offsets-%d was unloaded while loading", s.partition)
 	}
 	start := s.now()
-	logStart, hw := s.log.Offsets()
+	logStart, _, logEnd := s.log.Offsets()
 	records := 0
-	for off := logStart; off < hw; {
+	for off := logStart; off < logEnd; {
 		buf, err := s.log.Read(off, loadReadBytes)
 		if err != nil {
 			return fmt.Errorf("loading __consumer_offsets-%d at offset %d: %w", s.partition, off, err)

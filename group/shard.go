@@ -197,7 +197,7 @@ func (s *shard) write(recs []logRecord, replay bool, then func(error)) {
 	if replay {
 		s.replayRecords(recs)
 	}
-	if _, hw := s.log.Offsets(); hw >= end {
+	if _, hw, _ := s.log.Offsets(); hw >= end {
 		then(nil)
 		return
 	}
@@ -225,7 +225,7 @@ func (s *shard) checkPending() {
 	if len(s.pending) == 0 {
 		return
 	}
-	_, hw := s.log.Offsets()
+	_, hw, _ := s.log.Offsets()
 	keep := s.pending[:0]
 	var done []*pendingWrite
 	for _, pw := range s.pending {

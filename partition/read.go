@@ -28,6 +28,11 @@ type ReadOptions struct {
 	MinOneBatch        bool
 	CurrentLeaderEpoch int32 // -1 skips the epoch check
 	Isolation          IsolationLevel
+	// ToLogEnd reads up to the log end offset rather than the high
+	// watermark, as Kafka's coordinators do when they load their state
+	// from a partition they just became leader of (FetchIsolation
+	// LOG_END). Never set for clients.
+	ToLogEnd bool
 }
 
 // ReadResult is one partition's part of a fetch response.
@@ -57,7 +62,10 @@ func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
 			o.Offset, res.LogStartOffset, res.LogEndOffset, p.topic, p.index)
 	}
 	limit := res.HighWatermark
-	if o.Isolation == ReadCommitted {
+	switch {
+	case o.ToLogEnd:
+		limit = res.LogEndOffset
+	case o.Isolation == ReadCommitted:
 		limit = res.LastStableOffset
 	}
 	if o.Offset >= limit {
