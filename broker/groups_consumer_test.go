@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -64,4 +65,32 @@ func eventsOf(c *broker.Cluster, group string) string {
 		lines = append(lines, e.String())
 	}
 	return joinLines(lines)
+}
+
+// SubscribeGroupEvents delivers the events of every group in order, and
+// WaitForOwner waits for a member to own given partitions.
+func TestGroupEventSubscription(t *testing.T) {
+	c := startGroupCluster(t, broker.Topic("orders", 2, 1, nil))
+	ctx := groupTestContext(t)
+	events, cancel := c.SubscribeGroupEvents()
+	groupClient(t, c, kgo.ClientID("solo"), kgo.ConsumerGroup("watched"), kgo.ConsumeTopics("orders"),
+		kgo.Balancers(kgo.RangeBalancer()))
+	if _, err := c.WaitForOwner(ctx, "watched", "solo", "orders", 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for e := range events {
+		types = append(types, string(e.Type))
+		if e.Type == "Stable" {
+			break
+		}
+	}
+	cancel()
+	for range events {
+		// drained until the subscription closes the channel
+	}
+	want := "[MemberJoined RebalanceStarted GenerationStarted Stable]"
+	if got := fmt.Sprint(types); got != want {
+		t.Fatalf("events %s, want %s", got, want)
+	}
 }
