@@ -46,6 +46,8 @@ func groupConfig(b *Broker) group.Config {
 	gc.ConsumerMinSessionTimeout = ms("group.consumer.min.session.timeout.ms")
 	gc.ConsumerMaxSessionTimeout = ms("group.consumer.max.session.timeout.ms")
 	gc.ConsumerHeartbeatInterval = ms("group.consumer.heartbeat.interval.ms")
+	gc.ConsumerMinHeartbeatInterval = ms("group.consumer.min.heartbeat.interval.ms")
+	gc.ConsumerMaxHeartbeatInterval = ms("group.consumer.max.heartbeat.interval.ms")
 	gc.ConsumerMaxSize = cfg.Int("group.consumer.max.size")
 	gc.ConsumerAssignors = splitList(cfg.String("group.consumer.assignors"))
 	gc.Protocols = splitList(cfg.String("group.coordinator.rebalance.protocols"))

@@ -56,6 +56,15 @@ func TestConsumerProtocolGroup(t *testing.T) {
 			cancel()
 		}
 	}
+	// Commits carry the member epoch (OffsetCommit v9).
+	for _, cl := range []*kgo.Client{a, b} {
+		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			t.Fatalf("commit: %v", err)
+		}
+	}
+	if _, err := c.WaitForGroup(ctx, "g848", func(d broker.GroupDescription) bool { return d.TotalLag() == 0 && len(d.Lag) == 6 }); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("events:\n%s", eventsOf(c, "g848"))
 }
 

@@ -29,7 +29,11 @@ type Config struct {
 	ConsumerMinSessionTimeout time.Duration // group.consumer.min.session.timeout.ms
 	ConsumerMaxSessionTimeout time.Duration // group.consumer.max.session.timeout.ms
 	ConsumerHeartbeatInterval time.Duration // group.consumer.heartbeat.interval.ms
-	ConsumerMaxSize           int           // group.consumer.max.size
+	// ConsumerMinHeartbeatInterval and ConsumerMaxHeartbeatInterval bound
+	// the heartbeat interval (group.consumer.min/max.heartbeat.interval.ms).
+	ConsumerMinHeartbeatInterval time.Duration
+	ConsumerMaxHeartbeatInterval time.Duration
+	ConsumerMaxSize              int // group.consumer.max.size
 	// ConsumerAssignors is group.consumer.assignors; the first is the
 	// default for members that name none.
 	ConsumerAssignors []string
@@ -57,6 +61,8 @@ func DefaultConfig() Config {
 		ConsumerMinSessionTimeout:     45 * time.Second,
 		ConsumerMaxSessionTimeout:     60 * time.Second,
 		ConsumerHeartbeatInterval:     5 * time.Second,
+		ConsumerMinHeartbeatInterval:  5 * time.Second,
+		ConsumerMaxHeartbeatInterval:  15 * time.Second,
 		ConsumerMaxSize:               math.MaxInt32,
 		ConsumerAssignors:             []string{"uniform", "range"},
 		Protocols:                     []string{"classic", "consumer"},
@@ -82,6 +88,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("group.consumer.min.session.timeout.ms must not exceed group.consumer.max.session.timeout.ms")
 	case c.ConsumerSessionTimeout < c.ConsumerMinSessionTimeout || c.ConsumerSessionTimeout > c.ConsumerMaxSessionTimeout:
 		return fmt.Errorf("group.consumer.session.timeout.ms (%v) must be within [%v, %v]", c.ConsumerSessionTimeout, c.ConsumerMinSessionTimeout, c.ConsumerMaxSessionTimeout)
+	case c.ConsumerHeartbeatInterval < c.ConsumerMinHeartbeatInterval || c.ConsumerHeartbeatInterval > c.ConsumerMaxHeartbeatInterval:
+		return fmt.Errorf("group.consumer.heartbeat.interval.ms (%v) must be within [group.consumer.min.heartbeat.interval.ms, group.consumer.max.heartbeat.interval.ms] = [%v, %v]",
+			c.ConsumerHeartbeatInterval, c.ConsumerMinHeartbeatInterval, c.ConsumerMaxHeartbeatInterval)
 	case c.ConsumerHeartbeatInterval <= 0 || c.ConsumerHeartbeatInterval >= c.ConsumerSessionTimeout:
 		return fmt.Errorf("group.consumer.heartbeat.interval.ms must be positive and below group.consumer.session.timeout.ms")
 	case len(c.ConsumerAssignors) == 0:
