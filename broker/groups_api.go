@@ -176,8 +176,8 @@ func (c *Cluster) Groups() []GroupListing {
 }
 
 // GroupEvents returns the events recorded so far for a group ("" for
-// every group), oldest first. The cluster keeps the most recent
-// groupEventHistory events.
+// every group), oldest first. The cluster keeps at least the most recent
+// 10000 events of all groups together.
 func (c *Cluster) GroupEvents(groupID string) []GroupEvent { return c.groupEvents.history(groupID) }
 
 // SubscribeGroupEvents delivers every group event from now on, in the
@@ -284,13 +284,16 @@ func (h *groupEventHub) publish(broker int32, e group.Event) {
 	if e.Type == group.EventOffsetsCommitted {
 		level = slog.LevelDebug
 	}
-	h.logger.Log(context.Background(), level, "group event",
-		"broker", broker, "group", e.Group, "type", string(e.Type), "generation", e.Generation,
-		"state", e.State, "member", e.Member, "reason", e.Reason, "story", e.String())
+	if ctx := context.Background(); h.logger.Enabled(ctx, level) {
+		h.logger.Log(ctx, level, "group event",
+			"broker", broker, "group", e.Group, "type", string(e.Type), "generation", e.Generation,
+			"state", e.State, "member", e.Member, "reason", e.Reason, "story", e.String())
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.events = append(h.events, ge)
-	if len(h.events) > groupEventHistory {
+	if len(h.events) > groupEventHistory+groupEventHistory/2 {
+		// Trim in chunks, so keeping the history costs O(1) per event.
 		n := len(h.events) - groupEventHistory
 		h.events = append(h.events[:0:0], h.events[n:]...)
 		h.dropped += n

@@ -157,7 +157,7 @@ func (c *Coordinator) DeleteGroups(ctx context.Context, groupIDs []string) ([]km
 				// remove it directly (the tombstone above is harmless).
 				s.removeConsumerGroup(cg)
 			}
-			s.write(recs, true, func(err error) {
+			s.write(recs, func() { s.replayRecords(recs) }, func(err error) {
 				if err == nil {
 					s.emit(Event{Type: EventGroupDeleted, Group: id, Reason: "DeleteGroups"})
 				}

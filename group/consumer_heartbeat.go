@@ -310,7 +310,7 @@ func (s *shard) consumerGroupFor(groupID string, create bool) (*consumerGroup, e
 		}
 		// The empty classic group is deleted (a tombstone), its offsets
 		// stay and now belong to the consumer group.
-		s.write([]logRecord{groupTombstone(groupID)}, false, func(error) {})
+		s.write([]logRecord{groupTombstone(groupID)}, nil, func(error) {})
 	case nil:
 		if !create {
 			// Kafka would find the member in its persisted state; gregor

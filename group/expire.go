@@ -66,7 +66,7 @@ func (s *shard) cleanupGroupMetadata() {
 	}
 	if len(recs) > 0 {
 		s.c.logger.Info("expiring group metadata", "partition", s.partition, "tombstones", len(recs))
-		s.write(recs, true, func(error) {})
+		s.write(recs, func() { s.replayRecords(recs) }, func(error) {})
 		for _, e := range expired {
 			s.emit(Event{Type: EventOffsetsExpired, Group: e.group, Offsets: e.offsets, Reason: "offsets.retention.minutes passed"})
 		}

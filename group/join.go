@@ -360,7 +360,7 @@ func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinReque
 			for _, mm := range g.members {
 				assignment[mm.id] = mm.assignment
 			}
-			s.write([]logRecord{groupMetadataRecord(g, assignment)}, false, func(err error) {
+			s.write([]logRecord{groupMetadataRecord(g, assignment)}, nil, func(err error) {
 				if err != nil {
 					// Revert to the old member id, as Kafka does.
 					g.updateMember(m, oldProtocols, oldRebalance, oldSession, nil, jr.version)

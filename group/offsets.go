@@ -165,6 +165,7 @@ func (c *Coordinator) CommitOffsets(ctx context.Context, req *kmsg.OffsetCommitR
 		}
 		codes = map[string]map[int32]int16{}
 		var recs []logRecord
+		var entries []offsetEntry
 		var committed []CommittedOffset
 		for _, t := range req.Topics {
 			codes[t.Topic] = map[int32]int16{}
@@ -183,12 +184,18 @@ func (c *Coordinator) CommitOffsets(ctx context.Context, req *kmsg.OffsetCommitR
 				}
 				o := offsetEntry{offset: p.Offset, leaderEpoch: epoch, metadata: md, commitTimestamp: now, expireTimestamp: expire}
 				recs = append(recs, offsetCommitRecord(req.Group, t.Topic, p.Partition, o))
+				entries = append(entries, o)
 				committed = append(committed, CommittedOffset{Topic: t.Topic, Partition: p.Partition, Offset: p.Offset, Metadata: md})
 			}
 		}
 		// The records are applied at once, as Kafka's coordinator replays
 		// its own writes; the response still waits for replication.
-		s.write(recs, true, func(err error) {
+		apply := func() {
+			for i, c := range committed {
+				s.offsets.put(req.Group, c.Topic, c.Partition, entries[i])
+			}
+		}
+		s.write(recs, apply, func(err error) {
 			if err == nil && len(committed) > 0 {
 				s.emit(Event{Type: EventOffsetsCommitted, Group: req.Group, Member: req.MemberID, Generation: req.Generation, Offsets: committed})
 			}
@@ -391,7 +398,7 @@ func (c *Coordinator) DeleteOffsets(ctx context.Context, req *kmsg.OffsetDeleteR
 			}
 			resp.Topics = append(resp.Topics, rt)
 		}
-		s.write(recs, true, func(err error) { done <- err })
+		s.write(recs, func() { s.replayRecords(recs) }, func(err error) { done <- err })
 	})
 	if err == nil {
 		var cerr error

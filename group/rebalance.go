@@ -119,7 +119,7 @@ func (s *shard) completeJoin(g *classicGroup) {
 	g.initNextGeneration()
 	if g.state == stateEmpty {
 		s.emit(Event{Type: EventGroupEmpty, Group: g.id, Generation: g.generation, Reason: "no members left after the join phase"})
-		s.write([]logRecord{groupMetadataRecord(g, nil)}, false, func(err error) {
+		s.write([]logRecord{groupMetadataRecord(g, nil)}, nil, func(err error) {
 			if err != nil {
 				s.c.logger.Warn("failed to write empty group metadata", "group", g.id, "error", err)
 			}

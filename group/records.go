@@ -50,6 +50,7 @@ type logRecord struct {
 func offsetCommitRecord(groupID, topic string, partition int32, o offsetEntry) logRecord {
 	k := kmsg.NewOffsetCommitKey()
 	k.Version, k.Group, k.Topic, k.Partition = offsetCommitKeyVersion, groupID, topic, partition
+	key := k.AppendTo(make([]byte, 0, 10+len(groupID)+len(topic)))
 	v := kmsg.NewOffsetCommitValue()
 	v.Version = offsetCommitValueVersion
 	v.Offset, v.LeaderEpoch, v.Metadata, v.CommitTimestamp = o.offset, o.leaderEpoch, o.metadata, o.commitTimestamp
@@ -57,7 +58,7 @@ func offsetCommitRecord(groupID, topic string, partition int32, o offsetEntry) l
 		v.Version = offsetCommitValueExpireVer
 		v.ExpireTimestamp = o.expireTimestamp
 	}
-	return logRecord{key: k.AppendTo(nil), value: v.AppendTo(nil)}
+	return logRecord{key: key, value: v.AppendTo(make([]byte, 0, 32+len(o.metadata)))}
 }
 
 func offsetTombstone(groupID, topic string, partition int32) logRecord {

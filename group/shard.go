@@ -169,16 +169,17 @@ func (s *shard) runDeferred() {
 	s.deferred = nil
 }
 
-// write appends records to the shard's partition as one batch, applies
-// them to the shard's state when replay is set (offset commits and
-// deletions change state only through their records, as in Kafka), and
-// calls then once the batch is committed (the high watermark has passed it),
+// write appends records to the shard's partition as one batch, runs
+// apply (if not nil) once the append succeeded, to change the shard's
+// state as the records say (offset commits and deletions change state
+// only through their records, as in Kafka), and calls then once the batch
+// is committed (the high watermark has passed it),
 // with nil, or with the error to answer: NOT_COORDINATOR when this broker
 // no longer leads the partition, COORDINATOR_NOT_AVAILABLE when the write
 // was not replicated within offsets.commit.timeout.ms, UNKNOWN_SERVER_ERROR
 // for a batch too large for the topic. then runs as part of a shard
 // operation (possibly the current one). Callers hold the lock.
-func (s *shard) write(recs []logRecord, replay bool, then func(error)) {
+func (s *shard) write(recs []logRecord, apply func(), then func(error)) {
 	if len(recs) == 0 {
 		then(nil)
 		return
@@ -194,8 +195,8 @@ func (s *shard) write(recs []logRecord, replay bool, then func(error)) {
 		then(writeError(err))
 		return
 	}
-	if replay {
-		s.replayRecords(recs)
+	if apply != nil {
+		apply()
 	}
 	if _, hw, _ := s.log.Offsets(); hw >= end {
 		then(nil)

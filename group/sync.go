@@ -82,7 +82,7 @@ func (s *shard) syncGroup(req *kmsg.SyncGroupRequest, ch chan *kmsg.SyncGroupRes
 			}
 		}
 		gen := g.generation
-		s.write([]logRecord{groupMetadataRecord(g, assignment)}, false, func(err error) {
+		s.write([]logRecord{groupMetadataRecord(g, assignment)}, nil, func(err error) {
 			// Another member may have joined while the write was in
 			// flight; then this assignment is stale and dropped.
 			if g.state != stateCompletingRebalance || g.generation != gen {
