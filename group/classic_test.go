@@ -326,8 +326,18 @@ func TestStaticMemberRejoinWithoutRebalance(t *testing.T) {
 	}
 	// The old process is fenced.
 	wantCode(t, "old process heartbeat", f.heartbeat("g", b.MemberID, gen, "pod-b"), kerr.FencedInstanceID)
-	// Without its instance id it is simply not a member any more.
+	// Without its instance id it is simply not a member any more; with
+	// it, it is told it was fenced.
 	wantCode(t, "old process commit", f.commit("g", b.MemberID, gen, "orders", 2, 1), kerr.UnknownMemberID)
+	oc := kmsg.NewPtrOffsetCommitRequest()
+	inst := "pod-b"
+	oc.Version, oc.Group, oc.MemberID, oc.Generation, oc.InstanceID = 9, "g", b.MemberID, gen, &inst
+	rt := kmsg.NewOffsetCommitRequestTopic()
+	rt.Topic = "orders"
+	rt.Partitions = []kmsg.OffsetCommitRequestTopicPartition{kmsg.NewOffsetCommitRequestTopicPartition()}
+	oc.Topics = []kmsg.OffsetCommitRequestTopic{rt}
+	ocr, _ := f.c.CommitOffsets(ctx, oc)
+	wantCode(t, "old process commit with its instance id", ocr.Topics[0].Partitions[0].ErrorCode, kerr.FencedInstanceID)
 	if !contains(f.eventTypes("g"), EventStaticMemberRejoined) {
 		t.Fatalf("events %v", f.eventTypes("g"))
 	}
@@ -336,8 +346,8 @@ func TestStaticMemberRejoinWithoutRebalance(t *testing.T) {
 	req := kmsg.NewPtrLeaveGroupRequest()
 	req.Version, req.Group = 5, "g"
 	m := kmsg.NewLeaveGroupRequestMember()
-	inst := "pod-a"
-	m.InstanceID = &inst
+	podA := "pod-a"
+	m.InstanceID = &podA
 	unknown := kmsg.NewLeaveGroupRequestMember()
 	other := "pod-zzz"
 	unknown.InstanceID = &other
