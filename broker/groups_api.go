@@ -269,7 +269,6 @@ type groupEventHub struct {
 	events  []GroupEvent
 	wake    chan struct{} // closed on the next event; nil until someone waits
 	subs    map[*eventSub]struct{}
-	dropped int
 }
 
 func newGroupEventHub(logger *slog.Logger) *groupEventHub {
@@ -296,7 +295,6 @@ func (h *groupEventHub) publish(broker int32, e group.Event) {
 		// Trim in chunks, so keeping the history costs O(1) per event.
 		n := len(h.events) - groupEventHistory
 		h.events = append(h.events[:0:0], h.events[n:]...)
-		h.dropped += n
 	}
 	if h.wake != nil {
 		close(h.wake)

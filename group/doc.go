@@ -92,10 +92,23 @@
 // group.max.size, group.coordinator.rebalance.protocols and the
 // group.consumer.* settings (see Config).
 //
+// Where gregor differs from Kafka, and why:
+//
+//   - KIP-848 group state (members, epochs, target assignments) lives in
+//     memory only; kmsg has no codecs for those record types. Offsets of
+//     consumer groups are stored as usual, and after a coordinator change
+//     the members are told UNKNOWN_MEMBER_ID and rejoin from epoch zero.
+//   - A write changes the in-memory state when it is appended and its
+//     answer waits for replication, as in Kafka; Kafka can also roll the
+//     state back to its last committed snapshot if the write then fails,
+//     gregor keeps it (the next coordinator reloads from the log anyway).
+//   - The uniform assignor follows Kafka's rules (balanced, sticky) with
+//     simpler bookkeeping; the partitions it picks may differ.
+//
 // Not implemented (yet): transactional offset commits (TxnOffsetCommit,
 // KIP-447's pending offsets), share groups (KIP-932), streams groups,
 // members of one group using both protocols at once (Kafka's online
-// migration), and persistence of KIP-848 group state: offsets of
-// consumer groups are stored, but after a coordinator change their
-// members rejoin from epoch zero.
+// migration, group.consumer.migration.policy), per-group configs
+// (KIP-848's group-level session and heartbeat settings), and
+// OffsetCommit/OffsetFetch v10 (topic ids).
 package group
