@@ -135,4 +135,3 @@ func (g *classicGroup) expiryBase(o offsetEntry) (int64, bool) {
 	}
 	return 0, false
 }
-
