@@ -362,7 +362,9 @@ func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinReque
 			}
 			s.write([]logRecord{groupMetadataRecord(g, assignment)}, nil, func(err error) {
 				if err != nil {
-					// Revert to the old member id, as Kafka does.
+					// Revert to the old member id, as Kafka does, and answer
+					// the join if nothing answered it meanwhile.
+					answer := m.joinCh
 					g.updateMember(m, oldProtocols, oldRebalance, oldSession, nil, jr.version)
 					g.members[oldID] = old
 					delete(g.members, newID)
@@ -376,9 +378,11 @@ func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinReque
 					}
 					g.static[jr.instanceID] = oldID
 					s.rescheduleHeartbeat(g, old, old.sessionTimeout)
-					r := joinError("", kerrOf(err))
-					r.Generation = g.generation
-					ch <- r
+					if answer != nil {
+						r := joinError("", kerrOf(err))
+						r.Generation = g.generation
+						answer <- r
+					}
 					return
 				}
 				isLeader := g.leader == newID
