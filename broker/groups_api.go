@@ -265,10 +265,10 @@ const groupEventHistory = 10000
 type groupEventHub struct {
 	logger *slog.Logger
 
-	mu      sync.Mutex
-	events  []GroupEvent
-	wake    chan struct{} // closed on the next event; nil until someone waits
-	subs    map[*eventSub]struct{}
+	mu     sync.Mutex
+	events []GroupEvent
+	wake   chan struct{} // closed on the next event; nil until someone waits
+	subs   map[*eventSub]struct{}
 }
 
 func newGroupEventHub(logger *slog.Logger) *groupEventHub {
