@@ -89,13 +89,18 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 		rp.Partition = t.partition
 		rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
 		rp.PreferredReadReplica = -1
+		// Kafka always sends a records field, empty rather than null,
+		// even with an error; librdkafka rejects a null one.
+		rp.RecordBatches = []byte{}
 		if res.err != nil {
 			rp.ErrorCode = kafkaerr.Code(res.err)
 		} else {
 			rp.HighWatermark = res.res.HighWatermark
 			rp.LastStableOffset = res.res.LastStableOffset
 			rp.LogStartOffset = res.res.LogStartOffset
-			rp.RecordBatches = res.res.Records
+			if len(res.res.Records) > 0 {
+				rp.RecordBatches = res.res.Records
+			}
 		}
 		if t.session != nil {
 			changed := len(rp.RecordBatches) > 0 || rp.ErrorCode != 0 ||
