@@ -7,108 +7,15 @@ package examples
 // (apt-get install kcat).
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
-
-var tinyBroker struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// buildTinyBroker builds ./examples/tinybroker once per test binary.
-func buildTinyBroker(t *testing.T) string {
-	t.Helper()
-	tinyBroker.once.Do(func() {
-		dir, err := os.MkdirTemp("", "gregor-tinybroker-")
-		if err != nil {
-			tinyBroker.err = err
-			return
-		}
-		tinyBroker.path = filepath.Join(dir, "tinybroker")
-		out, err := exec.Command("go", "build", "-o", tinyBroker.path, "./tinybroker").CombinedOutput()
-		if err != nil {
-			tinyBroker.err = &buildError{err, out}
-		}
-	})
-	if tinyBroker.err != nil {
-		t.Fatalf("building the tiny broker: %v", tinyBroker.err)
-	}
-	return tinyBroker.path
-}
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if tinyBroker.path != "" {
-		os.RemoveAll(filepath.Dir(tinyBroker.path))
-	}
-	os.Exit(code)
-}
-
-// runTinyBroker starts the tiny broker on a free port with the given
-// flags and returns its bootstrap address. When the test ends it is
-// stopped with SIGTERM, and must exit cleanly.
-func runTinyBroker(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(buildTinyBroker(t), append([]string{"-port", "0"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	lines := bufio.NewScanner(stdout)
-	var addr string
-	for addr == "" && lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
-			addr = rest
-		}
-	}
-	go func() {
-		for lines.Scan() { // keep reading, so that the broker never blocks on stdout
-		}
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("the tiny broker did not stop cleanly: %v\n%s", err, stderr.String())
-			}
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("the tiny broker did not stop on SIGTERM\n%s", stderr.String())
-		}
-	})
-	if addr == "" {
-		t.Fatalf("the tiny broker printed no bootstrap address")
-	}
-	return addr
-}
 
 // kcat runs kcat with args and input, and returns its standard output.
 func kcat(t *testing.T, input string, args ...string) string {
@@ -129,7 +36,7 @@ func TestCompatKcat(t *testing.T) {
 	if _, err := exec.LookPath("kcat"); err != nil {
 		t.Skip("kcat is not installed (apt-get install kcat); skipping the librdkafka round trip")
 	}
-	addr := runTinyBroker(t, "-topic", "hello:1:1", "-topic", "orders:3:1")
+	addr, _ := runTinyBroker(t, "-topic", "hello:1:1", "-topic", "orders:3:1")
 
 	t.Run("metadata", func(t *testing.T) {
 		// kcat -b ADDR -L, as JSON.
