@@ -59,6 +59,14 @@ func startCluster(t *testing.T, opts ...broker.Option) *cluster {
 	return c
 }
 
+// in returns the cluster for a subtest t, whose failures, skips and
+// cleanups must be its own.
+func (c *cluster) in(t *testing.T) *cluster {
+	sub := *c
+	sub.t = t
+	return &sub
+}
+
 // external reports whether the test runs against a real Kafka cluster.
 func (c *cluster) external() bool { return c.gregor == nil }
 
@@ -137,6 +145,22 @@ func (c *cluster) waitForLeaders(topic string, partitions int) {
 			c.t.Fatalf("topic %s has no leader for every partition: %v", topic, errors.Join(err, c.ctx.Err()))
 		}
 	}
+}
+
+// topicListed reports whether Metadata for all topics lists the topic,
+// asking the brokers rather than kadm's cache.
+func (c *cluster) topicListed(topic string) bool {
+	c.t.Helper()
+	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(c.ctx, c.kcl)
+	if err != nil {
+		c.t.Fatalf("metadata: %v", err)
+	}
+	for _, t := range resp.Topics {
+		if t.Topic != nil && *t.Topic == topic {
+			return true
+		}
+	}
+	return false
 }
 
 // produce sends records one by one, waiting for each acknowledgement, and

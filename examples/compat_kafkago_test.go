@@ -13,8 +13,18 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
+// kafkagoTransport gives each test its own connections and metadata
+// cache: kafka-go's DefaultTransport is shared by the whole process and
+// keeps metadata for seconds, so a topic created by a later test on the
+// same cluster would look unknown to it.
+func kafkagoTransport(c *cluster) *kafka.Transport {
+	tr := &kafka.Transport{}
+	c.t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
+
 func kafkagoClient(c *cluster) *kafka.Client {
-	return &kafka.Client{Addr: kafka.TCP(c.addrs...), Timeout: testTimeout}
+	return &kafka.Client{Addr: kafka.TCP(c.addrs...), Timeout: testTimeout, Transport: kafkagoTransport(c)}
 }
 
 // kafkagoRead reads n messages of one partition from offset.
@@ -122,9 +132,10 @@ func TestCompatKafkaGoWriterReader(t *testing.T) {
 
 	codecs := []kafka.Compression{0, kafka.Gzip, kafka.Snappy, kafka.Lz4, kafka.Zstd}
 	var sent []kafka.Message
+	transport := kafkagoTransport(c)
 	for i, codec := range codecs {
 		w := &kafka.Writer{
-			Addr: kafka.TCP(c.addrs...), Topic: topic,
+			Addr: kafka.TCP(c.addrs...), Topic: topic, Transport: transport,
 			Balancer:     &kafka.Murmur2Balancer{},
 			RequiredAcks: kafka.RequireAll,
 			Compression:  codec,

@@ -8,6 +8,7 @@
 //	scenario06_key_ordering_test.go        6  key=orderId keeps each order's events in order
 //	scenario11_compression_test.go         11 every compression codec, stored as the producer sent it
 //	compat_*_test.go                          Sarama, kafka-go and kcat against gregor
+//	tinybroker_test.go                        the tiny broker as a program: SIGTERM, -data-dir restart
 //
 // Run them all with
 //

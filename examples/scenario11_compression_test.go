@@ -54,6 +54,7 @@ func TestScenario11_EveryCodecRoundTripsAndIsStoredAsSent(t *testing.T) {
 
 	for _, cc := range codecs {
 		t.Run(cc.name, func(t *testing.T) {
+			c := c.in(t)
 			producer := c.client(kgo.DefaultProduceTopic(topic), kgo.ProducerBatchCompression(cc.codec))
 			var sent []*kgo.Record
 			for i := range 5 {
