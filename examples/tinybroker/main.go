@@ -25,6 +25,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -55,7 +56,14 @@ func run(args []string) error {
 	var configs, topics listFlag
 	fs.Var(&configs, "config", "broker config as name=value, by its Kafka name (repeatable)")
 	fs.Var(&topics, "topic", "topic to create at start as name:partitions:rf (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: go run ./examples/tinybroker [flags]\n\nRuns a gregor cluster that any Kafka client can use. Flags:\n\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
