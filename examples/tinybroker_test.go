@@ -36,7 +36,11 @@ func buildTinyBroker(t *testing.T) string {
 			return
 		}
 		tinyBroker.path = filepath.Join(dir, "tinybroker")
-		out, err := exec.Command("go", "build", "-o", tinyBroker.path, "./tinybroker").CombinedOutput()
+		args := []string{"build", "-o", tinyBroker.path}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, "./tinybroker")...).CombinedOutput()
 		if err != nil {
 			tinyBroker.err = &buildError{err, out}
 		}
