@@ -48,7 +48,9 @@ func startCluster(t *testing.T, opts ...broker.Option) *cluster {
 	t.Cleanup(cancel)
 	c := &cluster{t: t, ctx: ctx}
 	if env := os.Getenv(bootstrapEnv); env != "" {
-		c.addrs = strings.Split(env, ",")
+		for _, a := range strings.Split(env, ",") {
+			c.addrs = append(c.addrs, strings.TrimSpace(a))
+		}
 		t.Logf("running against the external cluster %s", env)
 	} else {
 		c.gregor = gregor.Start(t, opts...)

@@ -134,7 +134,6 @@ func TestScenario02_ListOffsetsEarliestAndLatestPerPartition(t *testing.T) {
 		}
 	}
 	checkOffsets("after producing 5, 0 and 2 records", counts)
-
 }
 
 func TestScenario02_SameKeySamePartition(t *testing.T) {
