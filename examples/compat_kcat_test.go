@@ -22,6 +22,11 @@ func kcat(t *testing.T, input string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
+	if slices.Contains(args, "-C") {
+		// On exit a consumer waits for its last fetch, parked on the
+		// broker for fetch.wait.max.ms (500ms by default, in real time).
+		args = append(args, "-X", "fetch.wait.max.ms=10")
+	}
 	cmd := exec.CommandContext(ctx, "kcat", args...)
 	cmd.Stdin = strings.NewReader(input)
 	var stdout, stderr bytes.Buffer

@@ -73,6 +73,9 @@ func TestMain(m *testing.M) {
 func runTinyBroker(t *testing.T, args ...string) (addr string, stop func()) {
 	t.Helper()
 	cmd := exec.Command(buildTinyBroker(t), append([]string{"-port", "0"}, args...)...)
+	// A -race binary sleeps a second at exit to let late reports in; a
+	// race found is still reported, and fails the clean-exit check.
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0 halt_on_error=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -133,7 +136,10 @@ func TestTinyBrokerRestartsFromItsDataDir(t *testing.T) {
 
 	addr, _ = runTinyBroker(t, "-data-dir", dir, "-log-level", "warn")
 	produceTo(t, addr, "kept", "after the restart")
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("kept"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	// A short fetch.max.wait.ms: closing the consumer ends its fetch
+	// session behind the fetch parked on the broker.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("kept"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
