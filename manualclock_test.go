@@ -19,13 +19,17 @@ import (
 )
 
 // startManual starts a cluster on a manual clock. Idle connections are
-// never closed (connections.max.idle.ms=-1, as in Kafka), so the only
+// never closed (connections.max.idle.ms=-1, as in Kafka), so besides the
+// brokers' own periodic tasks (the ISR check every
+// replica.lag.time.max.ms/2, the leader balance check every
+// leader.imbalance.check.interval.seconds), whose number it returns, the
 // timers on the clock are the ones a test is about.
-func startManual(t *testing.T, opts ...broker.Option) (*broker.Cluster, *clock.Manual) {
+func startManual(t *testing.T, opts ...broker.Option) (*broker.Cluster, *clock.Manual, int) {
 	t.Helper()
 	mc := clock.NewManual(time.Time{})
 	opts = append([]broker.Option{broker.Clock(mc), broker.Config("connections.max.idle.ms", "-1")}, opts...)
-	return gregor.Start(t, opts...), mc
+	c := gregor.Start(t, opts...)
+	return c, mc, mc.Pending()
 }
 
 // waitUntil polls cond, which reads state the test itself caused, until it
@@ -44,7 +48,7 @@ func waitUntil(ctx context.Context, t *testing.T, what string, cond func() bool)
 // for fetch.max.wait.ms; the broker answers (with no records) once that
 // time has passed on its clock.
 func TestManualClockReleasesParkedFetchAfterMaxWait(t *testing.T) {
-	c, mc := startManual(t, broker.Topic("events", 1, 1, nil))
+	c, mc, base := startManual(t, broker.Topic("events", 1, 1, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...))
@@ -69,7 +73,7 @@ func TestManualClockReleasesParkedFetchAfterMaxWait(t *testing.T) {
 	rt.Partitions = append(rt.Partitions, rp)
 	req.Topics = append(req.Topics, rt)
 
-	if n := mc.Pending(); n != 0 {
+	if n := mc.Pending(); n != base {
 		t.Fatalf("%d timers pending before the fetch", n)
 	}
 	type answer struct {
@@ -83,7 +87,7 @@ func TestManualClockReleasesParkedFetchAfterMaxWait(t *testing.T) {
 	}()
 
 	// Parked: the broker has set a fetch.max.wait.ms timer and not answered.
-	waitUntil(ctx, t, "the fetch parks", func() bool { return mc.Pending() == 1 })
+	waitUntil(ctx, t, "the fetch parks", func() bool { return mc.Pending() == base+1 })
 	if d, _ := mc.NextDeadline(); d != mc.Now().Add(maxWait) {
 		t.Fatalf("the parked fetch is due at %v, want now+%v", d, maxWait)
 	}
@@ -94,7 +98,7 @@ func TestManualClockReleasesParkedFetchAfterMaxWait(t *testing.T) {
 	}
 
 	mc.Advance(maxWait - time.Millisecond)
-	if mc.Pending() != 1 {
+	if mc.Pending() != base+1 {
 		t.Fatalf("the fetch left before fetch.max.wait.ms passed")
 	}
 	mc.Advance(time.Millisecond)
@@ -114,15 +118,15 @@ func TestManualClockReleasesParkedFetchAfterMaxWait(t *testing.T) {
 		t.Fatalf("released fetch: error %d/%d, %d record bytes, high watermark %d; want an empty answer at high watermark 0",
 			resp.ErrorCode, p.ErrorCode, len(p.RecordBatches), p.HighWatermark)
 	}
-	if mc.Pending() != 0 {
-		t.Fatalf("%d timers still pending after the fetch was answered", mc.Pending())
+	if mc.Pending() != base {
+		t.Fatalf("%d timers still pending after the fetch was answered", mc.Pending()-base)
 	}
 }
 
 // A consumer's parked fetch is also released, without the clock moving,
 // as soon as a producer appends what it waits for.
 func TestManualClockParkedConsumerWakesOnProduce(t *testing.T) {
-	c, mc := startManual(t, broker.Topic("events", 1, 1, nil))
+	c, mc, base := startManual(t, broker.Topic("events", 1, 1, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	const maxWait = 2 * time.Second
@@ -135,7 +139,7 @@ func TestManualClockParkedConsumerWakesOnProduce(t *testing.T) {
 	polled := make(chan kgo.Fetches, 1)
 	go func() { polled <- consumer.PollFetches(ctx) }()
 
-	waitUntil(ctx, t, "the consumer's fetch parks", func() bool { return mc.Pending() == 1 })
+	waitUntil(ctx, t, "the consumer's fetch parks", func() bool { return mc.Pending() == base+1 })
 	parkedAt := mc.Now()
 
 	// fetch.max.wait.ms passes: the broker answers with nothing, and the
@@ -193,7 +197,7 @@ func TestManualClockSegmentMsRollsTheSegment(t *testing.T) {
 		{"CreateTime from the wall clock", "CreateTime", nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, mc := startManual(t, broker.Topic("rolling", 1, 1, map[string]string{
+			c, mc, _ := startManual(t, broker.Topic("rolling", 1, 1, map[string]string{
 				"segment.ms":             "60000",
 				"message.timestamp.type": tc.timestampType,
 			}))
