@@ -32,6 +32,7 @@ const testTimeout = 30 * time.Second
 // test, or the external cluster named by KAFKA_BOOTSTRAP_SERVERS.
 type cluster struct {
 	t      *testing.T
+	owner  *testing.T // the test that started the cluster
 	ctx    context.Context
 	addrs  []string
 	gregor *broker.Cluster // nil on an external cluster
@@ -46,7 +47,7 @@ func startCluster(t *testing.T, opts ...broker.Option) *cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	t.Cleanup(cancel)
-	c := &cluster{t: t, ctx: ctx}
+	c := &cluster{t: t, owner: t, ctx: ctx}
 	if env := os.Getenv(bootstrapEnv); env != "" {
 		for _, a := range strings.Split(env, ",") {
 			c.addrs = append(c.addrs, strings.TrimSpace(a))
@@ -89,7 +90,15 @@ func (c *cluster) client(opts ...kgo.Opt) *kgo.Client {
 	if err != nil {
 		c.t.Fatalf("creating a client: %v", err)
 	}
-	c.t.Cleanup(cl.Close)
+	c.t.Cleanup(func() {
+		// gregor first, when the test that started it ends: a
+		// consumer's fetch parked on a manual clock would otherwise
+		// hold the client's Close for kgo's own timeout.
+		if c.gregor != nil && c.t == c.owner {
+			c.gregor.Close()
+		}
+		cl.Close()
+	})
 	return cl
 }
 
