@@ -114,6 +114,24 @@ func (f *firstErr) get() error {
 	return nil
 }
 
+// cpuMeter reports the CPU time a benchmark used per op (cpu-ns/op),
+// brokers and clients together. On a shared machine it varies less than
+// wall time, because waiting for a core does not count.
+type cpuMeter struct {
+	b     *testing.B
+	start int64
+}
+
+// startCPU starts measuring; call it where the timer is (re)set.
+func startCPU(b *testing.B) cpuMeter { return cpuMeter{b, processCPU()} }
+
+// stop reports the CPU time used since startCPU.
+func (m cpuMeter) stop() {
+	if used := processCPU() - m.start; used > 0 {
+		m.b.ReportMetric(float64(used)/float64(m.b.N), "cpu-ns/op")
+	}
+}
+
 // recordValue is a value of n bytes; its content is irrelevant without
 // compression but is not all zeros.
 func recordValue(n int) []byte {

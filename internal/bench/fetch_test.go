@@ -55,6 +55,7 @@ func benchFetch(b *testing.B, im impl, partitions int32, size int) {
 	b.SetBytes(int64(size) * fetchRecords)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU(b)
 	for range b.N {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: start}))
 		if err != nil {
@@ -69,4 +70,6 @@ func benchFetch(b *testing.B, im impl, partitions int32, size int) {
 		}
 		cl.Close()
 	}
+	b.StopTimer()
+	cpu.stop()
 }

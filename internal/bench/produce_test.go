@@ -42,6 +42,7 @@ func benchProduce(b *testing.B, im impl, partitions int32, size int) {
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU(b)
 	for i := range b.N {
 		cl.Produce(ctx, &kgo.Record{Value: value, Partition: int32(i) % partitions}, done)
 	}
@@ -49,6 +50,7 @@ func benchProduce(b *testing.B, im impl, partitions int32, size int) {
 		b.Fatal(err)
 	}
 	b.StopTimer()
+	cpu.stop()
 	if err := errs.get(); err != nil {
 		b.Fatal(err)
 	}

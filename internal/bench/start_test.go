@@ -13,6 +13,7 @@ import (
 func BenchmarkStartToMetadata(b *testing.B) {
 	forEachImpl(b, func(b *testing.B, im impl) {
 		ctx := benchCtx(b)
+		cpu := startCPU(b)
 		for b.Loop() {
 			addrs, stop, err := im.start("", 0)
 			if err != nil {
@@ -32,5 +33,6 @@ func BenchmarkStartToMetadata(b *testing.B) {
 			cl.Close()
 			stop()
 		}
+		cpu.stop()
 	})
 }
