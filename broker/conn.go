@@ -232,7 +232,7 @@ func skipTaggedFields(b []byte) ([]byte, error) {
 // header's empty tagged fields (except for ApiVersions, whose response
 // header is always v0 so that any client can read it), then the body.
 func encodeResponse(correlationID int32, resp kmsg.Response) []byte {
-	buf := make([]byte, 8, 64)
+	buf := make([]byte, 8, responseSizeHint(resp))
 	binary.BigEndian.PutUint32(buf[4:], uint32(correlationID))
 	if resp.IsFlexible() && resp.Key() != apiVersionsKey {
 		buf = append(buf, 0)
@@ -240,6 +240,29 @@ func encodeResponse(correlationID int32, resp kmsg.Response) []byte {
 	buf = resp.AppendTo(buf)
 	binary.BigEndian.PutUint32(buf, uint32(len(buf)-4))
 	return buf
+}
+
+// responseSizeHint guesses the encoded size of a response so that it is
+// encoded into one allocation. Only Fetch responses are large: they carry
+// record batches, which would otherwise be copied again each time the
+// buffer doubled.
+func responseSizeHint(resp kmsg.Response) int {
+	const small = 64
+	f, ok := resp.(*kmsg.FetchResponse)
+	if !ok {
+		return small
+	}
+	// Beyond the batches, each partition's fixed fields and each topic's
+	// name or id take well under this.
+	const perTopic, perPartition = 64, 64
+	n := small
+	for i := range f.Topics {
+		n += perTopic
+		for j := range f.Topics[i].Partitions {
+			n += perPartition + len(f.Topics[i].Partitions[j].RecordBatches)
+		}
+	}
+	return n
 }
 
 // touch records activity for connections.max.idle.ms.
