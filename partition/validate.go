@@ -71,21 +71,13 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 	if err := checkBatchHeader(h); err != nil {
 		return v, err
 	}
-	recs, err := record.Records(b)
-	if err != nil {
-		if errors.Is(err, record.ErrUnsupportedCompression) {
-			return v, kafkaerr.New(kerr.UnsupportedCompressionType, "%v", err)
-		}
-		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
-	}
-	if len(recs) != int(h.NumRecords) {
-		return v, kafkaerr.New(kerr.InvalidRecord, "record count %d does not match the %d records", h.NumRecords, len(recs))
-	}
-	v = validated{batch: b, header: h, maxTimestamp: record.NoTimestamp, numRecords: len(recs)}
+	v = validated{batch: b, header: h, maxTimestamp: record.NoTimestamp, numRecords: int(h.NumRecords)}
 	inPlace := true
 	var recErrs []RecordError
 	timestampErr := false
-	for i, r := range recs {
+	// The records are checked one at a time as they are decoded, so a
+	// batch of many records costs no memory per record.
+	err = record.Each(b, func(i int, r *record.Record) error {
 		if r.OffsetDelta != int32(i) {
 			// Some old clients number inner records wrongly; Kafka
 			// rewrites the batch rather than reject it.
@@ -93,16 +85,23 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 		}
 		if cfg.Compact && r.Key == nil {
 			recErrs = append(recErrs, RecordError{int32(i), "compacted topic cannot accept message without key"})
-			continue
+			return nil
 		}
 		if msg := checkTimestamp(h, r, cfg, nowMs); msg != "" {
 			recErrs = append(recErrs, RecordError{int32(i), msg})
 			timestampErr = true
-			continue
+			return nil
 		}
 		if r.Timestamp > v.maxTimestamp {
 			v.maxTimestamp = r.Timestamp
 		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, record.ErrUnsupportedCompression) {
+			return v, kafkaerr.New(kerr.UnsupportedCompressionType, "%v", err)
+		}
+		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
 	}
 	if len(recErrs) > 0 {
 		kind := kerr.InvalidRecord
@@ -124,6 +123,12 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 		}
 	}
 	if !inPlace {
+		// Rare (old clients, or a topic compression.type other than
+		// the producer's): decode the records again, all at once.
+		recs, err := record.Records(b)
+		if err != nil {
+			return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
+		}
 		rebuilt, err := record.Build(record.BatchOptions{
 			Compression:   target,
 			TimestampType: h.TimestampType(),
@@ -167,7 +172,7 @@ func checkBatchHeader(h record.Header) error {
 }
 
 // checkTimestamp returns why a record's timestamp is refused, or "".
-func checkTimestamp(h record.Header, r record.Record, cfg Config, nowMs int64) string {
+func checkTimestamp(h record.Header, r *record.Record, cfg Config, nowMs int64) string {
 	if cfg.TimestampType != record.CreateTime || r.Timestamp == record.NoTimestamp {
 		if h.TimestampType() == record.LogAppendTime {
 			return "producer should not set timestamp type to LogAppendTime"

@@ -30,44 +30,75 @@ type RecordHeader struct {
 // records' byte slices point into the batch (or into the decompressed
 // copy), so the caller must not modify the batch while using them.
 func Records(batch []byte) ([]Record, error) {
-	h, err := ReadHeader(batch)
+	var out []Record
+	err := decodeRecords(batch,
+		func(n int) { out = make([]Record, 0, n) },
+		func(_ int, r *Record) error { out = append(out, *r); return nil })
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// Each decodes the records of a batch one at a time, decompressing if
+// needed, and calls fn for each in order. It checks everything Records
+// checks, and stops at the first corrupt record or the first error fn
+// returns, which it returns. Unlike Records it holds one record at a
+// time, so checking a batch of many records allocates nothing for them;
+// r and the slices it points to are valid only during the call.
+func Each(batch []byte, fn func(i int, r *Record) error) error {
+	return decodeRecords(batch, nil, fn)
+}
+
+// decodeRecords walks a batch's records for Records and Each. count, if
+// not nil, learns the number of records before the first one is decoded.
+func decodeRecords(batch []byte, count func(n int), fn func(i int, r *Record) error) error {
+	h, err := ReadHeader(batch)
+	if err != nil {
+		return err
+	}
 	if h.Size() > len(batch) {
-		return nil, corruptf("batch length %d overruns the %d bytes given", h.Size(), len(batch))
+		return corruptf("batch length %d overruns the %d bytes given", h.Size(), len(batch))
 	}
 	body, err := Decompress(h.Compression(), batch[HeaderSize:h.Size()])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if h.NumRecords < 0 {
-		return nil, corruptf("negative record count %d", h.NumRecords)
+		return corruptf("negative record count %d", h.NumRecords)
 	}
 	// Each record takes at least 7 bytes, which bounds the allocation for a
 	// hostile count.
 	n := int(h.NumRecords)
 	if n > len(body)/7+1 {
-		return nil, corruptf("record count %d cannot fit in %d bytes", n, len(body))
+		return corruptf("record count %d cannot fit in %d bytes", n, len(body))
 	}
-	out := make([]Record, 0, n)
+	if count != nil {
+		count(n)
+	}
+	// One Record for the whole walk: fn gets a pointer to it, which
+	// escapes, so a variable per record would be an allocation per record.
+	var r Record
 	for i := 0; i < n; i++ {
-		r, rest, err := decodeRecord(body)
+		var rest []byte
+		r, rest, err = decodeRecord(body)
 		if err != nil {
-			return nil, corruptf("record %d: %v", i, err)
+			return corruptf("record %d: %v", i, err)
 		}
 		r.Offset = h.BaseOffset + int64(r.OffsetDelta)
 		r.Timestamp = h.BaseTimestamp + r.TimestampDelta
 		if h.TimestampType() == LogAppendTime {
 			r.Timestamp = h.MaxTimestamp
 		}
-		out = append(out, r)
+		if err := fn(i, &r); err != nil {
+			return err
+		}
 		body = rest
 	}
 	if len(body) != 0 {
-		return nil, corruptf("%d bytes left after %d records", len(body), n)
+		return corruptf("%d bytes left after %d records", len(body), n)
 	}
-	return out, nil
+	return nil
 }
 
 type decodeError string
