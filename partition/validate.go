@@ -77,7 +77,7 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 	timestampErr := false
 	// The records are checked one at a time as they are decoded, so a
 	// batch of many records costs no memory per record.
-	err = record.Each(b, func(i int, r *record.Record) error {
+	err = record.Each(b, func(i int, r record.Record) error {
 		if r.OffsetDelta != int32(i) {
 			// Some old clients number inner records wrongly; Kafka
 			// rewrites the batch rather than reject it.
@@ -172,7 +172,7 @@ func checkBatchHeader(h record.Header) error {
 }
 
 // checkTimestamp returns why a record's timestamp is refused, or "".
-func checkTimestamp(h record.Header, r *record.Record, cfg Config, nowMs int64) string {
+func checkTimestamp(h record.Header, r record.Record, cfg Config, nowMs int64) string {
 	if cfg.TimestampType != record.CreateTime || r.Timestamp == record.NoTimestamp {
 		if h.TimestampType() == record.LogAppendTime {
 			return "producer should not set timestamp type to LogAppendTime"
