@@ -58,6 +58,9 @@ func decodeRecords(batch []byte, count func(n int), fn func(i int, r Record) err
 	if err != nil {
 		return err
 	}
+	if h.Length < HeaderSize-LogOverhead {
+		return corruptf("batch length %d is smaller than the header", h.Length)
+	}
 	if h.Size() > len(batch) {
 		return corruptf("batch length %d overruns the %d bytes given", h.Size(), len(batch))
 	}
