@@ -32,7 +32,8 @@ const (
 // AppendAsLeader validates a producer's records and appends them, giving
 // the batch its offsets. Validation (which may decompress) runs before the
 // partition lock is taken, so producers to one partition contend only for
-// the offset assignment and the copy into the log.
+// the offset assignment and the copy into the log. Like Kafka, it stamps
+// the offsets into records itself: the caller hands the buffer over.
 //
 // requiredAcks is the producer's acks: with -1 (all) the append is refused
 // with NOT_ENOUGH_REPLICAS when the ISR is smaller than
