@@ -31,11 +31,22 @@ type conn struct {
 	idleMu     sync.Mutex
 	lastActive time.Time
 	idleTimer  clock.Timer
+
+	// spare is a frame buffer to read the next request into. Only
+	// Produce frames come back here: once a Produce request is answered
+	// nothing refers to its bytes (the log copied the batches), whereas
+	// other handlers may keep slices of their request (kmsg decodes bytes
+	// fields without copying).
+	spare chan []byte
 }
+
+// maxSpareFrame bounds the buffer a connection keeps for reuse.
+const maxSpareFrame = 16 << 20
 
 func newConn(b *Broker, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, lastActive: b.cluster.clock.Now()}
+	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, lastActive: b.cluster.clock.Now(),
+		spare: make(chan []byte, 1)}
 }
 
 // close closes the connection; handlers parked for it give up.
@@ -80,7 +91,35 @@ func (c *conn) serve() {
 				return
 			}
 		}
+		c.recycle(f.buf)
 	}
+}
+
+// recycle offers a handled frame's buffer for the next request, if it
+// held a Produce request (see conn.spare).
+func (c *conn) recycle(buf []byte) {
+	if len(buf) < 2 || int16(binary.BigEndian.Uint16(buf)) != kmsg.Produce.Int16() || cap(buf) > maxSpareFrame {
+		return
+	}
+	select {
+	case c.spare <- buf:
+	default:
+	}
+}
+
+// frameBuffer returns a buffer of size bytes for the next frame: the spare
+// one when it is large enough. Producers send requests of similar sizes,
+// so after the first one a steady producer reuses the same memory rather
+// than having fresh pages faulted in for every request.
+func (c *conn) frameBuffer(size int) []byte {
+	select {
+	case buf := <-c.spare:
+		if cap(buf) >= size {
+			return buf[:size]
+		}
+	default:
+	}
+	return make([]byte, size)
 }
 
 // readFrames reads whole frames until the connection fails, enforcing
@@ -100,7 +139,7 @@ func (c *conn) readFrames(out chan<- frame) {
 			c.deliver(out, frame{err: fmt.Errorf("request size %d is outside 0..socket.request.max.bytes (%d)", size, maxSize)})
 			return
 		}
-		buf := make([]byte, size)
+		buf := c.frameBuffer(int(size))
 		if _, err := io.ReadFull(c.nc, buf); err != nil {
 			c.deliver(out, frame{err: err})
 			return
