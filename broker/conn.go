@@ -127,6 +127,10 @@ func (c *conn) frameBuffer(size int) []byte {
 // closes the connection without reading the body.
 func (c *conn) readFrames(out chan<- frame) {
 	defer close(out)
+	// Once nothing more can be read the client is gone (Kafka clients
+	// never half-close): requests parked for it give up, as their
+	// responses could not be delivered anyway.
+	defer c.cancel()
 	maxSize := c.b.config.Int("socket.request.max.bytes")
 	var sizeBuf [4]byte
 	for {
