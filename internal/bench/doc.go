@@ -21,6 +21,13 @@
 //   - BenchmarkFetch: consume a pre-filled topic of fetchRecords records
 //     from the start with a new kgo client. One op is the whole topic;
 //     MB/s counts record values.
+//   - BenchmarkProduceRaw: the broker's side of produce alone, one
+//     pre-encoded request (a 64 KiB batch per partition) at a time on a
+//     raw connection, no client library.
+//
+// Each also reports cpu-ns/op, the CPU time of the whole process (brokers
+// and clients) per op, which on a shared machine varies less than wall
+// time.
 //
 // docs/benchmarks.md has the results and how to read them.
 package bench
