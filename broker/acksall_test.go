@@ -199,3 +199,14 @@ func TestConsumerDetectsTruncationAfterUncleanElection(t *testing.T) {
 		t.Fatalf("data loss reported as %+v, want consumed to 4, reset to 2", loss)
 	}
 }
+
+// min.insync.replicas above the replication factor counts as the
+// replication factor (Kafka's effectiveMinIsr): such a topic is writable
+// with acks=all and not reported under min ISR.
+func TestMinInsyncReplicasAboveReplicationFactor(t *testing.T) {
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("x", 1, 2, map[string]string{"min.insync.replicas": "3"}))
+	produceValues(t, replClient(t, c), "x", 0, "a")
+	if m := c.ReplicationMetrics(); m.UnderMinISRPartitions != 0 {
+		t.Fatalf("metrics %+v", m)
+	}
+}

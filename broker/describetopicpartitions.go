@@ -71,7 +71,8 @@ func handleDescribeTopicPartitions(r *request, req *kmsg.DescribeTopicPartitions
 		}
 		rt := kmsg.NewDescribeTopicPartitionsResponseTopic()
 		rt.Topic = kmsg.StringPtr(name)
-		rt.AuthorizedOperations = notRequestedOps
+		// Always reported: the request has no flag to ask for them.
+		rt.AuthorizedOperations = topicAuthorizedOps
 		t := im.topics[name]
 		if t == nil {
 			if !all {

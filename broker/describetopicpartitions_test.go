@@ -63,8 +63,13 @@ func TestDescribeTopicPartitionsAfterBrokerStops(t *testing.T) {
 	}
 	for _, rt := range resp.Topics {
 		wantCode(t, *rt.Topic, rt.ErrorCode, nil)
-		if rt.TopicID == [16]byte{} {
-			t.Errorf("%s has no topic id", *rt.Topic)
+		if rt.TopicID == [16]byte{} || rt.IsInternal {
+			t.Errorf("%s: topic id %v internal %v", *rt.Topic, rt.TopicID, rt.IsInternal)
+		}
+		// No authorizer: every topic operation is allowed, and
+		// DescribeTopicPartitions always says so.
+		if rt.AuthorizedOperations <= 0 {
+			t.Errorf("%s: authorized operations %d", *rt.Topic, rt.AuthorizedOperations)
 		}
 		for _, rp := range rt.Partitions {
 			pi := partitionInfo(t, c, *rt.Topic, rp.Partition)
