@@ -64,8 +64,8 @@ func TestHighWatermarkNeverMovesDown(t *testing.T) {
 // A follower outside the ISR that has caught up (reached the leader's log
 // end within replica.lag.time.max.ms) holds the high watermark back as if
 // it were in the ISR: otherwise a leader alone in the ISR would keep
-// moving the high watermark ahead of it and it could never rejoin. Kafka's
-// maybeIncrementLeaderHW calls these the "maximal" ISR (KIP-497).
+// moving the high watermark ahead of it and it could never rejoin
+// (Kafka's maybeIncrementLeaderHW, shouldWaitForReplicaToJoinIsr).
 func TestCaughtUpFollowerHoldsHighWatermark(t *testing.T) {
 	s := newReplicaSet(t, DefaultConfig(), 1, 2)
 	s.elect(1, 1)
