@@ -125,6 +125,10 @@ func (c *Cluster) firstLaggingFollower() string {
 				continue
 			}
 			_, leaderHW, leaderEnd := leader.Offsets()
+			// The leader's view matters too: a follower that has copied
+			// everything but not yet fetched again at the log end has
+			// not told the leader, whose high watermark is then behind.
+			known := leader.FollowerLogEndOffsets()
 			for _, id := range p.replicas {
 				b := c.Broker(id)
 				if id == p.leader || b == nil || !b.Running() || b.isPaused(key) {
@@ -134,8 +138,9 @@ func (c *Cluster) firstLaggingFollower() string {
 				if r == nil {
 					continue
 				}
-				if _, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW {
-					return fmt.Sprintf("%s-%d on broker %d (log end %d/%d, high watermark %d/%d)", t.name, i, id, end, leaderEnd, hw, leaderHW)
+				if _, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW || known[id] != leaderEnd {
+					return fmt.Sprintf("%s-%d on broker %d (log end %d/%d, known to the leader as %d, high watermark %d/%d)",
+						t.name, i, id, end, leaderEnd, known[id], hw, leaderHW)
 				}
 			}
 		}

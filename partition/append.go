@@ -71,9 +71,9 @@ func (p *Partition) append(records []byte, origin Origin, requiredAcks int16) (A
 		p.mu.Unlock()
 		return res, err
 	}
-	if requiredAcks == -1 && len(p.state.ISR) < cfg.MinInsyncReplicas {
+	if minISR := p.effectiveMinISR(); requiredAcks == -1 && len(p.state.ISR) < minISR {
 		p.mu.Unlock()
-		return res, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of %s-%d is %v, fewer than min.insync.replicas=%d", p.topic, p.index, p.state.ISR, cfg.MinInsyncReplicas)
+		return res, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of %s-%d is %v, fewer than min.insync.replicas=%d", p.topic, p.index, p.state.ISR, minISR)
 	}
 	if origin == FromClient {
 		dup, err := p.producers.checkClient(v.header)

@@ -142,7 +142,8 @@ func (p *Partition) SetConfig(cfg Config) error {
 }
 
 // Watch registers ch to be signalled whenever the high watermark, the
-// log end offset or the leadership of this replica changes. The channel
+// log end offset or the leadership of this replica changes, and on a
+// leader when a follower's fetch moves its known log end offset. The channel
 // should have a buffer of one.
 func (p *Partition) Watch(ch chan<- struct{}) (cancel func()) { return p.watchers.Watch(ch) }
 
