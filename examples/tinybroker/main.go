@@ -1,6 +1,6 @@
-// Command tinybroker runs a gregor cluster as a standalone program, so that
-// any Kafka client or tool (kcat, the Kafka CLI scripts, a Java or Python
-// program) can talk to it. With no flags it stands in for the course's
+// Package main is the tiny broker: it runs a gregor cluster as a
+// standalone program, so that any Kafka client or tool (kcat, the Kafka
+// CLI scripts, a Java or Python program) can talk to it. With no flags it stands in for the course's
 // single-broker docker-compose file: one KRaft-style broker (combined
 // broker and controller, no ZooKeeper) with node id 1, listening on
 // 127.0.0.1:9092, keeping its logs in memory.
