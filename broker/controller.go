@@ -231,9 +231,9 @@ func (ctl *controller) deleteTopic(name string) error {
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	im := ctl.current()
-	t, ok := im.topics[name]
-	if !ok {
-		return kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
+	t, err := im.topic(name)
+	if err != nil {
+		return err
 	}
 	next := im.clone()
 	next.removeTopic(t)
@@ -246,9 +246,9 @@ func (ctl *controller) createPartitions(name string, count int32, assignment [][
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	im := ctl.current()
-	t, ok := im.topics[name]
-	if !ok {
-		return kafkaerr.New(kerr.UnknownTopicOrPartition, "the topic '%s' does not exist", name)
+	t, err := im.topic(name)
+	if err != nil {
+		return err
 	}
 	have := int32(len(t.partitions))
 	switch {
@@ -296,9 +296,9 @@ func (ctl *controller) alterTopicConfigs(name string, configs map[string]string)
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	im := ctl.current()
-	t, ok := im.topics[name]
-	if !ok {
-		return kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
+	t, err := im.topic(name)
+	if err != nil {
+		return err
 	}
 	nt := t.clone()
 	nt.configs = maps.Clone(configs)
