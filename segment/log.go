@@ -106,29 +106,34 @@ func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
 }
 
 // loadSegment opens an existing segment. The last segment is always
-// recovered, because it is the one a crash can leave half-written; older
-// segments were closed whole and keep their indexes unless those are
-// unreadable, in which case they are rebuilt.
+// recovered, because it is the one a crash can leave half-written. Older
+// segments were closed whole and keep their indexes, unless an index file
+// is missing or disagrees with the batches in the .log file (a position
+// that is not a batch boundary, an offset or timestamp that is not the
+// one of its batch): then the segment is recovered too, which rebuilds
+// both indexes, as Kafka's LogLoader does on a CorruptIndexException.
 func loadSegment(dir Dir, base int64, cfg Config, last bool) (*segment, error) {
+	missing := !dir.Exists(FileName(base, IndexSuffix)) || !dir.Exists(FileName(base, TimeIndexSuffix))
 	s, err := openSegmentFiles(dir, base, cfg)
-	if err != nil {
-		// An unreadable index is rebuilt from the log, as Kafka does.
+	if err == nil && !last && !missing {
+		if err = s.rescan(); err == nil {
+			return s, nil
+		}
+	}
+	if err != nil || missing {
+		if s != nil {
+			s.close()
+		}
 		if rmErr := errors.Join(dir.Remove(FileName(base, IndexSuffix)), dir.Remove(FileName(base, TimeIndexSuffix))); rmErr != nil {
 			return nil, rmErr
 		}
 		if s, err = openSegmentFiles(dir, base, cfg); err != nil {
 			return nil, err
 		}
-		last = true
 	}
-	if last {
-		if _, err := s.recover(); err != nil {
-			return nil, fmt.Errorf("recovering segment %d: %w", base, err)
-		}
-		return s, nil
-	}
-	if err := s.rescan(); err != nil {
-		return nil, err
+	if _, err := s.recover(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("recovering segment %d: %w", base, err)
 	}
 	return s, nil
 }
