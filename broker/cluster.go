@@ -45,8 +45,8 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if len(o.ports) > o.brokers {
-		return nil, fmt.Errorf("%d ports given for %d brokers", len(o.ports), o.brokers)
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	c := &Cluster{clock: o.clock, logger: o.logger}
 	if c.clock == nil {
