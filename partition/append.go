@@ -1,6 +1,8 @@
 package partition
 
 import (
+	"fmt"
+
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/record"
@@ -50,6 +52,12 @@ func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) 
 
 func (p *Partition) append(records []byte, origin Origin, requiredAcks int16) (AppendResult, error) {
 	res := AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: -1}
+	if origin != FromClient && origin != FromCoordinator {
+		return res, fmt.Errorf("unknown append origin %d", origin)
+	}
+	if requiredAcks < -1 || requiredAcks > 1 {
+		return res, kafkaerr.New(kerr.InvalidRequiredAcks, "acks must be -1, 0 or 1, not %d", requiredAcks)
+	}
 	cfg := p.Config()
 	now := clock.Millis(p.clock.Now())
 	var v validated

@@ -68,6 +68,12 @@ type OpenOptions struct {
 // segments. Existing segments are loaded and the last one is recovered:
 // a torn or corrupt tail (a crash in the middle of a write) is cut off.
 func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
+	if dir == nil {
+		return nil, errors.New("segment.Open: nil directory")
+	}
+	if opts.LogStartOffset < 0 {
+		return nil, fmt.Errorf("log start offset %d is negative", opts.LogStartOffset)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -177,6 +183,12 @@ func (l *Log) Size() int64 {
 // LogEndOffset() (or above it, leaving a gap, as a compacted replica may).
 // The active segment rolls first if the batch would not fit.
 func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
+	if len(batch) < record.HeaderSize || h.Size() != len(batch) {
+		return fmt.Errorf("batch of %d bytes does not match its header (%d bytes)", len(batch), h.Size())
+	}
+	if h.LastOffsetDelta < 0 {
+		return fmt.Errorf("batch at %d has a negative last offset delta %d", h.BaseOffset, h.LastOffsetDelta)
+	}
 	if h.BaseOffset < l.LogEndOffset() {
 		return fmt.Errorf("batch base offset %d is below the log end offset %d", h.BaseOffset, l.LogEndOffset())
 	}
@@ -257,6 +269,9 @@ func (l *Log) Read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]
 // Batches calls fn for each batch from the one holding offset to the end
 // of the log, until fn returns false.
 func (l *Log) Batches(offset int64, fn func(batch []byte, h record.Header) (bool, error)) error {
+	if fn == nil {
+		return errors.New("Batches: nil function")
+	}
 	if offset < l.logStartOffset {
 		offset = l.logStartOffset
 	}
@@ -311,6 +326,9 @@ func (l *Log) MaxTimestamp() (timestamp, offset int64, found bool, err error) {
 // TruncateTo removes every record at or above offset. Followers do this
 // to discard records the new leader does not have (KIP-101).
 func (l *Log) TruncateTo(offset int64) error {
+	if offset < 0 {
+		return fmt.Errorf("cannot truncate to negative offset %d", offset)
+	}
 	if offset >= l.LogEndOffset() {
 		return nil
 	}
@@ -334,6 +352,9 @@ func (l *Log) TruncateTo(offset int64) error {
 // TruncateFullyAndStartAt deletes every segment and starts an empty log
 // at offset, for a follower whose leader no longer has anything it has.
 func (l *Log) TruncateFullyAndStartAt(offset int64, nowMs int64) error {
+	if offset < 0 {
+		return fmt.Errorf("cannot start a log at negative offset %d", offset)
+	}
 	for _, s := range l.segments {
 		if err := s.delete(l.dir); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +23,9 @@ type memDir struct {
 func errNotExist(name string) error { return fmt.Errorf("%s: %w", name, fs.ErrNotExist) }
 
 func (d *memDir) Open(name string) (File, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.files == nil {
@@ -36,6 +40,9 @@ func (d *memDir) Open(name string) (File, error) {
 }
 
 func (d *memDir) Exists(name string) bool {
+	if checkName(name) != nil {
+		return false
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	_, ok := d.files[name]
@@ -43,6 +50,9 @@ func (d *memDir) Exists(name string) bool {
 }
 
 func (d *memDir) Remove(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.files, name)
@@ -50,6 +60,9 @@ func (d *memDir) Remove(name string) error {
 }
 
 func (d *memDir) Rename(from, to string) error {
+	if err := errors.Join(checkName(from), checkName(to)); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	data, ok := d.files[from]
@@ -73,6 +86,9 @@ func (d *memDir) Names() ([]string, error) {
 }
 
 func (d *memDir) Sub(name string) (Dir, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.dirs == nil {
@@ -98,6 +114,9 @@ func (d *memDir) Subdirs() ([]string, error) {
 }
 
 func (d *memDir) RemoveSub(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.dirs, name)
