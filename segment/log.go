@@ -421,9 +421,16 @@ func (l *Log) Sync() error {
 	return nil
 }
 
-// Close syncs and closes the files; the bytes stay in the directory.
+// Close syncs and closes the files; the bytes stay in the directory. As
+// Kafka's LogSegment.close does, the active segment's time index first
+// gets an entry for its largest timestamp, so a closed log's files are
+// what a clean Kafka shutdown leaves.
 func (l *Log) Close() error {
-	err := l.Sync()
+	var err error
+	if len(l.segments) > 0 {
+		err = l.active().onBecomeInactive()
+	}
+	err = errors.Join(err, l.Sync())
 	return errors.Join(err, l.closeSegments())
 }
 
