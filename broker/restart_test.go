@@ -550,3 +550,65 @@ func TestRestartOfReplicatedCluster(t *testing.T) {
 		t.Fatalf("records after restart\n got %v\nwant %v", got, wantRecords)
 	}
 }
+
+// The checkpoint files know partitions by name. A log start offset
+// checkpointed for a topic that was then deleted and created again made
+// the new topic's log start at that offset; checkpoints now apply only to
+// a log of the same topic id.
+func TestRecreatedTopicIgnoresTheOldTopicsCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	c1 := startOnDisk(t, dir, Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
+	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 10, "old")
+	if err := c1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As if DeleteRecords had moved the log start offset before the stop.
+	checkpoint := filepath.Join(dir, "broker-1", segment.LogStartOffsetCheckpoint)
+	if err := os.WriteFile(checkpoint, []byte("0\n1\norders 0 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startOnDisk(t, dir)
+	if st := replicaStates(t, c2, "orders")["orders-0"]; st.LogStartOffset != 7 {
+		t.Fatalf("log start offset %d after restart, want the checkpointed 7", st.LogStartOffset)
+	}
+	ctx := testContext(t)
+	adm := kadm.NewClient(newTestClient(t, c2))
+	if _, err := adm.DeleteTopic(ctx, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	st := replicaStates(t, c2, "orders")["orders-0"]
+	if st.LogStartOffset != 0 || st.LogEndOffset != 0 {
+		t.Fatalf("the new topic's log starts at %d and ends at %d, want an empty log at 0", st.LogStartOffset, st.LogEndOffset)
+	}
+	prod := newTestClient(t, c2, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if off := produceEach(t, prod, "orders", 0, 1, "new"); off[0] != 0 {
+		t.Fatalf("first record of the new topic at offset %d, want 0", off[0])
+	}
+}
+
+// A partition directory whose partition.metadata names another topic id
+// is a stray log (KRaft deletes those): the replica starts empty rather
+// than serving another topic's records.
+func TestStrayLogOfAnotherTopicIdIsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	c1 := startOnDisk(t, dir, Topic("orders", 1, 1, nil))
+	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 5, "old")
+	if err := c1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	meta := filepath.Join(dir, "broker-1", "orders-0", "partition.metadata")
+	if err := os.WriteFile(meta, []byte("version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c2 := startOnDisk(t, dir)
+	if st := replicaStates(t, c2, "orders")["orders-0"]; st.LogEndOffset != 0 {
+		t.Fatalf("the replica kept %d records of a log with another topic id", st.LogEndOffset)
+	}
+	raw, err := os.ReadFile(meta)
+	if err != nil || !strings.Contains(string(raw), c2.Topics()[0].ID.String()) {
+		t.Fatalf("partition.metadata after restart: %q %v", raw, err)
+	}
+}
