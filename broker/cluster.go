@@ -80,6 +80,9 @@ func New(opts ...Option) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := img.checkBrokerCount(o.brokers); err != nil {
+		return nil, err
+	}
 	if img.clusterID == "" {
 		img.clusterID = newClusterID()
 	}

@@ -612,3 +612,50 @@ func TestStrayLogOfAnotherTopicIdIsRemoved(t *testing.T) {
 		t.Fatalf("partition.metadata after restart: %q %v", raw, err)
 	}
 }
+
+// A damaged or hand-edited cluster-metadata.json stops New with a reason;
+// a topic without partitions, for one, made CreatePartitions panic later.
+func TestDamagedClusterMetadataIsRefusedAtStart(t *testing.T) {
+	const id, id2 = "AAAAAAAAAAAAAAAAAAAAAQ", "AAAAAAAAAAAAAAAAAAAAAg"
+	topic := func(name, id, configs, partitions string) string {
+		return fmt.Sprintf(`{"name":%q,"id":%q,"configs":{%s},"partitions":[%s]}`, name, id, configs, partitions)
+	}
+	file := func(topics ...string) string {
+		return fmt.Sprintf(`{"version":1,"cluster_id":"c","topics":[%s]}`, strings.Join(topics, ","))
+	}
+	const ok = `{"replicas":[1],"isr":[1],"leader":1}`
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"not JSON", "{not json", "invalid character"},
+		{"empty", "", "unexpected end of JSON input"},
+		{"unknown version", `{"version":2}`, "unsupported version 2"},
+		{"malformed topic id", file(topic("orders", "xyz", "", ok)), "malformed id"},
+		{"zero topic id", file(topic("orders", "AAAAAAAAAAAAAAAAAAAAAA", "", ok)), "zero or a duplicate topic id"},
+		{"duplicate topic id", file(topic("a", id, "", ok), topic("b", id, "", ok)), "zero or a duplicate topic id"},
+		{"duplicate topic name", file(topic("a", id, "", ok), topic("a", id2, "", ok)), "listed twice"},
+		{"illegal topic name", file(topic("a/b", id, "", ok)), "illegal"},
+		{"no partitions", file(topic("orders", id, "", "")), "has no partitions"},
+		{"no replicas", file(topic("orders", id, "", `{"replicas":[],"isr":[],"leader":-1}`)), "has no replicas"},
+		{"replica listed twice", file(topic("orders", id, "", `{"replicas":[1,1],"isr":[1],"leader":1}`)), "appear once"},
+		{"ISR outside the replicas", file(topic("orders", id, "", `{"replicas":[1],"isr":[1,2],"leader":1}`)), "outside its replicas"},
+		{"leader outside the replicas", file(topic("orders", id, "", `{"replicas":[1],"isr":[1],"leader":2}`)), "leader 2 outside"},
+		{"bad topic config", file(topic("orders", id, `"segment.bytes":"1"`, ok)), "segment.bytes"},
+		{"more brokers than started", file(topic("orders", id, "", `{"replicas":[3],"isr":[3],"leader":3}`)), "start it with Brokers(3)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, metadataFile), []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := New(DataDir(dir))
+			if err == nil {
+				c.Close()
+				t.Fatal("New started on damaged metadata")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not say %q", err, tc.want)
+			}
+		})
+	}
+}
