@@ -203,7 +203,71 @@ func fuzzSeedRequests() [][]byte {
 	dcb := kmsg.NewDescribeConfigsRequestResource()
 	dcb.ResourceType, dcb.ResourceName = 4, "1"
 	dc.Resources = []kmsg.DescribeConfigsRequestResource{dcr, dcb}
-	add(dc, 0, 4)
+	add(dc, 1, 4)
+
+	ac := kmsg.NewPtrAlterConfigsRequest()
+	acr := kmsg.NewAlterConfigsRequestResource()
+	acr.ResourceType, acr.ResourceName = 2, fuzzTopic
+	ace := kmsg.NewAlterConfigsRequestResourceConfig()
+	ace.Name, ace.Value = "retention.ms", kmsg.StringPtr("1000")
+	acr.Configs = []kmsg.AlterConfigsRequestResourceConfig{ace}
+	ac.Resources = []kmsg.AlterConfigsRequestResource{acr}
+	add(ac, 0, 2)
+
+	iac := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	iacr := kmsg.NewIncrementalAlterConfigsRequestResource()
+	iacr.ResourceType, iacr.ResourceName = 2, fuzzTopic
+	iace := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+	iace.Name, iace.Op, iace.Value = "cleanup.policy", 2, kmsg.StringPtr("compact") // APPEND
+	iacr.Configs = []kmsg.IncrementalAlterConfigsRequestResourceConfig{iace}
+	iac.Resources = []kmsg.IncrementalAlterConfigsRequestResource{iacr}
+	add(iac, 0, 1)
+
+	dr := kmsg.NewPtrDeleteRecordsRequest()
+	drt := kmsg.NewDeleteRecordsRequestTopic()
+	drt.Topic = fuzzTopic
+	drp := kmsg.NewDeleteRecordsRequestTopicPartition()
+	drp.Offset = 1
+	drt.Partitions = []kmsg.DeleteRecordsRequestTopicPartition{drp}
+	dr.Topics = []kmsg.DeleteRecordsRequestTopic{drt}
+	dr.TimeoutMillis = 1000
+	add(dr, 0, 2)
+
+	add(kmsg.NewPtrDescribeClusterRequest(), 0, 1)
+
+	dld := kmsg.NewPtrDescribeLogDirsRequest()
+	dldt := kmsg.NewDescribeLogDirsRequestTopic()
+	dldt.Topic, dldt.Partitions = fuzzTopic, []int32{0, 1, 7}
+	dld.Topics = []kmsg.DescribeLogDirsRequestTopic{dldt}
+	add(dld, 1, 4)
+
+	dtp := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	dtpt := kmsg.NewDescribeTopicPartitionsRequestTopic()
+	dtpt.Topic = fuzzTopic
+	dtp.Topics = []kmsg.DescribeTopicPartitionsRequestTopic{dtpt}
+	dtp.ResponsePartitionLimit = 1
+	add(dtp, 0)
+
+	el := kmsg.NewPtrElectLeadersRequest()
+	elt := kmsg.NewElectLeadersRequestTopic()
+	elt.Topic, elt.Partitions = fuzzTopic, []int32{0, 1}
+	el.Topics = []kmsg.ElectLeadersRequestTopic{elt}
+	el.TimeoutMillis = 1000
+	add(el, 0, 2)
+
+	ip := kmsg.NewPtrInitProducerIDRequest()
+	ip.TransactionTimeoutMillis, ip.ProducerID, ip.ProducerEpoch = 60000, -1, -1
+	add(ip, 0, 2, 5)
+
+	ofl := kmsg.NewPtrOffsetForLeaderEpochRequest()
+	ofl.ReplicaID = -1
+	oflt := kmsg.NewOffsetForLeaderEpochRequestTopic()
+	oflt.Topic = fuzzTopic
+	oflp := kmsg.NewOffsetForLeaderEpochRequestTopicPartition()
+	oflp.CurrentLeaderEpoch, oflp.LeaderEpoch = -1, 0
+	oflt.Partitions = []kmsg.OffsetForLeaderEpochRequestTopicPartition{oflp}
+	ofl.Topics = []kmsg.OffsetForLeaderEpochRequestTopic{oflt}
+	add(ofl, 2, 4)
 
 	// Versions the broker does not serve, and an API it does not know.
 	add(md, 13)

@@ -3,6 +3,7 @@ package broker
 import (
 	"encoding/binary"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,5 +143,29 @@ func TestAcksAllTimesOutOnceForAllPartitions(t *testing.T) {
 		if p.ErrorCode != kerr.RequestTimedOut.Code || p.BaseOffset != 0 {
 			t.Errorf("partition %d: error code %d, base offset %d; want REQUEST_TIMED_OUT after appending at 0", p.Partition, p.ErrorCode, p.BaseOffset)
 		}
+	}
+}
+
+// An error message quoting a long config value overflowed the 16-bit
+// length of a non-flexible response's string field, and the response no
+// longer decoded (found by FuzzRequestFrames, CreateTopics v2). Messages
+// are now cut to kafkaerr.MaxMessageBytes. (A 10000-byte value of zero
+// bytes is quoted as 40000 bytes.)
+func TestLongErrorMessageStillMakesADecodableResponse(t *testing.T) {
+	c := startConnTestCluster(t)
+	req := kmsg.NewPtrCreateTopicsRequest()
+	ct := kmsg.NewCreateTopicsRequestTopic()
+	ct.Topic, ct.NumPartitions, ct.ReplicationFactor = "orders", 1, 1
+	cfg := kmsg.NewCreateTopicsRequestTopicConfig()
+	cfg.Name, cfg.Value = "retention.ms", kmsg.StringPtr(strings.Repeat("\x00", 10000)) // quoted, 40000 bytes
+	ct.Configs = append(ct.Configs, cfg)
+	req.Topics = append(req.Topics, ct)
+	var resp kmsg.CreateTopicsResponse
+	if err := rawRoundTrip(dialRaw(t, c), withVersion(req, 2), &resp); err != nil {
+		t.Fatalf("the response does not decode: %v", err)
+	}
+	got := resp.Topics[0]
+	if got.ErrorCode != kerr.InvalidConfig.Code || got.ErrorMessage == nil || !strings.Contains(*got.ErrorMessage, "retention.ms") {
+		t.Fatalf("error code %d, message %v", got.ErrorCode, got.ErrorMessage)
 	}
 }
