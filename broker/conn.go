@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -143,8 +144,8 @@ func (c *conn) readFrames(out chan<- frame) {
 			c.deliver(out, frame{err: fmt.Errorf("request size %d is outside 0..socket.request.max.bytes (%d)", size, maxSize)})
 			return
 		}
-		buf := c.frameBuffer(int(size))
-		if _, err := io.ReadFull(c.nc, buf); err != nil {
+		buf, err := c.readBody(int(size))
+		if err != nil {
 			c.deliver(out, frame{err: err})
 			return
 		}
@@ -152,6 +153,51 @@ func (c *conn) readFrames(out chan<- frame) {
 			return
 		}
 	}
+}
+
+// eagerBodyBytes is the largest request body whose buffer is allocated
+// as soon as its size is read.
+const eagerBodyBytes = 1 << 20
+
+// readBody reads a request body of size bytes. A body larger than
+// eagerBodyBytes, unless the spare buffer holds it, gets a buffer that
+// grows as its bytes arrive, so that a client announcing a request of
+// socket.request.max.bytes and sending nothing more does not make the
+// broker allocate it, once per connection.
+func (c *conn) readBody(size int) ([]byte, error) {
+	if size <= eagerBodyBytes {
+		buf := c.frameBuffer(size)
+		_, err := io.ReadFull(c.nc, buf)
+		return buf, err
+	}
+	var start []byte
+	select {
+	case start = <-c.spare:
+	default:
+	}
+	return readGrowing(c.nc, size, start[:0])
+}
+
+// readGrowing reads size bytes into buf (empty, any capacity), growing it
+// by doubling as the bytes arrive.
+func readGrowing(r io.Reader, size int, buf []byte) ([]byte, error) {
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, min(size, eagerBodyBytes))
+	}
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), size-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), size)])
+		buf = buf[:len(buf)+n]
+		if err != nil && len(buf) < size {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func (c *conn) deliver(out chan<- frame, f frame) bool {
@@ -205,6 +251,10 @@ func (c *conn) handleFrame(buf []byte) (out []byte, err error) {
 			return nil, fmt.Errorf("request header: %w", err)
 		}
 	}
+	// (kmsg v1.15 decodes a flexible request's tagged fields one
+	// announced tag at a time, even past the end of the bytes: a request
+	// announcing billions of tags keeps this goroutine busy for seconds
+	// before it fails. See slowDecodes in fuzz_test.go.)
 	if err := body.ReadFrom(rest); err != nil {
 		return nil, fmt.Errorf("malformed %s v%d request: %w", kmsg.NameForKey(h.key), h.version, err)
 	}
