@@ -113,6 +113,9 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	// A follower started before its leader's broker found no leader to
+	// fetch from and waits for a change: every broker runs now.
+	c.changes.notify()
 	if err := c.saveMetadata(img); err != nil {
 		c.closeBrokers()
 		return nil, err

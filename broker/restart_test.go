@@ -527,7 +527,12 @@ func TestRestartOfReplicatedCluster(t *testing.T) {
 	}
 
 	c2 := startOnDisk(t, dir, Brokers(3))
-	if err := c2.WaitForReplication(testContext(t)); err != nil {
+	// Followers catch up at once; before a broker's start woke the
+	// followers waiting for it, one whose leader started after it waited
+	// until replica.lag.time.max.ms (30 s) threw it out of the ISR.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c2.WaitForReplication(ctx); err != nil {
 		t.Fatal(err)
 	}
 	after, err := c2.Partitions("orders")
