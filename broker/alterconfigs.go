@@ -128,13 +128,7 @@ var alterConfigsMu sync.Mutex
 // kafkaDefaults are the broker configs with nothing set: what APPEND and
 // SUBTRACT start from when a topic has no setting of its own, as Kafka's
 // ConfigurationControlManager starts from the topic config's default.
-var kafkaDefaults = func() *config.Broker {
-	b, _, err := config.NewBroker(nil)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}()
+var kafkaDefaults = config.Defaults()
 
 func (b *Broker) alterTopicConfigs(c configChange) error {
 	name := c.resource.name

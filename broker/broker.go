@@ -238,15 +238,10 @@ func partitionDirName(topic string, p int32) string {
 // openReplica opens a partition's log directory and writes Kafka's
 // partition.metadata file (the topic id) next to the segments.
 func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*replica, error) {
-	dir, err := b.logDir.Sub(partitionDirName(t.name, p))
+	dir, logStart, hw, err := b.replicaDir(t, p)
 	if err != nil {
 		return nil, err
 	}
-	meta := fmt.Sprintf("version: 0\ntopic_id: %s\n", t.id)
-	if err := segment.WriteFileAtomic(dir, "partition.metadata", []byte(meta)); err != nil {
-		return nil, err
-	}
-	logStart, hw := b.readCheckpointedOffsets(t.name, p)
 	part, err := partition.Open(partition.Options{
 		Topic: t.name, Index: p, BrokerID: b.id,
 		Dir: dir, Config: cfg, Clock: b.cluster.clock, Logger: b.logger,

@@ -71,6 +71,56 @@ func (b *Broker) writeCheckpoints() error {
 	return nil
 }
 
+// replicaDir opens a partition's directory and returns the offsets
+// checkpointed for its log. Kafka's partition.metadata names the topic id
+// the log belongs to: a directory of another incarnation of the topic
+// (deleted and created again while this broker was away) is a stray log
+// and is emptied, as KRaft brokers delete stray replicas, and the
+// checkpoint files, which know partitions by name only, are believed
+// only for a log that is this topic's.
+func (b *Broker) replicaDir(t *topicImage, p int32) (dir segment.Dir, logStart, hw int64, err error) {
+	name := partitionDirName(t.name, p)
+	if dir, err = b.logDir.Sub(name); err != nil {
+		return nil, 0, 0, err
+	}
+	owned := false
+	if raw, rerr := segment.ReadFile(dir, partitionMetadataFile); rerr == nil {
+		id, _ := parsePartitionMetadata(raw)
+		owned = id == t.id.String()
+		if !owned {
+			b.logger.Info("removing stray log of another incarnation of the topic", "dir", name, "topic_id", id, "current_topic_id", t.id.String())
+			if err := b.logDir.RemoveSub(name); err != nil {
+				return nil, 0, 0, err
+			}
+			if dir, err = b.logDir.Sub(name); err != nil {
+				return nil, 0, 0, err
+			}
+		}
+	}
+	meta := fmt.Sprintf("version: 0\ntopic_id: %s\n", t.id)
+	if err := segment.WriteFileAtomic(dir, partitionMetadataFile, []byte(meta)); err != nil {
+		return nil, 0, 0, err
+	}
+	if owned {
+		logStart, hw = b.readCheckpointedOffsets(t.name, p)
+	}
+	return dir, logStart, hw, nil
+}
+
+// partitionMetadataFile holds the topic id of a partition's log (KIP-516).
+const partitionMetadataFile = "partition.metadata"
+
+// parsePartitionMetadata returns the topic id in a partition.metadata
+// file ("version: 0" and "topic_id: <id>" lines).
+func parsePartitionMetadata(raw []byte) (string, bool) {
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "topic_id:"); ok {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
 // readCheckpointedOffsets returns the log start offset and high watermark
 // saved for a partition, or zeros.
 func (b *Broker) readCheckpointedOffsets(topic string, p int32) (logStart, hw int64) {

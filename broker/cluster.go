@@ -46,8 +46,8 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if len(o.ports) > o.brokers {
-		return nil, fmt.Errorf("%d ports given for %d brokers", len(o.ports), o.brokers)
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	c := &Cluster{clock: o.clock, logger: o.logger}
 	if c.clock == nil {
@@ -82,6 +82,9 @@ func New(opts ...Option) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := img.checkBrokerCount(o.brokers); err != nil {
+		return nil, err
+	}
 	if img.clusterID == "" {
 		img.clusterID = newClusterID()
 	}
@@ -112,6 +115,9 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	// A follower started before its leader's broker found no leader to
+	// fetch from and waits for a change: every broker runs now.
+	c.changes.notify()
 	if err := c.saveMetadata(img); err != nil {
 		c.closeBrokers()
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,11 +32,22 @@ type conn struct {
 	idleMu     sync.Mutex
 	lastActive time.Time
 	idleTimer  clock.Timer
+
+	// spare is a frame buffer to read the next request into. Only
+	// Produce frames come back here: once a Produce request is answered
+	// nothing refers to its bytes (the log copied the batches), whereas
+	// other handlers may keep slices of their request (kmsg decodes bytes
+	// fields without copying).
+	spare chan []byte
 }
+
+// maxSpareFrame bounds the buffer a connection keeps for reuse.
+const maxSpareFrame = 16 << 20
 
 func newConn(b *Broker, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, lastActive: b.cluster.clock.Now()}
+	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, lastActive: b.cluster.clock.Now(),
+		spare: make(chan []byte, 1)}
 }
 
 // close closes the connection; handlers parked for it give up.
@@ -80,7 +92,35 @@ func (c *conn) serve() {
 				return
 			}
 		}
+		c.recycle(f.buf)
 	}
+}
+
+// recycle offers a handled frame's buffer for the next request, if it
+// held a Produce request (see conn.spare).
+func (c *conn) recycle(buf []byte) {
+	if len(buf) < 2 || int16(binary.BigEndian.Uint16(buf)) != kmsg.Produce.Int16() || cap(buf) > maxSpareFrame {
+		return
+	}
+	select {
+	case c.spare <- buf:
+	default:
+	}
+}
+
+// frameBuffer returns a buffer of size bytes for the next frame: the spare
+// one when it is large enough. Producers send requests of similar sizes,
+// so after the first one a steady producer reuses the same memory rather
+// than having fresh pages faulted in for every request.
+func (c *conn) frameBuffer(size int) []byte {
+	select {
+	case buf := <-c.spare:
+		if cap(buf) >= size {
+			return buf[:size]
+		}
+	default:
+	}
+	return make([]byte, size)
 }
 
 // readFrames reads whole frames until the connection fails, enforcing
@@ -88,6 +128,10 @@ func (c *conn) serve() {
 // closes the connection without reading the body.
 func (c *conn) readFrames(out chan<- frame) {
 	defer close(out)
+	// Once nothing more can be read the client is gone (Kafka clients
+	// never half-close): requests parked for it give up, as their
+	// responses could not be delivered anyway.
+	defer c.cancel()
 	maxSize := c.b.config.Int("socket.request.max.bytes")
 	var sizeBuf [4]byte
 	for {
@@ -100,8 +144,8 @@ func (c *conn) readFrames(out chan<- frame) {
 			c.deliver(out, frame{err: fmt.Errorf("request size %d is outside 0..socket.request.max.bytes (%d)", size, maxSize)})
 			return
 		}
-		buf := make([]byte, size)
-		if _, err := io.ReadFull(c.nc, buf); err != nil {
+		buf, err := c.readBody(int(size))
+		if err != nil {
 			c.deliver(out, frame{err: err})
 			return
 		}
@@ -109,6 +153,51 @@ func (c *conn) readFrames(out chan<- frame) {
 			return
 		}
 	}
+}
+
+// eagerBodyBytes is the largest request body whose buffer is allocated
+// as soon as its size is read.
+const eagerBodyBytes = 1 << 20
+
+// readBody reads a request body of size bytes. A body larger than
+// eagerBodyBytes, unless the spare buffer holds it, gets a buffer that
+// grows as its bytes arrive, so that a client announcing a request of
+// socket.request.max.bytes and sending nothing more does not make the
+// broker allocate it, once per connection.
+func (c *conn) readBody(size int) ([]byte, error) {
+	if size <= eagerBodyBytes {
+		buf := c.frameBuffer(size)
+		_, err := io.ReadFull(c.nc, buf)
+		return buf, err
+	}
+	var start []byte
+	select {
+	case start = <-c.spare:
+	default:
+	}
+	return readGrowing(c.nc, size, start[:0])
+}
+
+// readGrowing reads size bytes into buf (empty, any capacity), growing it
+// by doubling as the bytes arrive.
+func readGrowing(r io.Reader, size int, buf []byte) ([]byte, error) {
+	if cap(buf) == 0 {
+		buf = make([]byte, 0, min(size, eagerBodyBytes))
+	}
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), size-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), size)])
+		buf = buf[:len(buf)+n]
+		if err != nil && len(buf) < size {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 func (c *conn) deliver(out chan<- frame, f frame) bool {
@@ -162,6 +251,10 @@ func (c *conn) handleFrame(buf []byte) (out []byte, err error) {
 			return nil, fmt.Errorf("request header: %w", err)
 		}
 	}
+	// (kmsg v1.15 decodes a flexible request's tagged fields one
+	// announced tag at a time, even past the end of the bytes: a request
+	// announcing billions of tags keeps this goroutine busy for seconds
+	// before it fails. See slowDecodes in fuzz_test.go.)
 	if err := body.ReadFrom(rest); err != nil {
 		return nil, fmt.Errorf("malformed %s v%d request: %w", kmsg.NameForKey(h.key), h.version, err)
 	}
@@ -232,7 +325,7 @@ func skipTaggedFields(b []byte) ([]byte, error) {
 // header's empty tagged fields (except for ApiVersions, whose response
 // header is always v0 so that any client can read it), then the body.
 func encodeResponse(correlationID int32, resp kmsg.Response) []byte {
-	buf := make([]byte, 8, 64)
+	buf := make([]byte, 8, responseSizeHint(resp))
 	binary.BigEndian.PutUint32(buf[4:], uint32(correlationID))
 	if resp.IsFlexible() && resp.Key() != apiVersionsKey {
 		buf = append(buf, 0)
@@ -240,6 +333,29 @@ func encodeResponse(correlationID int32, resp kmsg.Response) []byte {
 	buf = resp.AppendTo(buf)
 	binary.BigEndian.PutUint32(buf, uint32(len(buf)-4))
 	return buf
+}
+
+// responseSizeHint guesses the encoded size of a response so that it is
+// encoded into one allocation. Only Fetch responses are large: they carry
+// record batches, which would otherwise be copied again each time the
+// buffer doubled.
+func responseSizeHint(resp kmsg.Response) int {
+	const small = 64
+	f, ok := resp.(*kmsg.FetchResponse)
+	if !ok {
+		return small
+	}
+	// Beyond the batches, each partition's fixed fields and each topic's
+	// name or id take well under this.
+	const perTopic, perPartition = 64, 64
+	n := small
+	for i := range f.Topics {
+		n += perTopic
+		for j := range f.Topics[i].Partitions {
+			n += perPartition + len(f.Topics[i].Partitions[j].RecordBatches)
+		}
+	}
+	return n
 }
 
 // touch records activity for connections.max.idle.ms.

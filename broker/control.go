@@ -164,6 +164,8 @@ func (c *Cluster) ReplicationMetrics() ReplicationMetrics {
 	for _, t := range im.topics {
 		minISR := c.brokerConfig.Topic(t.configs).Int("min.insync.replicas")
 		for _, p := range t.partitions {
+			// Kafka's effectiveMinIsr: never more than the replicas.
+			minISR := max(min(minISR, len(p.replicas)), 1)
 			if len(p.isr) < len(p.replicas) {
 				m.UnderReplicatedPartitions++
 			}

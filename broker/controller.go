@@ -113,6 +113,9 @@ func (ctl *controller) resolve(im *image, s *topicSpec) ([][]int32, error) {
 		if s.partitions != -1 || s.replicationFactor != -1 {
 			return nil, kafkaerr.New(kerr.InvalidRequest, "both numPartitions or replicationFactor and replicasAssignments were set; only one is allowed")
 		}
+		if len(s.assignment) > maxPartitionsPerOp {
+			return nil, errExcessivelyLarge
+		}
 		rf := len(s.assignment[0])
 		for p, replicas := range s.assignment {
 			if err := ctl.checkReplicas(im, replicas); err != nil {
@@ -138,12 +141,24 @@ func (ctl *controller) resolve(im *image, s *topicSpec) ([][]int32, error) {
 	if rf <= 0 {
 		return nil, kafkaerr.New(kerr.InvalidReplicationFactor, "replication factor must be larger than 0, or -1 to use the default value")
 	}
+	if partitions > maxPartitionsPerOp {
+		return nil, errExcessivelyLarge
+	}
 	brokers := im.allBrokers()
 	if rf > len(brokers) {
 		return nil, kafkaerr.New(kerr.InvalidReplicationFactor, "unable to replicate the partition %d time(s): the number of brokers is %d", rf, len(brokers))
 	}
 	return ctl.place(brokers, partitions, 0, rf), nil
 }
+
+// maxPartitionsPerOp is the most partitions one request may create. The
+// KRaft controller refuses to write more than 10000 metadata records for
+// one operation (QuorumController.MAX_RECORDS_PER_USER_OP), one per
+// partition; the bound also keeps a single request from allocating
+// billions of replicas.
+const maxPartitionsPerOp = 10000
+
+var errExcessivelyLarge = kafkaerr.New(kerr.PolicyViolation, "unable to perform excessively large batch operation")
 
 // place assigns replicas for partitions [from, from+count) round-robin:
 // partition p's replicas are rf consecutive brokers starting at a rotating
@@ -231,9 +246,9 @@ func (ctl *controller) deleteTopic(name string) error {
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	im := ctl.current()
-	t, ok := im.topics[name]
-	if !ok {
-		return kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
+	t, err := im.topic(name)
+	if err != nil {
+		return err
 	}
 	next := im.clone()
 	next.removeTopic(t)
@@ -246,9 +261,9 @@ func (ctl *controller) createPartitions(name string, count int32, assignment [][
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	im := ctl.current()
-	t, ok := im.topics[name]
-	if !ok {
-		return kafkaerr.New(kerr.UnknownTopicOrPartition, "the topic '%s' does not exist", name)
+	t, err := im.topic(name)
+	if err != nil {
+		return err
 	}
 	have := int32(len(t.partitions))
 	switch {
@@ -258,6 +273,9 @@ func (ctl *controller) createPartitions(name string, count int32, assignment [][
 		return kafkaerr.New(kerr.InvalidPartitions, "topic already has %d partition(s)", have)
 	}
 	add := count - have
+	if add > maxPartitionsPerOp {
+		return errExcessivelyLarge
+	}
 	rf := len(t.partitions[0].replicas)
 	if assignment != nil {
 		if int32(len(assignment)) != add {
@@ -296,9 +314,9 @@ func (ctl *controller) alterTopicConfigs(name string, configs map[string]string)
 	ctl.mu.Lock()
 	defer ctl.mu.Unlock()
 	im := ctl.current()
-	t, ok := im.topics[name]
-	if !ok {
-		return kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
+	t, err := im.topic(name)
+	if err != nil {
+		return err
 	}
 	nt := t.clone()
 	nt.configs = maps.Clone(configs)

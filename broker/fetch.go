@@ -226,6 +226,9 @@ func fetchPartitionResponse(p int32, res fetchResult) kmsg.FetchResponseTopicPar
 	rp.Partition = p
 	rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
 	rp.PreferredReadReplica = -1
+	// Kafka always sends a records field, empty rather than null, even
+	// with an error; librdkafka rejects a null one.
+	rp.RecordBatches = []byte{}
 	if res.err != nil {
 		rp.ErrorCode = kafkaerr.Code(res.err)
 		return rp
@@ -233,6 +236,8 @@ func fetchPartitionResponse(p int32, res fetchResult) kmsg.FetchResponseTopicPar
 	rp.HighWatermark = res.res.HighWatermark
 	rp.LastStableOffset = res.res.LastStableOffset
 	rp.LogStartOffset = res.res.LogStartOffset
-	rp.RecordBatches = res.res.Records
+	if len(res.res.Records) > 0 {
+		rp.RecordBatches = res.res.Records
+	}
 	return rp
 }

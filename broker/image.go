@@ -3,6 +3,9 @@ package broker
 import (
 	"encoding/base64"
 	"slices"
+
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // TopicID is a topic's UUID (KIP-516). Topic ids tell a re-created topic
@@ -87,6 +90,14 @@ func (im *image) clone() *image {
 		c.topicIDs[v.id] = v
 	}
 	return &c
+}
+
+// topic returns the named topic, or UNKNOWN_TOPIC_OR_PARTITION.
+func (im *image) topic(name string) (*topicImage, error) {
+	if t := im.topics[name]; t != nil {
+		return t, nil
+	}
+	return nil, kafkaerr.New(kerr.UnknownTopicOrPartition, "the topic '%s' does not exist", name)
 }
 
 func (im *image) putTopic(t *topicImage) {

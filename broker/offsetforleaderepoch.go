@@ -12,9 +12,11 @@ package broker
 // question (inside Fetch since KIP-320) to truncate their logs (KIP-101,
 // KIP-279). Versions 0-1 were removed in Kafka 4 (KIP-896).
 //
-// Consumers (replica id -1) must ask the leader, with their current
-// leader epoch checked (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH);
-// replica id -2 (debugging tools) may ask any replica.
+// Only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere), whatever
+// the replica id: Kafka's ReplicaManager.lastOffsetForLeaderEpoch always
+// requires the leader (the -2 "debugging" replica id default of v3+ is
+// not special here, unlike ListOffsets). A current leader epoch in the
+// request is checked first (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
 
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -27,7 +29,6 @@ func init() { register(2, 4, handleOffsetForLeaderEpoch) }
 func handleOffsetForLeaderEpoch(r *request, req *kmsg.OffsetForLeaderEpochRequest) (kmsg.Response, error) {
 	b := r.broker
 	resp := responseFor(r, req.ResponseKind().(*kmsg.OffsetForLeaderEpochResponse))
-	leaderOnly := r.version < 3 || req.ReplicaID != -2
 	for _, rt := range req.Topics {
 		st := kmsg.NewOffsetForLeaderEpochResponseTopic()
 		st.Topic = rt.Topic
@@ -42,7 +43,7 @@ func handleOffsetForLeaderEpoch(r *request, req *kmsg.OffsetForLeaderEpochReques
 			case rep == nil:
 				sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
 			default:
-				eo, err := rep.EndOffsetForEpoch(rp.LeaderEpoch, rp.CurrentLeaderEpoch, leaderOnly)
+				eo, err := rep.EndOffsetForEpoch(rp.LeaderEpoch, rp.CurrentLeaderEpoch, true)
 				if err != nil {
 					sp.ErrorCode = kafkaerr.Code(err)
 				} else {

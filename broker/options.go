@@ -166,3 +166,40 @@ func ClusterID(id string) Option {
 		return nil
 	}
 }
+
+// assignedConfigs are broker configs gregor sets itself, with where to
+// look instead.
+var assignedConfigs = map[string]string{
+	"node.id":       "brokers are numbered 1..n (see Brokers)",
+	"broker.id":     "brokers are numbered 1..n (see Brokers)",
+	"log.dirs":      "each broker logs under <DataDir>/broker-<id> (see DataDir)",
+	"process.roles": "every gregor broker is broker,controller",
+	"cluster.id":    "use ClusterID",
+}
+
+// validate checks what single options cannot: how they combine.
+func (o *options) validate() error {
+	if len(o.ports) > o.brokers {
+		return fmt.Errorf("%d ports given for %d brokers", len(o.ports), o.brokers)
+	}
+	ports := map[int]bool{}
+	for _, p := range o.ports {
+		if p != 0 && ports[p] {
+			return fmt.Errorf("port %d is given to two brokers", p)
+		}
+		ports[p] = true
+	}
+	for name, instead := range assignedConfigs {
+		if _, ok := o.brokerConfig[name]; ok {
+			return fmt.Errorf("broker config %s is assigned by gregor: %s", name, instead)
+		}
+	}
+	topics := map[string]bool{}
+	for _, t := range o.topics {
+		if topics[t.name] {
+			return fmt.Errorf("topic %q is given twice", t.name)
+		}
+		topics[t.name] = true
+	}
+	return nil
+}

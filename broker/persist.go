@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/segment"
 )
 
@@ -98,7 +99,71 @@ func (c *Cluster) loadMetadata() (*image, error) {
 				leaderEpoch: pp.LeaderEpoch, partitionEpoch: pp.PartitionEpoch,
 			})
 		}
+		if err := checkLoadedTopic(im, t); err != nil {
+			return nil, fmt.Errorf("%s: %w", metadataFile, err)
+		}
 		im.putTopic(t)
 	}
 	return im, nil
+}
+
+// checkLoadedTopic refuses a topic the controller could never have
+// written, so that a damaged or hand-edited metadata file stops the
+// cluster at start with a reason instead of failing somewhere later.
+func checkLoadedTopic(im *image, t *topicImage) error {
+	if err := validateTopicName(t.name); err != nil {
+		return err
+	}
+	if im.topics[t.name] != nil {
+		return fmt.Errorf("topic %s is listed twice", t.name)
+	}
+	if t.id == (TopicID{}) || im.topicIDs[t.id] != nil {
+		return fmt.Errorf("topic %s has the zero or a duplicate topic id %s", t.name, t.id)
+	}
+	if _, err := config.ValidateTopic(t.configs); err != nil {
+		return fmt.Errorf("topic %s: %w", t.name, err)
+	}
+	if len(t.partitions) == 0 {
+		return fmt.Errorf("topic %s has no partitions", t.name)
+	}
+	for i, p := range t.partitions {
+		seen := map[int32]bool{}
+		for _, id := range p.replicas {
+			if id < 1 || seen[id] {
+				return fmt.Errorf("%s-%d has replicas %v: broker ids start at 1 and appear once", t.name, i, p.replicas)
+			}
+			seen[id] = true
+		}
+		if len(p.replicas) == 0 {
+			return fmt.Errorf("%s-%d has no replicas", t.name, i)
+		}
+		for _, id := range p.isr {
+			if !seen[id] {
+				return fmt.Errorf("%s-%d has ISR %v outside its replicas %v", t.name, i, p.isr, p.replicas)
+			}
+		}
+		if p.leader != -1 && !seen[p.leader] {
+			return fmt.Errorf("%s-%d has leader %d outside its replicas %v", t.name, i, p.leader, p.replicas)
+		}
+		if p.leaderEpoch < 0 || p.partitionEpoch < 0 {
+			return fmt.Errorf("%s-%d has a negative epoch", t.name, i)
+		}
+	}
+	return nil
+}
+
+// checkBrokerCount refuses to start fewer brokers than the stored topics
+// have replicas on: brokers cannot be removed from a cluster by starting
+// it smaller.
+func (im *image) checkBrokerCount(brokers int) error {
+	for _, t := range im.sortedTopics() {
+		for i, p := range t.partitions {
+			for _, id := range p.replicas {
+				if int(id) > brokers {
+					return fmt.Errorf("%s-%d has a replica on broker %d, but the cluster is started with %d broker(s); start it with Brokers(%d) or more", t.name, i, id, brokers, id)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -22,12 +22,15 @@ package broker
 // topic, then the leader's own checks. From v10 a NOT_LEADER_OR_FOLLOWER
 // answer names the current leader and its address (KIP-951).
 //
-// The partitions of one request are appended in parallel: each partition
-// has its own lock, nothing else is shared.
+// The partitions of one request are appended in parallel (by up to
+// GOMAXPROCS workers): each partition has its own lock, nothing else is
+// shared. With acks=-1 the request then waits once for all of them.
 
 import (
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -63,22 +66,30 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 			jobs = append(jobs, job{rt.Topic, &rt.Partitions[j], out})
 		}
 	}
-	run := func(j job) { r.broker.produceOne(r, req, j.topic, j.part, j.out) }
-	if len(jobs) == 1 {
-		run(jobs[0])
-	} else {
-		var wg sync.WaitGroup
-		for _, j := range jobs[1:] {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				run(j)
-			}()
+	// At most GOMAXPROCS appends run at once: a request may name
+	// thousands of partitions, and one goroutine each would let a single
+	// request take the broker's memory.
+	waits := make([]*replicationWait, len(jobs))
+	var next atomic.Int64
+	work := func() {
+		for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
+			j := jobs[i]
+			waits[i] = r.broker.produceOne(r, req, j.topic, j.part, j.out)
 		}
-		if len(jobs) > 0 {
-			run(jobs[0])
-		}
-		wg.Wait()
+	}
+	var wg sync.WaitGroup
+	for range min(len(jobs), runtime.GOMAXPROCS(0)) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+	if req.Acks == -1 {
+		timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
+		r.broker.waitForReplication(r, waits, timeout)
 	}
 	if req.Acks == 0 {
 		for _, j := range jobs {
@@ -94,8 +105,17 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 	return resp, nil
 }
 
-// produceOne appends one partition's batch and fills in its response.
-func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition) {
+// replicationWait is an acks=all partition whose batch is appended and
+// waits for the in-sync replicas.
+type replicationWait struct {
+	rep            *replica
+	requiredOffset int64 // the high watermark that covers the batch
+	fail           func(error)
+}
+
+// produceOne appends one partition's batch and fills in its response. For
+// acks=all it returns what remains to wait for.
+func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition) *replicationWait {
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = -1, -1, -1
 	fail := func(err error) {
 		out.ErrorCode = kafkaerr.Code(err)
@@ -117,70 +137,93 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 	t := im.topics[topic]
 	if t == nil || rp.Partition < 0 || int(rp.Partition) >= len(t.partitions) {
 		fail(kafkaerr.New(kerr.UnknownTopicOrPartition, "this server does not host %s-%d", topic, rp.Partition))
-		return
+		return nil
 	}
 	if err := checkProduceRecords(r.version, rp.Records); err != nil {
 		fail(err)
-		return
+		return nil
 	}
 	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
 		fail(kafkaerr.New(kerr.InvalidRequiredAcks, "acks must be 0, 1 or -1 (all), not %d", req.Acks))
-		return
+		return nil
 	}
 	if t.internal {
 		fail(kafkaerr.New(kerr.InvalidTopicException, "cannot append to internal topic %s", topic))
-		return
+		return nil
 	}
 	if req.TransactionID != nil {
 		fail(kafkaerr.New(kerr.TransactionalIDAuthorizationFailed, "transactions are not implemented yet"))
-		return
+		return nil
 	}
 	rep := b.replica(topic, rp.Partition)
 	if rep == nil {
 		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
-		return
+		return nil
 	}
 	res, err := rep.AppendAsLeader(rp.Records, req.Acks)
 	if err != nil {
 		fail(err)
-		return
+		return nil
 	}
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
-	if req.Acks == -1 {
-		timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
-		if err := b.waitForReplication(r, rep, res.LastOffset+1, timeout); err != nil {
-			fail(err)
-		}
+	if req.Acks != -1 {
+		return nil
 	}
+	return &replicationWait{rep: rep, requiredOffset: res.LastOffset + 1, fail: fail}
 }
 
-// waitForReplication parks an acks=all produce until every in-sync
-// replica has the batch (the high watermark passes requiredOffset), or the
-// request's timeout passes on the cluster clock (REQUEST_TIMED_OUT), as
-// Kafka's DelayedProduce does.
-func (b *Broker) waitForReplication(r *request, rep *replica, requiredOffset int64, timeout time.Duration) error {
-	if done, err := rep.ReplicationStatus(requiredOffset); done {
-		return err
+// waitForReplication parks an acks=all produce until, for every partition
+// appended, every in-sync replica has the batch (the high watermark passes
+// requiredOffset), or the request's timeout passes on the cluster clock
+// (REQUEST_TIMED_OUT for the partitions still short), as Kafka's
+// DelayedProduce does: one timeout for the whole request.
+func (b *Broker) waitForReplication(r *request, waits []*replicationWait, timeout time.Duration) {
+	pending := waits[:0:0]
+	for _, w := range waits {
+		if w != nil {
+			pending = append(pending, w)
+		}
+	}
+	// settle drops the partitions that are done, reporting their errors.
+	settle := func() {
+		still := pending[:0]
+		for _, w := range pending {
+			if done, err := w.rep.ReplicationStatus(w.requiredOffset); done {
+				if err != nil {
+					w.fail(err)
+				}
+			} else {
+				still = append(still, w)
+			}
+		}
+		pending = still
+	}
+	if settle(); len(pending) == 0 {
+		return
 	}
 	wake := make(chan struct{}, 1)
-	cancel := rep.Watch(wake)
-	defer cancel()
+	for _, w := range pending {
+		cancel := w.rep.Watch(wake)
+		defer cancel()
+	}
 	expired := make(chan struct{})
 	timer := b.cluster.clock.AfterFunc(timeout, func() { close(expired) })
 	defer timer.Stop()
-	for {
-		if done, err := rep.ReplicationStatus(requiredOffset); done {
-			return err
-		}
+	for settle(); len(pending) > 0; settle() {
 		select {
 		case <-wake:
 		case <-expired:
-			if done, err := rep.ReplicationStatus(requiredOffset); done {
-				return err
+			if settle(); len(pending) > 0 {
+				for _, w := range pending {
+					w.fail(kafkaerr.New(kerr.RequestTimedOut, "not every in-sync replica of %s-%d had the batch within %v", w.rep.Topic(), w.rep.Index(), timeout))
+				}
 			}
-			return kafkaerr.New(kerr.RequestTimedOut, "not every in-sync replica of %s-%d had the batch within %v", rep.Topic(), rep.Index(), timeout)
+			return
 		case <-r.ctx.Done():
-			return r.ctx.Err()
+			for _, w := range pending {
+				w.fail(r.ctx.Err())
+			}
+			return
 		}
 	}
 }

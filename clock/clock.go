@@ -31,7 +31,7 @@ type Clock interface {
 	Now() time.Time
 	// AfterFunc calls f once, after at least d has passed, unless the
 	// returned Timer is stopped first. A d of zero or less makes the timer
-	// due at once.
+	// due at once. A nil f makes a timer that does nothing when it fires.
 	AfterFunc(d time.Duration, f func()) Timer
 }
 
@@ -49,7 +49,14 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+func (realClock) AfterFunc(d time.Duration, f func()) Timer {
+	// time.AfterFunc would call a nil f on a goroutine of its own, where
+	// the panic takes the whole program down.
+	if f == nil {
+		f = func() {}
+	}
+	return time.AfterFunc(d, f)
+}
 
 // Millis returns t as Kafka's wire and log formats carry time: milliseconds
 // since the Unix epoch.

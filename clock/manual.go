@@ -30,8 +30,11 @@ const settleGrace = 5 * time.Second
 // passes, or a jump of the clock would make a healthy follower look
 // lagging. settle gets a context that ends after a few seconds of wall
 // time, so a stuck wait cannot hang a test. The returned function
-// unregisters it.
+// unregisters it. A nil settle registers nothing.
 func (m *Manual) OnAdvance(settle func(context.Context)) (remove func()) {
+	if settle == nil {
+		return func() {}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.settlers == nil {
@@ -88,6 +91,9 @@ func (m *Manual) Now() time.Time {
 // (of any amount, including zero), never on the caller's goroutine, so
 // that callers may hold their own locks while scheduling.
 func (m *Manual) AfterFunc(d time.Duration, f func()) Timer {
+	if f == nil {
+		f = func() {}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.seq++

@@ -77,6 +77,10 @@ func NewBroker(set map[string]string) (*Broker, []string, error) {
 	return b, notes, nil
 }
 
+// Defaults returns a broker configuration with nothing set: Kafka's
+// defaults throughout.
+func Defaults() *Broker { return &Broker{set: map[string]string{}} }
+
 // With returns a copy of b with name set, for values gregor fills in
 // itself (node.id, log.dirs).
 func (b *Broker) With(name, value string) *Broker {

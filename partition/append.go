@@ -1,6 +1,8 @@
 package partition
 
 import (
+	"fmt"
+
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/record"
@@ -32,7 +34,8 @@ const (
 // AppendAsLeader validates a producer's records and appends them, giving
 // the batch its offsets. Validation (which may decompress) runs before the
 // partition lock is taken, so producers to one partition contend only for
-// the offset assignment and the copy into the log.
+// the offset assignment and the copy into the log. Like Kafka, it stamps
+// the offsets into records itself: the caller hands the buffer over.
 //
 // requiredAcks is the producer's acks: with -1 (all) the append is refused
 // with NOT_ENOUGH_REPLICAS when the ISR is smaller than
@@ -49,6 +52,12 @@ func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) 
 
 func (p *Partition) append(records []byte, origin Origin, requiredAcks int16) (AppendResult, error) {
 	res := AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: -1}
+	if origin != FromClient && origin != FromCoordinator {
+		return res, fmt.Errorf("unknown append origin %d", origin)
+	}
+	if requiredAcks < -1 || requiredAcks > 1 {
+		return res, kafkaerr.New(kerr.InvalidRequiredAcks, "acks must be -1, 0 or 1, not %d", requiredAcks)
+	}
 	cfg := p.Config()
 	now := clock.Millis(p.clock.Now())
 	var v validated
@@ -70,9 +79,9 @@ func (p *Partition) append(records []byte, origin Origin, requiredAcks int16) (A
 		p.mu.Unlock()
 		return res, err
 	}
-	if requiredAcks == -1 && len(p.state.ISR) < cfg.MinInsyncReplicas {
+	if minISR := p.effectiveMinISR(); requiredAcks == -1 && len(p.state.ISR) < minISR {
 		p.mu.Unlock()
-		return res, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of %s-%d is %v, fewer than min.insync.replicas=%d", p.topic, p.index, p.state.ISR, cfg.MinInsyncReplicas)
+		return res, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of %s-%d is %v, fewer than min.insync.replicas=%d", p.topic, p.index, p.state.ISR, minISR)
 	}
 	if origin == FromClient {
 		dup, err := p.producers.checkClient(v.header)

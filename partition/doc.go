@@ -12,10 +12,12 @@
 // DeleteRecords move it forward. The log end offset (LEO) is the offset
 // the next record will get. The high watermark (HW) is the end of what
 // every in-sync replica has copied: consumers read only below it, so they
-// never see a record that a leader failover could take back. The last
-// stable offset (LSO) is where read_committed consumers stop: the first
-// offset of a transaction that is still open (KIP-98); with no open
-// transaction it equals the high watermark.
+// never see a record that a leader failover could take back. It does not
+// move while fewer replicas than min.insync.replicas are in sync (Kafka
+// 3.7+, KAFKA-15583). The last stable offset (LSO) is where
+// read_committed consumers stop: the first offset of a transaction that
+// is still open (KIP-98); with no open transaction it equals the high
+// watermark.
 //
 // Each leadership term has a leader epoch. The leader stamps its epoch
 // into every batch it appends (partitionLeaderEpoch), and requests that

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 
@@ -58,32 +59,47 @@ func (c *epochCache) latest() int32 {
 	return c.entries[len(c.entries)-1].Epoch
 }
 
-// assign records that epoch starts at offset. Entries for a newer epoch or
-// a later offset are dropped first, keeping the cache monotonic.
+// assign records that epoch starts at offset, following Kafka's
+// LeaderEpochFileCache.assign: nothing changes if epoch is already the
+// latest and started no later; otherwise entries of the same or a newer
+// epoch, or starting at or after offset, are dropped first, keeping the
+// cache monotonic. The usual case for a drop is a leader that was elected
+// and replaced before it wrote anything: its entry starts where its
+// successor's does.
 func (c *epochCache) assign(epoch int32, offset int64) error {
-	if n := len(c.entries); n > 0 && c.entries[n-1].Epoch == epoch {
+	if epoch < 0 || offset < 0 {
+		return fmt.Errorf("invalid leader epoch entry %d@%d", epoch, offset)
+	}
+	if n := len(c.entries); n > 0 && c.entries[n-1].Epoch == epoch && c.entries[n-1].StartOffset <= offset {
 		return nil
 	}
-	if n := len(c.entries); n > 0 && c.entries[n-1].Epoch > epoch {
-		return nil
-	}
-	for len(c.entries) > 0 && c.entries[len(c.entries)-1].StartOffset >= offset {
-		c.entries = c.entries[:len(c.entries)-1]
+	for n := len(c.entries); n > 0 && (c.entries[n-1].Epoch >= epoch || c.entries[n-1].StartOffset >= offset); n-- {
+		c.entries = c.entries[:n-1]
 	}
 	c.entries = append(c.entries, epochEntry{epoch, offset})
 	return c.save()
 }
 
-// endOffsetFor returns the largest epoch at or below epoch and the offset
-// where it ended (the start of the next epoch, or logEnd for the latest),
-// as OffsetForLeaderEpoch answers. (-1, -1) means no such epoch.
+// endOffsetFor answers OffsetForLeaderEpoch as Kafka's
+// LeaderEpochFileCache.endOffsetFor does: for the latest epoch, the log
+// end offset; for an older one, the largest epoch at or below it and the
+// start of the next epoch; for one older than every epoch held (their
+// records were deleted), the requested epoch and the start of the first
+// epoch held. (-1, -1) means unknown: an undefined epoch, one newer than
+// every epoch held, or an empty cache.
 func (c *epochCache) endOffsetFor(epoch int32, logEnd int64) (int32, int64) {
-	i := sort.Search(len(c.entries), func(i int) bool { return c.entries[i].Epoch > epoch })
-	if i == 0 {
+	if epoch < 0 || len(c.entries) == 0 {
 		return -1, -1
 	}
-	if i == len(c.entries) {
-		return c.entries[i-1].Epoch, logEnd
+	if c.latest() == epoch {
+		return epoch, logEnd
+	}
+	i := sort.Search(len(c.entries), func(i int) bool { return c.entries[i].Epoch > epoch })
+	switch {
+	case i == len(c.entries):
+		return -1, -1
+	case i == 0:
+		return epoch, c.entries[0].StartOffset
 	}
 	return c.entries[i-1].Epoch, c.entries[i].StartOffset
 }

@@ -146,7 +146,12 @@ func (p *Partition) HandleOffsetOutOfRange(leaderLogStart, leaderLogEnd int64) e
 func (p *Partition) truncateTo(offset int64, reason string) error {
 	before := p.log.LogEndOffset()
 	if offset >= before {
-		return nil
+		// Nothing to remove from the log, but the epoch cache may end
+		// with an entry at the log end that no batch carries: this
+		// replica led in that epoch and was replaced before writing. It
+		// must go, or the next fetch names that epoch again and diverges
+		// at the same place forever (UnifiedLog.truncateTo does the same).
+		return p.epochs.truncateFromEnd(before)
 	}
 	if err := p.log.TruncateTo(offset); err != nil {
 		return fmt.Errorf("truncating %s-%d to %d: %w", p.topic, p.index, offset, err)

@@ -102,11 +102,17 @@ func (p *Partition) FetchForFollower(f FollowerFetch) (FollowerFetchResult, erro
 	case f.FetchOffset >= prog.lastFetchLeaderLogEnd:
 		prog.lastCaughtUpMs = max(prog.lastCaughtUpMs, prog.lastFetchMs)
 	}
+	moved := prog.logEndOffset != f.FetchOffset
 	prog.logEndOffset, prog.logStartOffset = f.FetchOffset, f.LogStartOffset
 	prog.lastFetchLeaderLogEnd = max(prog.lastFetchLeaderLogEnd, logEnd)
 	prog.lastFetchMs = now
 	if p.maybeIncrementHighWatermark() {
 		res.HighWatermark = p.highWatermark
+		moved = true
+	}
+	if moved {
+		// Watchers re-check: the high watermark or a follower's known
+		// position moved (Cluster.WaitForReplication waits for both).
 		defer p.watchers.wake()
 	}
 	res.JoinISR = p.shouldJoinISR(f.ReplicaID, prog)
@@ -150,10 +156,12 @@ func (p *Partition) shouldJoinISR(id int32, prog *followerProgress) bool {
 
 // maybeIncrementHighWatermark moves the high watermark up to the smallest
 // log end offset among the in-sync replicas and the caught-up followers
-// about to join them. It never moves it down. It reports whether it
-// moved. Callers hold p.mu.
+// about to join them. It never moves it down, and not at all while the
+// ISR is smaller than min.insync.replicas (KAFKA-15583, Kafka 3.7+): what
+// the leader writes then is not visible until enough replicas have it.
+// It reports whether it moved. Callers hold p.mu.
 func (p *Partition) maybeIncrementHighWatermark() bool {
-	if p.leader != p.brokerID {
+	if p.leader != p.brokerID || len(p.state.ISR) < p.effectiveMinISR() {
 		return false
 	}
 	logEnd := p.log.LogEndOffset()
@@ -221,10 +229,18 @@ func (p *Partition) ReplicationStatus(requiredOffset int64) (done bool, err erro
 	if p.highWatermark < requiredOffset {
 		return false, nil
 	}
-	if len(p.state.ISR) < p.cfg.MinInsyncReplicas {
-		return true, kafkaerr.New(kerr.NotEnoughReplicasAfterAppend, "the ISR of %s-%d has %d replicas, fewer than min.insync.replicas=%d", p.topic, p.index, len(p.state.ISR), p.cfg.MinInsyncReplicas)
+	if minISR := p.effectiveMinISR(); len(p.state.ISR) < minISR {
+		return true, kafkaerr.New(kerr.NotEnoughReplicasAfterAppend, "the ISR of %s-%d has %d replicas, fewer than min.insync.replicas=%d", p.topic, p.index, len(p.state.ISR), minISR)
 	}
 	return true, nil
+}
+
+// effectiveMinISR is min.insync.replicas, capped at the replication
+// factor as Kafka's Partition.effectiveMinIsr does: a topic whose
+// min.insync.replicas exceeds its replica count is not unwritable.
+// Callers hold p.mu.
+func (p *Partition) effectiveMinISR() int {
+	return max(min(p.cfg.MinInsyncReplicas, len(p.state.Replicas)), 1)
 }
 
 // EndOffsetForEpoch answers OffsetForLeaderEpoch: the largest epoch at or

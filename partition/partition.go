@@ -69,6 +69,12 @@ func Open(opts Options) (*Partition, error) {
 	if opts.Dir == nil || opts.Clock == nil {
 		return nil, fmt.Errorf("partition %s-%d: a directory and a clock are required", opts.Topic, opts.Index)
 	}
+	if opts.Topic == "" || opts.Index < 0 {
+		return nil, fmt.Errorf("partition %q-%d: a topic name and a partition index of 0 or more are required", opts.Topic, opts.Index)
+	}
+	if opts.LogStartOffset < 0 || opts.HighWatermark < 0 {
+		return nil, fmt.Errorf("partition %s-%d: negative checkpointed offsets (log start %d, high watermark %d)", opts.Topic, opts.Index, opts.LogStartOffset, opts.HighWatermark)
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -142,7 +148,8 @@ func (p *Partition) SetConfig(cfg Config) error {
 }
 
 // Watch registers ch to be signalled whenever the high watermark, the
-// log end offset or the leadership of this replica changes. The channel
+// log end offset or the leadership of this replica changes, and on a
+// leader when a follower's fetch moves its known log end offset. The channel
 // should have a buffer of one.
 func (p *Partition) Watch(ch chan<- struct{}) (cancel func()) { return p.watchers.Watch(ch) }
 

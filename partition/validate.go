@@ -38,7 +38,8 @@ type validated struct {
 // UnifiedLog.analyzeAndValidateRecords and LogValidator do, and returns
 // the batch to append. The batch may be rebuilt (and so copied) when its
 // inner offsets are not consecutive or the topic's compression.type asks
-// for another codec; otherwise the producer's bytes are kept.
+// for another codec; otherwise the returned batch is the producer's
+// bytes, in the caller's buffer, which the append then stamps.
 func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 	var v validated
 	batches, _, err := record.SplitBatches(records)
@@ -71,21 +72,13 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 	if err := checkBatchHeader(h); err != nil {
 		return v, err
 	}
-	recs, err := record.Records(b)
-	if err != nil {
-		if errors.Is(err, record.ErrUnsupportedCompression) {
-			return v, kafkaerr.New(kerr.UnsupportedCompressionType, "%v", err)
-		}
-		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
-	}
-	if len(recs) != int(h.NumRecords) {
-		return v, kafkaerr.New(kerr.InvalidRecord, "record count %d does not match the %d records", h.NumRecords, len(recs))
-	}
-	v = validated{batch: b, header: h, maxTimestamp: record.NoTimestamp, numRecords: len(recs)}
+	v = validated{batch: b, header: h, maxTimestamp: record.NoTimestamp, numRecords: int(h.NumRecords)}
 	inPlace := true
 	var recErrs []RecordError
 	timestampErr := false
-	for i, r := range recs {
+	// The records are checked one at a time as they are decoded, so a
+	// batch of many records costs no memory per record.
+	err = record.Each(b, func(i int, r record.Record) error {
 		if r.OffsetDelta != int32(i) {
 			// Some old clients number inner records wrongly; Kafka
 			// rewrites the batch rather than reject it.
@@ -93,16 +86,23 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 		}
 		if cfg.Compact && r.Key == nil {
 			recErrs = append(recErrs, RecordError{int32(i), "compacted topic cannot accept message without key"})
-			continue
+			return nil
 		}
 		if msg := checkTimestamp(h, r, cfg, nowMs); msg != "" {
 			recErrs = append(recErrs, RecordError{int32(i), msg})
 			timestampErr = true
-			continue
+			return nil
 		}
 		if r.Timestamp > v.maxTimestamp {
 			v.maxTimestamp = r.Timestamp
 		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, record.ErrUnsupportedCompression) {
+			return v, kafkaerr.New(kerr.UnsupportedCompressionType, "%v", err)
+		}
+		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
 	}
 	if len(recErrs) > 0 {
 		kind := kerr.InvalidRecord
@@ -124,6 +124,12 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 		}
 	}
 	if !inPlace {
+		// Rare (old clients, or a topic compression.type other than
+		// the producer's): decode the records again, all at once.
+		recs, err := record.Records(b)
+		if err != nil {
+			return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
+		}
 		rebuilt, err := record.Build(record.BatchOptions{
 			Compression:   target,
 			TimestampType: h.TimestampType(),
@@ -140,9 +146,11 @@ func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
 		v.header, _ = record.ReadHeader(rebuilt)
 		return v, nil
 	}
-	// The batch will be stamped in place; keep the caller's buffer
-	// untouched in case the request is retried by a handler.
-	v.batch = append([]byte(nil), b...)
+	// The batch is kept where it is and stamped in place, as Kafka's
+	// LogValidator stamps the request's own buffer: the log copies it
+	// anyway, and a copy here too would double the bytes each produce
+	// moves.
+	v.batch = b
 	return v, nil
 }
 

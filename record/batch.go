@@ -195,29 +195,44 @@ func SplitBatches(b []byte) (batches [][]byte, whole int, err error) {
 
 // SetBaseOffset stamps the broker-assigned base offset into a batch. The
 // field is outside the CRC.
-func SetBaseOffset(b []byte, offset int64) {
+func SetBaseOffset(b []byte, offset int64) error {
+	if len(b) < HeaderSize {
+		return corruptf("%d bytes is too short for a batch header", len(b))
+	}
 	binary.BigEndian.PutUint64(b[posBaseOffset:], uint64(offset))
+	return nil
 }
 
 // SetPartitionLeaderEpoch stamps the leader epoch under which the batch was
 // appended. The field is outside the CRC; followers and truncation after a
 // leader change use it (KIP-101).
-func SetPartitionLeaderEpoch(b []byte, epoch int32) {
+func SetPartitionLeaderEpoch(b []byte, epoch int32) error {
+	if len(b) < HeaderSize {
+		return corruptf("%d bytes is too short for a batch header", len(b))
+	}
 	binary.BigEndian.PutUint32(b[posLeaderEpoch:], uint32(epoch))
+	return nil
 }
 
 // SetMaxTimestamp sets the batch's timestamp type and max timestamp, and
 // recomputes the CRC only if that changed the bytes, as Kafka does.
-func SetMaxTimestamp(b []byte, tt TimestampType, maxTimestamp int64) {
+func SetMaxTimestamp(b []byte, tt TimestampType, maxTimestamp int64) error {
+	if len(b) < HeaderSize {
+		return corruptf("%d bytes is too short for a batch header", len(b))
+	}
+	if tt != CreateTime && tt != LogAppendTime {
+		return fmt.Errorf("unknown timestamp type %d", tt)
+	}
 	attrs := binary.BigEndian.Uint16(b[posAttributes:])
 	newAttrs := attrs &^ attrLogAppendTime
 	if tt == LogAppendTime {
 		newAttrs |= attrLogAppendTime
 	}
 	if newAttrs == attrs && int64(binary.BigEndian.Uint64(b[posMaxTimestamp:])) == maxTimestamp {
-		return
+		return nil
 	}
 	binary.BigEndian.PutUint16(b[posAttributes:], newAttrs)
 	binary.BigEndian.PutUint64(b[posMaxTimestamp:], uint64(maxTimestamp))
 	binary.BigEndian.PutUint32(b[posCRC:], crc32.Checksum(b[posAttributes:], castagnoli))
+	return nil
 }

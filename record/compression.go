@@ -79,6 +79,9 @@ func Decompress(c Compression, data []byte) ([]byte, error) {
 		r := lz4.NewReader(bytes.NewReader(data))
 		return readBounded(r, "lz4")
 	case Zstd:
+		if err := checkZstdFrameSize(data); err != nil {
+			return nil, err
+		}
 		d := zstdDecoders.Get().(*zstd.Decoder)
 		defer zstdDecoders.Put(d)
 		out, err := d.DecodeAll(data, nil)
@@ -88,6 +91,25 @@ func Decompress(c Compression, data []byte) ([]byte, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%w: %d", ErrUnsupportedCompression, int8(c))
+}
+
+// zstdMaxExpansion bounds how many bytes one compressed byte of a zstd
+// frame can stand for: a 4-byte RLE block makes 128 KiB.
+const zstdMaxExpansion = 1 << 15
+
+// checkZstdFrameSize refuses a frame whose header claims more content
+// than the frame could hold. The decoder allocates the claimed size
+// before it decodes anything, so a 20-byte frame could otherwise make the
+// broker allocate hundreds of megabytes.
+func checkZstdFrameSize(data []byte) error {
+	var h zstd.Header
+	if err := h.Decode(data); err != nil {
+		return corruptf("zstd: %v", err)
+	}
+	if h.HasFCS && h.FrameContentSize > uint64(zstdMaxExpansion*len(data)) {
+		return corruptf("zstd: a %d-byte frame cannot hold the %d bytes its header claims", len(data), h.FrameContentSize)
+	}
+	return nil
 }
 
 func readBounded(r io.Reader, codec string) ([]byte, error) {
@@ -133,6 +155,10 @@ func decompressSnappy(data []byte) ([]byte, error) {
 	return out, nil
 }
 
+// snappyMaxExpansion bounds how many bytes one compressed byte of a
+// snappy block can stand for (64/3, rounded up).
+const snappyMaxExpansion = 22
+
 func decodeSnappyBlock(dst, block []byte) ([]byte, error) {
 	n, err := s2.DecodedLen(block)
 	if err != nil {
@@ -140,6 +166,12 @@ func decodeSnappyBlock(dst, block []byte) ([]byte, error) {
 	}
 	if len(dst)+n > maxDecompressed {
 		return nil, corruptf("snappy: records inflate beyond %d bytes", maxDecompressed)
+	}
+	// The decoder allocates the length the block claims before looking
+	// at the rest, so check the claim first: snappy's best case is a
+	// 3-byte copy of 64 bytes.
+	if n > snappyMaxExpansion*len(block) {
+		return nil, corruptf("snappy: a %d-byte block cannot hold %d bytes", len(block), n)
 	}
 	out, err := s2.Decode(nil, block)
 	if err != nil {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"testing"
@@ -114,5 +115,21 @@ func TestCheckRejectsBrokenBytes(t *testing.T) {
 	SetMaxTimestamp(b, LogAppendTime, 12345)
 	if h, err := Check(b); err != nil || h.TimestampType() != LogAppendTime || h.MaxTimestamp != 12345 {
 		t.Fatalf("after LogAppendTime: %+v %v", h, err)
+	}
+}
+
+// A batch whose length field is smaller than the header itself is
+// corrupt, not a reason to slice out of range.
+func TestRecordsShortLength(t *testing.T) {
+	b, err := Build(BatchOptions{}, []Record{{Value: []byte("v")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.BigEndian.PutUint32(b[posLength:], 20)
+	if _, err := Records(b); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Records of a batch of length 20: %v, want ErrCorrupt", err)
+	}
+	if err := Each(b, func(int, Record) error { return nil }); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Each of a batch of length 20: %v, want ErrCorrupt", err)
 	}
 }

@@ -33,6 +33,17 @@ const (
 // WriteCheckpoint writes entries, each a list of fields, in checkpoint
 // format.
 func WriteCheckpoint(d Dir, name string, entries [][]string) error {
+	for _, e := range entries {
+		if len(e) == 0 {
+			return fmt.Errorf("checkpoint %s: empty entry", name)
+		}
+		for _, f := range e {
+			// A field with a blank in it would read back as two.
+			if f == "" || strings.ContainsAny(f, " \t\r\n") {
+				return fmt.Errorf("checkpoint %s: field %q is empty or holds white space", name, f)
+			}
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d\n%d\n", checkpointFormatVersion, len(entries))
 	for _, e := range entries {
@@ -45,6 +56,9 @@ func WriteCheckpoint(d Dir, name string, entries [][]string) error {
 // ReadCheckpoint reads a checkpoint file's entries, each split into its
 // fields with want fields per entry. A missing file reads as no entries.
 func ReadCheckpoint(d Dir, name string, want int) ([][]string, error) {
+	if want < 1 {
+		return nil, fmt.Errorf("checkpoint %s: %d fields per entry", name, want)
+	}
 	raw, err := ReadFile(d, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

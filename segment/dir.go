@@ -2,7 +2,9 @@ package segment
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 )
 
 // Dir is a directory of log files: a data directory, or one partition's
@@ -54,6 +56,12 @@ type slicer interface {
 // ReadFull returns n bytes of f starting at off, without copying when the
 // file allows it.
 func ReadFull(f File, off int64, n int) ([]byte, error) {
+	if f == nil {
+		return nil, errors.New("ReadFull: nil file")
+	}
+	if off < 0 || n < 0 {
+		return nil, fmt.Errorf("ReadFull: %d bytes at %d", n, off)
+	}
 	if s, ok := f.(slicer); ok {
 		return s.slice(off, n)
 	}
@@ -68,6 +76,9 @@ func ReadFull(f File, off int64, n int) ([]byte, error) {
 // file and renaming it over the old one as Kafka does for its checkpoint
 // files, so a crash leaves either the old or the new content.
 func WriteFileAtomic(d Dir, name string, data []byte) error {
+	if d == nil {
+		return errors.New("WriteFileAtomic: nil directory")
+	}
 	tmp := name + ".tmp"
 	f, err := d.Open(tmp)
 	if err != nil {
@@ -92,6 +103,9 @@ func WriteFileAtomic(d Dir, name string, data []byte) error {
 // ReadFile returns the whole named file, or an error wrapping
 // io/fs.ErrNotExist if it does not exist.
 func ReadFile(d Dir, name string) ([]byte, error) {
+	if d == nil {
+		return nil, errors.New("ReadFile: nil directory")
+	}
 	if !d.Exists(name) {
 		return nil, errNotExist(name)
 	}
@@ -105,4 +119,13 @@ func ReadFile(d Dir, name string) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// checkName refuses what is not a plain file name, so that both Dir
+// implementations accept the same names.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`+"\x00") {
+		return fmt.Errorf("invalid file name %q", name)
+	}
+	return nil
 }

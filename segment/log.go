@@ -68,6 +68,12 @@ type OpenOptions struct {
 // segments. Existing segments are loaded and the last one is recovered:
 // a torn or corrupt tail (a crash in the middle of a write) is cut off.
 func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
+	if dir == nil {
+		return nil, errors.New("segment.Open: nil directory")
+	}
+	if opts.LogStartOffset < 0 {
+		return nil, fmt.Errorf("log start offset %d is negative", opts.LogStartOffset)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -106,29 +112,34 @@ func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
 }
 
 // loadSegment opens an existing segment. The last segment is always
-// recovered, because it is the one a crash can leave half-written; older
-// segments were closed whole and keep their indexes unless those are
-// unreadable, in which case they are rebuilt.
+// recovered, because it is the one a crash can leave half-written. Older
+// segments were closed whole and keep their indexes, unless an index file
+// is missing or disagrees with the batches in the .log file (a position
+// that is not a batch boundary, an offset or timestamp that is not the
+// one of its batch): then the segment is recovered too, which rebuilds
+// both indexes, as Kafka's LogLoader does on a CorruptIndexException.
 func loadSegment(dir Dir, base int64, cfg Config, last bool) (*segment, error) {
+	missing := !dir.Exists(FileName(base, IndexSuffix)) || !dir.Exists(FileName(base, TimeIndexSuffix))
 	s, err := openSegmentFiles(dir, base, cfg)
-	if err != nil {
-		// An unreadable index is rebuilt from the log, as Kafka does.
+	if err == nil && !last && !missing {
+		if err = s.rescan(); err == nil {
+			return s, nil
+		}
+	}
+	if err != nil || missing {
+		if s != nil {
+			s.close()
+		}
 		if rmErr := errors.Join(dir.Remove(FileName(base, IndexSuffix)), dir.Remove(FileName(base, TimeIndexSuffix))); rmErr != nil {
 			return nil, rmErr
 		}
 		if s, err = openSegmentFiles(dir, base, cfg); err != nil {
 			return nil, err
 		}
-		last = true
 	}
-	if last {
-		if _, err := s.recover(); err != nil {
-			return nil, fmt.Errorf("recovering segment %d: %w", base, err)
-		}
-		return s, nil
-	}
-	if err := s.rescan(); err != nil {
-		return nil, err
+	if _, err := s.recover(); err != nil {
+		s.close()
+		return nil, fmt.Errorf("recovering segment %d: %w", base, err)
 	}
 	return s, nil
 }
@@ -172,6 +183,12 @@ func (l *Log) Size() int64 {
 // LogEndOffset() (or above it, leaving a gap, as a compacted replica may).
 // The active segment rolls first if the batch would not fit.
 func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
+	if len(batch) < record.HeaderSize || h.Size() != len(batch) {
+		return fmt.Errorf("batch of %d bytes does not match its header (%d bytes)", len(batch), h.Size())
+	}
+	if h.LastOffsetDelta < 0 {
+		return fmt.Errorf("batch at %d has a negative last offset delta %d", h.BaseOffset, h.LastOffsetDelta)
+	}
 	if h.BaseOffset < l.LogEndOffset() {
 		return fmt.Errorf("batch base offset %d is below the log end offset %d", h.BaseOffset, l.LogEndOffset())
 	}
@@ -252,6 +269,9 @@ func (l *Log) Read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]
 // Batches calls fn for each batch from the one holding offset to the end
 // of the log, until fn returns false.
 func (l *Log) Batches(offset int64, fn func(batch []byte, h record.Header) (bool, error)) error {
+	if fn == nil {
+		return errors.New("Batches: nil function")
+	}
 	if offset < l.logStartOffset {
 		offset = l.logStartOffset
 	}
@@ -306,6 +326,9 @@ func (l *Log) MaxTimestamp() (timestamp, offset int64, found bool, err error) {
 // TruncateTo removes every record at or above offset. Followers do this
 // to discard records the new leader does not have (KIP-101).
 func (l *Log) TruncateTo(offset int64) error {
+	if offset < 0 {
+		return fmt.Errorf("cannot truncate to negative offset %d", offset)
+	}
 	if offset >= l.LogEndOffset() {
 		return nil
 	}
@@ -329,6 +352,9 @@ func (l *Log) TruncateTo(offset int64) error {
 // TruncateFullyAndStartAt deletes every segment and starts an empty log
 // at offset, for a follower whose leader no longer has anything it has.
 func (l *Log) TruncateFullyAndStartAt(offset int64, nowMs int64) error {
+	if offset < 0 {
+		return fmt.Errorf("cannot start a log at negative offset %d", offset)
+	}
 	for _, s := range l.segments {
 		if err := s.delete(l.dir); err != nil {
 			return err
@@ -395,9 +421,16 @@ func (l *Log) Sync() error {
 	return nil
 }
 
-// Close syncs and closes the files; the bytes stay in the directory.
+// Close syncs and closes the files; the bytes stay in the directory. As
+// Kafka's LogSegment.close does, the active segment's time index first
+// gets an entry for its largest timestamp, so a closed log's files are
+// what a clean Kafka shutdown leaves.
 func (l *Log) Close() error {
-	err := l.Sync()
+	var err error
+	if len(l.segments) > 0 {
+		err = l.active().onBecomeInactive()
+	}
+	err = errors.Join(err, l.Sync())
 	return errors.Join(err, l.closeSegments())
 }
 

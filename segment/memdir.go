@@ -1,10 +1,12 @@
 package segment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
+	"sort"
 	"sync"
 )
 
@@ -21,6 +23,9 @@ type memDir struct {
 func errNotExist(name string) error { return fmt.Errorf("%s: %w", name, fs.ErrNotExist) }
 
 func (d *memDir) Open(name string) (File, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.files == nil {
@@ -35,6 +40,9 @@ func (d *memDir) Open(name string) (File, error) {
 }
 
 func (d *memDir) Exists(name string) bool {
+	if checkName(name) != nil {
+		return false
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	_, ok := d.files[name]
@@ -42,6 +50,9 @@ func (d *memDir) Exists(name string) bool {
 }
 
 func (d *memDir) Remove(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.files, name)
@@ -49,6 +60,9 @@ func (d *memDir) Remove(name string) error {
 }
 
 func (d *memDir) Rename(from, to string) error {
+	if err := errors.Join(checkName(from), checkName(to)); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	data, ok := d.files[from]
@@ -72,6 +86,9 @@ func (d *memDir) Names() ([]string, error) {
 }
 
 func (d *memDir) Sub(name string) (Dir, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.dirs == nil {
@@ -97,6 +114,9 @@ func (d *memDir) Subdirs() ([]string, error) {
 }
 
 func (d *memDir) RemoveSub(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.dirs, name)
@@ -105,15 +125,50 @@ func (d *memDir) RemoveSub(name string) error {
 
 func (d *memDir) Path() string { return "" }
 
-// memData is a file's bytes. Appends never overwrite bytes that a reader
-// may hold (a truncation starts a fresh array), so reads can lend slices
-// without copying.
+// memData is a file's bytes, kept in chunks so that a growing log is
+// never copied as a whole: a file starts as one slice that doubles like
+// any Go slice, and once that reaches memChunkSize further bytes go into
+// new chunks of that size. One Append never straddles two chunks, so a
+// record batch is always contiguous and can be lent without copying.
+//
+// Lent slices are capped at their length, and bytes once lent are never
+// overwritten: appends only fill a chunk's unused capacity, and a
+// truncation that cuts into a chunk copies the kept part into a fresh
+// array before anything is appended after it.
 type memData struct {
-	mu sync.RWMutex
-	b  []byte
+	mu     sync.RWMutex
+	chunks []memChunk
+	size   int64
 }
 
+// memChunk is one run of a file's bytes starting at file offset start.
+type memChunk struct {
+	start int64
+	b     []byte
+}
+
+// memChunkSize bounds how far a file grows by copying. It is large enough
+// that most fetches (1 MiB per partition by default) are lent from one
+// chunk, and small enough that a chunk's unused tail costs little.
+const memChunkSize = 4 << 20
+
 type memFile struct{ data *memData }
+
+// chunkAt returns the index of the chunk holding file offset off, which
+// must be below the file size.
+func (d *memData) chunkAt(off int64) int {
+	return sort.Search(len(d.chunks), func(i int) bool { return d.chunks[i].start > off }) - 1
+}
+
+// copyOut copies the file bytes at off into p, which must lie within the
+// file.
+func (d *memData) copyOut(p []byte, off int64) {
+	for i := d.chunkAt(off); len(p) > 0; i++ {
+		c := d.chunks[i]
+		n := copy(p, c.b[off-c.start:])
+		p, off = p[n:], off+int64(n)
+	}
+}
 
 func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	f.data.mu.RLock()
@@ -121,49 +176,92 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("negative offset %d", off)
 	}
-	if off >= int64(len(f.data.b)) {
+	if off >= f.data.size {
 		return 0, io.EOF
 	}
-	n := copy(p, f.data.b[off:])
+	n := int(min(int64(len(p)), f.data.size-off))
+	f.data.copyOut(p[:n], off)
 	if n < len(p) {
 		return n, io.EOF
 	}
 	return n, nil
 }
 
+// slice lends n bytes at off, copying only when they span two chunks.
 func (f *memFile) slice(off int64, n int) ([]byte, error) {
-	f.data.mu.RLock()
-	defer f.data.mu.RUnlock()
-	if off < 0 || n < 0 || off+int64(n) > int64(len(f.data.b)) {
-		return nil, fmt.Errorf("read of %d bytes at %d beyond file size %d", n, off, len(f.data.b))
+	d := f.data
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if off < 0 || n < 0 || off+int64(n) > d.size {
+		return nil, fmt.Errorf("read of %d bytes at %d beyond file size %d", n, off, d.size)
 	}
-	return f.data.b[off : off+int64(n) : off+int64(n)], nil
+	if n == 0 {
+		return []byte{}, nil
+	}
+	c := d.chunks[d.chunkAt(off)]
+	if rel := off - c.start; rel+int64(n) <= int64(len(c.b)) {
+		return c.b[rel : rel+int64(n) : rel+int64(n)], nil
+	}
+	out := make([]byte, n)
+	d.copyOut(out, off)
+	return out, nil
 }
 
 func (f *memFile) Append(p []byte) error {
-	f.data.mu.Lock()
-	defer f.data.mu.Unlock()
-	f.data.b = append(f.data.b, p...)
+	if len(p) == 0 {
+		return nil
+	}
+	d := f.data
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	last := len(d.chunks) - 1
+	switch {
+	case last >= 0 && cap(d.chunks[last].b)-len(d.chunks[last].b) >= len(p):
+		d.chunks[last].b = append(d.chunks[last].b, p...)
+	case last == 0 && len(d.chunks[0].b)+len(p) <= memChunkSize:
+		// Still one small chunk: grow it by doubling, copying the old
+		// bytes into a new array (readers keep the old one).
+		old := d.chunks[0].b
+		grown := make([]byte, len(old), min(max(2*cap(old), len(old)+len(p)), memChunkSize))
+		copy(grown, old)
+		d.chunks[0].b = append(grown, p...)
+	default:
+		size := len(p)
+		if last >= 0 {
+			size = max(size, memChunkSize)
+		}
+		c := make([]byte, 0, size)
+		d.chunks = append(d.chunks, memChunk{start: d.size, b: append(c, p...)})
+	}
+	d.size += int64(len(p))
 	return nil
 }
 
 func (f *memFile) Size() int64 {
 	f.data.mu.RLock()
 	defer f.data.mu.RUnlock()
-	return int64(len(f.data.b))
+	return f.data.size
 }
 
 func (f *memFile) Truncate(size int64) error {
-	f.data.mu.Lock()
-	defer f.data.mu.Unlock()
-	if size < 0 || size > int64(len(f.data.b)) {
-		return fmt.Errorf("truncate to %d: file has %d bytes", size, len(f.data.b))
+	d := f.data
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if size < 0 || size > d.size {
+		return fmt.Errorf("truncate to %d: file has %d bytes", size, d.size)
 	}
-	if size < int64(len(f.data.b)) {
+	if size == d.size {
+		return nil
+	}
+	i := d.chunkAt(size)
+	c := d.chunks[i]
+	d.chunks = d.chunks[:i]
+	if keep := size - c.start; keep > 0 {
 		// A fresh array: readers may still hold slices of the old one,
 		// and the next append must not overwrite what they read.
-		f.data.b = slices.Clone(f.data.b[:size])
+		d.chunks = append(d.chunks, memChunk{start: c.start, b: slices.Clone(c.b[:keep])})
 	}
+	d.size = size
 	return nil
 }
 

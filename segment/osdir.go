@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -20,8 +19,8 @@ func OSDir(path string) (Dir, error) {
 type osDir string
 
 func (d osDir) join(name string) (string, error) {
-	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-		return "", fmt.Errorf("invalid file name %q", name)
+	if err := checkName(name); err != nil {
+		return "", err
 	}
 	return filepath.Join(string(d), name), nil
 }

@@ -83,9 +83,23 @@ func createSegment(dir Dir, baseOffset int64, cfg Config, nowMs int64) (*segment
 }
 
 func openSegmentFiles(dir Dir, baseOffset int64, cfg Config) (*segment, error) {
-	logFile, err := dir.Open(FileName(baseOffset, LogSuffix))
-	if err != nil {
+	var files []File
+	open := func(suffix string) (File, error) {
+		f, err := dir.Open(FileName(baseOffset, suffix))
+		if err == nil {
+			files = append(files, f)
+		}
+		return f, err
+	}
+	fail := func(err error) (*segment, error) {
+		for _, f := range files {
+			f.Close()
+		}
 		return nil, err
+	}
+	logFile, err := open(LogSuffix)
+	if err != nil {
+		return fail(err)
 	}
 	s := &segment{
 		baseOffset:           baseOffset,
@@ -96,19 +110,19 @@ func openSegmentFiles(dir Dir, baseOffset int64, cfg Config) (*segment, error) {
 		offsetOfMaxTimestamp: -1,
 		firstBatchTimestamp:  -1,
 	}
-	idxFile, err := dir.Open(FileName(baseOffset, IndexSuffix))
+	idxFile, err := open(IndexSuffix)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if s.index, err = openOffsetIndex(idxFile, baseOffset, cfg.SegmentIndexBytes); err != nil {
-		return nil, err
+		return fail(err)
 	}
-	tiFile, err := dir.Open(FileName(baseOffset, TimeIndexSuffix))
+	tiFile, err := open(TimeIndexSuffix)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if s.timeIndex, err = openTimeIndex(tiFile, baseOffset, cfg.SegmentIndexBytes); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	return s, nil
 }
@@ -293,20 +307,19 @@ func (s *segment) truncateTo(offset int64) error {
 }
 
 // rescan rebuilds the in-memory state (next offset, max timestamp, bytes
-// since the last index entry) from the .log file and the indexes, without
-// changing either. Used after opening and truncating.
+// since the last index entry) from the .log file, without changing it,
+// and checks on the way that every index entry points at a batch as the
+// segment wrote it: an offset index entry is a batch's last offset and
+// its start position, a time index entry a new largest timestamp and the
+// last offset of the batch that carried it. Used after opening and after
+// truncating.
 func (s *segment) rescan() error {
 	s.nextOffset = s.baseOffset
 	s.maxTimestamp, s.offsetOfMaxTimestamp = -1, -1
 	s.firstBatchTimestamp = -1
 	s.bytesSinceLastIndexEntry = 0
-	if n := len(s.timeIndex.timestamps); n > 0 {
-		s.maxTimestamp, s.offsetOfMaxTimestamp = s.timeIndex.timestamps[n-1], s.timeIndex.offsets[n-1]
-	}
-	var lastIndexed int64
-	if n := len(s.index.positions); n > 0 {
-		lastIndexed = int64(s.index.positions[n-1])
-	}
+	idx, tidx := s.index, s.timeIndex
+	i, j := 0, 0 // the next offset and time index entries to meet
 	for pos := int64(0); pos < s.size(); {
 		h, err := s.headerAt(pos)
 		if err != nil {
@@ -315,17 +328,31 @@ func (s *segment) rescan() error {
 		if pos == 0 {
 			s.firstBatchTimestamp = h.MaxTimestamp
 		}
+		for ; i < len(idx.positions) && int64(idx.positions[i]) <= pos; i++ {
+			if int64(idx.positions[i]) != pos || idx.offsets[i] != h.LastOffset() {
+				return fmt.Errorf("%w: offset index entry (%d, %d) does not match the batch at byte %d", errCorruptIndex, idx.offsets[i], idx.positions[i], pos)
+			}
+			s.bytesSinceLastIndexEntry = 0
+		}
 		if h.MaxTimestamp > s.maxTimestamp {
 			s.maxTimestamp, s.offsetOfMaxTimestamp = h.MaxTimestamp, h.LastOffset()
+			for ; j < len(tidx.timestamps) && tidx.timestamps[j] <= h.MaxTimestamp; j++ {
+				if tidx.timestamps[j] != h.MaxTimestamp || tidx.offsets[j] != h.LastOffset() {
+					return fmt.Errorf("%w: time index entry (%d, %d) does not match the batch at byte %d", errCorruptIndex, tidx.timestamps[j], tidx.offsets[j], pos)
+				}
+			}
 		}
-		if pos >= lastIndexed {
-			s.bytesSinceLastIndexEntry += h.Size()
-		}
+		s.bytesSinceLastIndexEntry += h.Size()
 		s.nextOffset = h.NextOffset()
 		pos += int64(h.Size())
 	}
+	if i < len(idx.offsets) || j < len(tidx.timestamps) {
+		return fmt.Errorf("%w: index entries beyond the last batch", errCorruptIndex)
+	}
 	return nil
 }
+
+var errCorruptIndex = errors.New("corrupt index")
 
 // recover checks every batch (CRC included), truncates the file after the
 // last valid one and rebuilds both indexes, as LogSegment.recover does.
@@ -352,7 +379,10 @@ func (s *segment) recover() (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if _, err := record.Check(b); err != nil || h.BaseOffset < s.nextOffset || !s.index.canAppend(h.LastOffset()) {
+		// Kafka keeps a batch whose size and CRC check out and whose
+		// offsets fit the segment; offsets must also move forward, or
+		// the batch cannot have been written by a leader.
+		if _, err := record.Check(b); err != nil || h.BaseOffset < s.nextOffset || h.LastOffsetDelta < 0 || !s.index.canAppend(h.LastOffset()) {
 			break
 		}
 		if valid == 0 {

@@ -10,6 +10,7 @@ package kafkaerr
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -44,15 +45,37 @@ func Code(err error) int16 {
 }
 
 // Message is the text to put in a response's error_message field, or nil
-// when err is nil.
+// when err is nil. It is cut to MaxMessageBytes: messages may quote what a
+// client sent, and a string field of a non-flexible response carries its
+// length in 16 bits.
 func Message(err error) *string {
 	if err == nil {
 		return nil
 	}
+	var s string
 	var e *Error
 	if errors.As(err, &e) {
-		return &e.Msg
+		s = e.Msg
+	} else {
+		s = err.Error()
 	}
-	s := err.Error()
+	if len(s) > MaxMessageBytes {
+		// Keep both ends: the long part is usually a quoted value in
+		// the middle, and the end says what was wrong with it.
+		half := (MaxMessageBytes - len(ellipsis)) / 2
+		head, tail := half, len(s)-half
+		for head > 0 && !utf8.RuneStart(s[head]) {
+			head--
+		}
+		for tail < len(s) && !utf8.RuneStart(s[tail]) {
+			tail++
+		}
+		s = s[:head] + ellipsis + s[tail:]
+	}
 	return &s
 }
+
+// MaxMessageBytes bounds the error messages put in responses.
+const MaxMessageBytes = 4096
+
+const ellipsis = "…"

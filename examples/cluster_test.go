@@ -1,0 +1,262 @@
+package examples
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gregorkafka/gregor"
+	"github.com/gregorkafka/gregor/broker"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// bootstrapEnv names the environment variable that points the scenarios
+// at a real Kafka cluster (comma-separated host:port list) instead of an
+// in-process gregor cluster.
+const bootstrapEnv = "KAFKA_BOOTSTRAP_SERVERS"
+
+// testTimeout bounds each scenario. Nothing here waits on a timer; the
+// bound only turns a hang into a failure.
+const testTimeout = 30 * time.Second
+
+// cluster is where a scenario runs: a gregor cluster started for the
+// test, or the external cluster named by KAFKA_BOOTSTRAP_SERVERS.
+type cluster struct {
+	t      *testing.T
+	owner  *testing.T // the test that started the cluster
+	ctx    context.Context
+	addrs  []string
+	gregor *broker.Cluster // nil on an external cluster
+	admin  *kadm.Client
+	kcl    *kgo.Client // the admin's client, for raw requests
+}
+
+// startCluster starts gregor with opts, or connects to the external
+// cluster (where opts are ignored). Everything is closed when the test
+// ends.
+func startCluster(t *testing.T, opts ...broker.Option) *cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	t.Cleanup(cancel)
+	c := &cluster{t: t, owner: t, ctx: ctx}
+	if env := os.Getenv(bootstrapEnv); env != "" {
+		for _, a := range strings.Split(env, ",") {
+			c.addrs = append(c.addrs, strings.TrimSpace(a))
+		}
+		t.Logf("running against the external cluster %s", env)
+	} else {
+		c.gregor = gregor.Start(t, opts...)
+		c.addrs = c.gregor.Addrs()
+	}
+	c.kcl = c.client()
+	c.admin = kadm.NewClient(c.kcl)
+	return c
+}
+
+// in returns the cluster for a subtest t, whose failures, skips and
+// cleanups must be its own.
+func (c *cluster) in(t *testing.T) *cluster {
+	sub := *c
+	sub.t = t
+	return &sub
+}
+
+// external reports whether the test runs against a real Kafka cluster.
+func (c *cluster) external() bool { return c.gregor == nil }
+
+// needGregor skips the rest of the test on an external cluster: the step
+// that follows looks at what only gregor can show.
+func (c *cluster) needGregor(what string) *broker.Cluster {
+	c.t.Helper()
+	if c.external() {
+		c.t.Skipf("skipped against the external cluster: %s needs gregor's introspection", what)
+	}
+	return c.gregor
+}
+
+// client makes a kgo client for the cluster, closed when the test ends.
+func (c *cluster) client(opts ...kgo.Opt) *kgo.Client {
+	c.t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.addrs...)}, opts...)...)
+	if err != nil {
+		c.t.Fatalf("creating a client: %v", err)
+	}
+	c.t.Cleanup(func() {
+		// gregor first, when the test that started it ends: a
+		// consumer's fetch parked on a manual clock would otherwise
+		// hold the client's Close for kgo's own timeout.
+		if c.gregor != nil && c.t == c.owner {
+			c.gregor.Close()
+		}
+		cl.Close()
+	})
+	return cl
+}
+
+// createTopic creates a topic with the admin API and returns its name.
+// On an external cluster the name gets a unique suffix and the topic is
+// deleted when the test ends. It returns once every partition has a
+// leader, so producers and ListOffsets can use the topic at once.
+func (c *cluster) createTopic(name string, partitions int32, rf int16, configs map[string]*string) string {
+	c.t.Helper()
+	if c.external() {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		name += "-" + hex.EncodeToString(b[:])
+		c.t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, _ = c.admin.DeleteTopic(ctx, name)
+		})
+	}
+	resp, err := c.admin.CreateTopic(c.ctx, partitions, rf, configs, name)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		c.t.Fatalf("creating topic %s: %v", name, err)
+	}
+	c.waitForLeaders(name, int(partitions))
+	return name
+}
+
+// waitForLeaders polls metadata until every partition of the topic has a
+// leader. gregor applies a new topic before answering CreateTopics; a real
+// cluster may take a moment to spread the news to every broker. The
+// request goes to the brokers directly: kadm would answer from metadata
+// cached up to 5 seconds ago.
+func (c *cluster) waitForLeaders(topic string, partitions int) {
+	c.t.Helper()
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	for {
+		resp, err := req.RequestWith(c.ctx, c.kcl)
+		if err == nil && len(resp.Topics) == 1 {
+			t := resp.Topics[0]
+			ready := t.ErrorCode == 0 && len(t.Partitions) == partitions
+			for _, p := range t.Partitions {
+				ready = ready && p.ErrorCode == 0 && p.Leader >= 0
+			}
+			if ready {
+				return
+			}
+		}
+		if c.ctx.Err() != nil {
+			c.t.Fatalf("topic %s has no leader for every partition: %v", topic, errors.Join(err, c.ctx.Err()))
+		}
+	}
+}
+
+// topicListed reports whether Metadata for all topics lists the topic,
+// asking the brokers rather than kadm's cache.
+func (c *cluster) topicListed(topic string) bool {
+	c.t.Helper()
+	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(c.ctx, c.kcl)
+	if err != nil {
+		c.t.Fatalf("metadata: %v", err)
+	}
+	for _, t := range resp.Topics {
+		if t.Topic != nil && *t.Topic == topic {
+			return true
+		}
+	}
+	return false
+}
+
+// produce sends records one by one, waiting for each acknowledgement, and
+// returns them with their partitions and offsets filled in.
+func (c *cluster) produce(cl *kgo.Client, records ...*kgo.Record) []*kgo.Record {
+	c.t.Helper()
+	for _, r := range records {
+		if err := cl.ProduceSync(c.ctx, r).FirstErr(); err != nil {
+			c.t.Fatalf("producing %q: %v", r.Value, err)
+		}
+	}
+	return records
+}
+
+// consume polls until n records have arrived and returns them in the order
+// the client delivered them.
+func (c *cluster) consume(cl *kgo.Client, n int) []*kgo.Record {
+	c.t.Helper()
+	var got []*kgo.Record
+	for len(got) < n {
+		fs := cl.PollFetches(c.ctx)
+		if c.ctx.Err() != nil {
+			c.t.Fatalf("consumed %d of %d records before the deadline", len(got), n)
+		}
+		for _, e := range fs.Errors() {
+			if !errors.Is(e.Err, kerr.UnknownTopicOrPartition) { // a real cluster may still be spreading a new topic
+				c.t.Fatalf("fetching %s-%d: %v", e.Topic, e.Partition, e.Err)
+			}
+		}
+		got = append(got, fs.Records()...)
+	}
+	if len(got) > n {
+		c.t.Fatalf("consumed %d records, want %d", len(got), n)
+	}
+	return got
+}
+
+// consumerFromStart returns a client that reads the topics from their
+// first offset, as kafka-console-consumer.sh --from-beginning does.
+func (c *cluster) consumerFromStart(topics ...string) *kgo.Client {
+	return c.client(kgo.ConsumeTopics(topics...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+}
+
+// readPartition reads one partition from offset 0 up to its current end,
+// as a consumer assigned just that partition would.
+func (c *cluster) readPartition(topic string, p int32) []*kgo.Record {
+	c.t.Helper()
+	ends, err := c.admin.ListEndOffsets(c.ctx, topic)
+	if err != nil {
+		c.t.Fatalf("listing end offsets of %s: %v", topic, err)
+	}
+	end, ok := ends.Lookup(topic, p)
+	if !ok || end.Err != nil {
+		c.t.Fatalf("no end offset for %s-%d: %v", topic, p, end.Err)
+	}
+	if end.Offset == 0 {
+		return nil
+	}
+	cl := c.client(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: kgo.NewOffset().At(0)}}))
+	defer cl.Close()
+	return c.consume(cl, int(end.Offset))
+}
+
+// values returns the records' values as strings.
+func values(records []*kgo.Record) []string {
+	out := make([]string, len(records))
+	for i, r := range records {
+		out[i] = string(r.Value)
+	}
+	return out
+}
+
+// byPartition groups records by partition, keeping their order.
+func byPartition(records []*kgo.Record) map[int32][]*kgo.Record {
+	out := map[int32][]*kgo.Record{}
+	for _, r := range records {
+		out[r.Partition] = append(out[r.Partition], r)
+	}
+	return out
+}
+
+func recordf(key, format string, args ...any) *kgo.Record {
+	r := &kgo.Record{Value: fmt.Appendf(nil, format, args...)}
+	if key != "" {
+		r.Key = []byte(key)
+	}
+	return r
+}
