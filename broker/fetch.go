@@ -145,8 +145,12 @@ func (b *Broker) readTargets(targets []fetchTarget, maxBytes int) []fetchResult 
 }
 
 // fetchSatisfied reports whether a fetch can be answered now: enough
-// bytes, or an error to report.
+// bytes, an error to report, or no partitions to wait for (a session's
+// closing fetch), as ReplicaManager.fetchMessages decides.
 func fetchSatisfied(results []fetchResult, minBytes int) bool {
+	if len(results) == 0 {
+		return true
+	}
 	total := 0
 	for _, r := range results {
 		if r.err != nil {

@@ -311,6 +311,14 @@ func TestFetchLongPoll(t *testing.T) {
 		t.Fatalf("min_bytes fetch returned %+v", rp)
 	}
 
+	// A fetch for no partitions at all (a session's closing fetch) has
+	// nothing to wait for: answered at once, as ReplicaManager does.
+	empty := fetchReq(0, -1, 1<<20)
+	empty.MinBytes, empty.MaxWaitMillis = 1, 500
+	if resp := sendTo[*kmsg.FetchResponse](t, cl, 1, empty); resp.ErrorCode != 0 || len(resp.Topics) != 0 {
+		t.Fatalf("empty fetch returned %+v", resp)
+	}
+
 	// An error answers at once, whatever min_bytes says.
 	req := fetchReq(0, -1, 1<<20, fetchPart{topic: "t", offset: 3, maxBytes: 1 << 20}, fetchPart{topic: "t", partition: 9, maxBytes: 1 << 20})
 	req.MinBytes, req.MaxWaitMillis = 1<<20, 500
