@@ -8,17 +8,18 @@ import (
 )
 
 // The ranges gregor serves, as Kafka 4 serves them (KIP-896 removed the
-// oldest versions of several APIs).
+// oldest versions of several APIs), except where Kafka 3.x's older
+// versions are kept for older clients.
 var wantAPIRanges = map[int16][2]int16{
 	0:  {3, 11}, // Produce
 	1:  {4, 17}, // Fetch
 	2:  {1, 10}, // ListOffsets
 	3:  {0, 12}, // Metadata
 	18: {0, 4},  // ApiVersions
-	19: {2, 7},  // CreateTopics
-	20: {1, 6},  // DeleteTopics
+	19: {0, 7},  // CreateTopics, from v0 as Kafka 3.x served it
+	20: {0, 6},  // DeleteTopics, likewise
 	21: {0, 2},  // DeleteRecords
-	32: {1, 4},  // DescribeConfigs
+	32: {0, 4},  // DescribeConfigs, likewise
 	33: {0, 2},  // AlterConfigs
 	35: {1, 4},  // DescribeLogDirs
 	37: {0, 3},  // CreatePartitions

@@ -1,6 +1,6 @@
 package broker
 
-// CreateTopics (key 19), versions 2-7.
+// CreateTopics (key 19), versions 0-7.
 //
 // Creates topics with a partition count and replication factor (-1 for
 // the broker defaults num.partitions and default.replication.factor, v4+)
@@ -22,7 +22,10 @@ package broker
 // A topic named twice in one request gets a single INVALID_REQUEST answer
 // and is not created (ControllerApis.createTopics). From v5 the response
 // carries the partition count, replication factor and effective configs,
-// from v7 the topic id. Versions 0-1 were removed in Kafka 4 (KIP-896).
+// from v7 the topic id. Kafka 4 removed versions 0-1 (KIP-896); gregor
+// still serves them, as Kafka 3.x did, because they differ only by the
+// fields they lack and older clients use them (kafka-go's Conn.CreateTopics
+// sends v0).
 
 import (
 	"slices"
@@ -34,7 +37,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(2, 7, handleCreateTopics) }
+func init() { register(0, 7, handleCreateTopics) }
 
 func handleCreateTopics(r *request, req *kmsg.CreateTopicsRequest) (kmsg.Response, error) {
 	b := r.broker

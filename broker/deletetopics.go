@@ -1,6 +1,6 @@
 package broker
 
-// DeleteTopics (key 20), versions 1-6.
+// DeleteTopics (key 20), versions 0-6.
 //
 // Deletes topics by name, or from v6 by topic id (KIP-516). Every broker
 // removes its replicas and their files; a topic later created with the
@@ -16,8 +16,9 @@ package broker
 //	                            before v3)
 //
 // gregor refuses to delete its internal topics (__consumer_offsets),
-// which the coordinators depend on. Version 0 was removed in Kafka 4
-// (KIP-896).
+// which the coordinators depend on. Kafka 4 removed version 0 (KIP-896);
+// gregor still serves it, as Kafka 3.x did, for older clients (kafka-go's
+// Conn.DeleteTopics sends v0).
 
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -25,7 +26,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(1, 6, handleDeleteTopics) }
+func init() { register(0, 6, handleDeleteTopics) }
 
 // deleteTarget is one topic of the request, by name or by id.
 type deleteTarget struct {

@@ -1,6 +1,6 @@
 package broker
 
-// DescribeConfigs (key 32), versions 1-4.
+// DescribeConfigs (key 32), versions 0-4.
 //
 // Reports the configs of topics and brokers: each value, whether it is
 // read-only or sensitive (sensitive values are null), and its source:
@@ -17,7 +17,8 @@ package broker
 // (gregor has none: its broker configs are static); another id is
 // INVALID_REQUEST, as in Kafka's ConfigHelper.describeConfigs. Every
 // broker config is read-only here, since none can be altered at runtime.
-// Version 0 was removed in Kafka 4 (KIP-896).
+// Kafka 4 removed version 0 (KIP-896); gregor still serves it, as Kafka
+// 3.x did, with is_default in place of the source.
 
 import (
 	"strconv"
@@ -28,7 +29,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(1, 4, handleDescribeConfigs) }
+func init() { register(0, 4, handleDescribeConfigs) }
 
 // Config resource types, as in ConfigResource.Type.
 const (

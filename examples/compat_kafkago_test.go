@@ -179,3 +179,28 @@ func TestCompatKafkaGoWriterReader(t *testing.T) {
 		}
 	}
 }
+
+// kafka-go's Conn, the oldest layer, creates and deletes topics with the
+// version 0 requests that Kafka 3.x still served; gregor serves them too.
+func TestCompatKafkaGoConnCreatesTopics(t *testing.T) {
+	c := startCluster(t)
+	c.needGregor("a cluster that may or may not serve CreateTopics v0")
+	conn, err := kafka.DialContext(c.ctx, "tcp", c.addrs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.CreateTopics(kafka.TopicConfig{Topic: "legacy", NumPartitions: 3, ReplicationFactor: 1}); err != nil {
+		t.Fatalf("Conn.CreateTopics: %v", err)
+	}
+	parts, err := conn.ReadPartitions("legacy")
+	if err != nil || len(parts) != 3 {
+		t.Fatalf("partitions of the new topic: %v, %v", parts, err)
+	}
+	if err := conn.DeleteTopics("legacy"); err != nil {
+		t.Fatalf("Conn.DeleteTopics: %v", err)
+	}
+	if topics := c.gregor.Topics(); len(topics) != 0 {
+		t.Fatalf("topics after deleting: %v", topics)
+	}
+}
