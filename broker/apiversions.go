@@ -1,6 +1,6 @@
 package broker
 
-// ApiVersions (key 18), versions 0-4.
+// ApiVersions (key 18), versions 0-5.
 //
 // The first request of most clients: which APIs, at which versions, does
 // this broker serve? The list comes from the registered handlers, so it
@@ -14,6 +14,12 @@ package broker
 // a name or version not made of letters, digits, '-' and '.' (starting
 // and ending with a letter or digit) is INVALID_REQUEST with no list.
 // Both error answers follow Kafka's ApiVersionsRequest.getErrorResponse.
+//
+// KIP-1242 (v5): a client that already knows the cluster names the
+// cluster id and node id it means to reach, so that a connection routed
+// to the wrong broker (a stale DNS entry, a proxy) is caught at once: a
+// mismatch is REBOOTSTRAP_REQUIRED, and the client rediscovers the
+// cluster from its bootstrap servers.
 
 import (
 	"regexp"
@@ -24,7 +30,7 @@ import (
 
 const apiVersionsKey = 18
 
-func init() { register(0, 4, handleAPIVersions) }
+func init() { register(0, 5, handleAPIVersions) }
 
 var softwareNamePattern = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$`)
 
@@ -32,6 +38,13 @@ func handleAPIVersions(r *request, req *kmsg.ApiVersionsRequest) (kmsg.Response,
 	resp := responseFor(r, req.ResponseKind().(*kmsg.ApiVersionsResponse))
 	if r.version >= 3 && (!softwareNamePattern.MatchString(req.ClientSoftwareName) || !softwareNamePattern.MatchString(req.ClientSoftwareVersion)) {
 		resp.ErrorCode = kerr.InvalidRequest.Code
+		return resp, nil
+	}
+	if r.version >= 5 && req.ClusterID != nil &&
+		(*req.ClusterID != r.broker.cluster.ClusterID() || req.NodeID != r.broker.id) {
+		r.broker.logger.Debug("rejecting a misrouted connection (KIP-1242)", "client_id", r.conn.clientID,
+			"cluster_id", *req.ClusterID, "node_id", req.NodeID)
+		resp.ErrorCode = kerr.RebootstrapRequired.Code
 		return resp, nil
 	}
 	for _, a := range supportedAPIs() {

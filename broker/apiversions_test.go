@@ -3,6 +3,8 @@ package broker_test
 import (
 	"testing"
 
+	"github.com/gregorkafka/gregor/broker"
+
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -15,7 +17,7 @@ var wantAPIRanges = map[int16][2]int16{
 	1:  {4, 17}, // Fetch
 	2:  {1, 10}, // ListOffsets
 	3:  {0, 12}, // Metadata
-	18: {0, 4},  // ApiVersions
+	18: {0, 5},  // ApiVersions
 	19: {0, 7},  // CreateTopics, from v0 as Kafka 3.x served it
 	20: {0, 6},  // DeleteTopics, likewise
 	21: {0, 2},  // DeleteRecords
@@ -69,17 +71,17 @@ func TestApiVersionsTooNewGetsV0Answer(t *testing.T) {
 	resp.SetVersion(0) // the answer is always v0
 	w.roundTrip(req, resp)
 	wantCode(t, "ApiVersions v9", resp.ErrorCode, kerr.UnsupportedVersion)
-	if len(resp.ApiKeys) != 1 || resp.ApiKeys[0].ApiKey != 18 || resp.ApiKeys[0].MinVersion != 0 || resp.ApiKeys[0].MaxVersion != 4 {
-		t.Fatalf("api keys %+v, want only ApiVersions 0-4", resp.ApiKeys)
+	if len(resp.ApiKeys) != 1 || resp.ApiKeys[0].ApiKey != 18 || resp.ApiKeys[0].MinVersion != 0 || resp.ApiKeys[0].MaxVersion != 5 {
+		t.Fatalf("api keys %+v, want only ApiVersions 0-5", resp.ApiKeys)
 	}
 
 	// The retry at the highest common version succeeds on the same
 	// connection.
-	req.SetVersion(4)
+	req.SetVersion(5)
 	resp = kmsg.NewPtrApiVersionsResponse()
-	resp.SetVersion(4)
+	resp.SetVersion(5)
 	w.roundTrip(req, resp)
-	wantCode(t, "ApiVersions v4", resp.ErrorCode, nil)
+	wantCode(t, "ApiVersions v5", resp.ErrorCode, nil)
 	if len(resp.ApiKeys) < 9 {
 		t.Fatalf("v4 answer lists %d APIs", len(resp.ApiKeys))
 	}
@@ -130,6 +132,29 @@ func TestApiVersionsV3ClientSoftwareValidation(t *testing.T) {
 	resp.SetVersion(2)
 	w.roundTrip(req, resp)
 	wantCode(t, "ApiVersions v2", resp.ErrorCode, nil)
+}
+
+// KIP-1242: from v5 a client names the cluster and broker it means to
+// reach; a connection that landed elsewhere is told REBOOTSTRAP_REQUIRED.
+func TestApiVersionsV5DetectsMisroutedConnections(t *testing.T) {
+	c := startAPICluster(t, broker.Brokers(2))
+	ask := func(addr string, clusterID *string, nodeID int32) *kmsg.ApiVersionsResponse {
+		w := dialWire(t, c, addr)
+		req := kmsg.NewPtrApiVersionsRequest()
+		req.SetVersion(5)
+		req.ClientSoftwareName, req.ClientSoftwareVersion = "gregor-test", "1.0"
+		req.ClusterID, req.NodeID = clusterID, nodeID
+		resp := kmsg.NewPtrApiVersionsResponse()
+		resp.SetVersion(5)
+		w.roundTrip(req, resp)
+		return resp
+	}
+	id := c.ClusterID()
+	wantCode(t, "bootstrapping (no cluster id)", ask(c.Addrs()[0], nil, -1).ErrorCode, nil)
+	wantCode(t, "the right broker", ask(c.Addrs()[1], &id, 2).ErrorCode, nil)
+	wantCode(t, "the wrong broker", ask(c.Addrs()[0], &id, 2).ErrorCode, kerr.RebootstrapRequired)
+	other := "some-other-cluster"
+	wantCode(t, "the wrong cluster", ask(c.Addrs()[0], &other, 1).ErrorCode, kerr.RebootstrapRequired)
 }
 
 // Any other API at a version the broker does not serve, or an API key it
