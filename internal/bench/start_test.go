@@ -8,8 +8,9 @@ import (
 )
 
 // BenchmarkStartToMetadata is the fixed cost of a broker in a test: start
-// a one-broker cluster, connect a kgo client, get a Metadata response
-// that names the broker, then close the client and the cluster.
+// a one-broker cluster, connect a kgo client and get a Metadata response
+// that names the broker. Closing the client and the cluster happens with
+// the timer stopped; BenchmarkStartToClose includes it.
 func BenchmarkStartToMetadata(b *testing.B) {
 	forEachImpl(b, func(b *testing.B, im impl) {
 		ctx := benchCtx(b)
@@ -29,6 +30,35 @@ func BenchmarkStartToMetadata(b *testing.B) {
 			}
 			if len(resp.Brokers) != 1 {
 				b.Fatalf("metadata names %d brokers, want 1", len(resp.Brokers))
+			}
+			b.StopTimer()
+			cl.Close()
+			stop()
+			b.StartTimer()
+		}
+		cpu.stop()
+	})
+}
+
+// BenchmarkStartToClose is a broker's whole life in a test: start, first
+// Metadata through a kgo client, close the client and the cluster. gregor
+// waits in Close until every goroutine it started has ended and every log
+// is closed; kfake's Close returns without waiting for its goroutines.
+func BenchmarkStartToClose(b *testing.B) {
+	forEachImpl(b, func(b *testing.B, im impl) {
+		ctx := benchCtx(b)
+		cpu := startCPU(b)
+		for b.Loop() {
+			addrs, stop, err := im.start("", 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl); err != nil {
+				b.Fatal(err)
 			}
 			cl.Close()
 			stop()
