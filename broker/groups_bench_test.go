@@ -4,7 +4,7 @@ package broker_test
 // kgo clients on both sides:
 //
 //	go test ./broker -run '^$' -bench 'GroupSettle|OffsetCommit' -count 6 | tee groups.txt
-//	go run golang.org/x/perf/cmd/benchstat@latest groups.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl groups.txt
 //
 //   - BenchmarkGroupSettle: a group of one consumer that owns all 64
 //     partitions of a topic is joined by 31 more at once; one op lasts
@@ -36,14 +36,14 @@ type groupImpl struct {
 }
 
 var groupImpls = []groupImpl{
-	{"gregor", func(topic string, partitions int32) ([]string, func(), error) {
+	{"impl=gregor", func(topic string, partitions int32) ([]string, func(), error) {
 		c, err := broker.New(broker.Topic(topic, partitions, 1, nil), broker.Config("group.initial.rebalance.delay.ms", "0"))
 		if err != nil {
 			return nil, nil, err
 		}
 		return c.Addrs(), func() { c.Close() }, nil
 	}},
-	{"kfake", func(topic string, partitions int32) ([]string, func(), error) {
+	{"impl=kfake", func(topic string, partitions int32) ([]string, func(), error) {
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
 		if err != nil {
 			return nil, nil, err
