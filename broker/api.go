@@ -59,3 +59,13 @@ func responseFor[Resp kmsg.Response](r *request, resp Resp) Resp {
 	resp.SetVersion(r.version)
 	return resp
 }
+
+// countNames counts how often each topic name appears in a request:
+// Kafka answers a name given twice once, with INVALID_REQUEST.
+func countNames[T any](items []T, name func(T) string) map[string]int {
+	counts := make(map[string]int, len(items))
+	for _, it := range items {
+		counts[name(it)]++
+	}
+	return counts
+}

@@ -21,10 +21,7 @@ func init() { register(0, 3, handleCreatePartitions) }
 func handleCreatePartitions(r *request, req *kmsg.CreatePartitionsRequest) (kmsg.Response, error) {
 	b := r.broker
 	resp := responseFor(r, req.ResponseKind().(*kmsg.CreatePartitionsResponse))
-	counts := map[string]int{}
-	for _, rt := range req.Topics {
-		counts[rt.Topic]++
-	}
+	counts := countNames(req.Topics, func(t kmsg.CreatePartitionsRequestTopic) string { return t.Topic })
 	answered := map[string]bool{}
 	for _, rt := range req.Topics {
 		if answered[rt.Topic] {

@@ -42,10 +42,7 @@ func init() { register(0, 7, handleCreateTopics) }
 func handleCreateTopics(r *request, req *kmsg.CreateTopicsRequest) (kmsg.Response, error) {
 	b := r.broker
 	resp := responseFor(r, req.ResponseKind().(*kmsg.CreateTopicsResponse))
-	counts := map[string]int{}
-	for _, rt := range req.Topics {
-		counts[rt.Topic]++
-	}
+	counts := countNames(req.Topics, func(t kmsg.CreateTopicsRequestTopic) string { return t.Topic })
 	answered := map[string]bool{}
 	for _, rt := range req.Topics {
 		if answered[rt.Topic] {

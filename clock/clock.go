@@ -45,6 +45,8 @@ type Timer interface {
 // Real returns the wall clock.
 func Real() Clock { return realClock{} }
 
+// realClock is where gregor reads the wall clock, and the only place:
+// every other package takes a Clock, so that tests can replace it.
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }

@@ -37,41 +37,13 @@ func startReplicated(im string, topic string, partitions int32) ([]string, func(
 func BenchmarkProduceReplicated(b *testing.B) {
 	for _, im := range impls {
 		b.Run("rf=3/partitions=6/record=1KiB/"+im.name, func(b *testing.B) {
-			const topic, partitions, size = "bench", 6, 1024
-			ctx := benchCtx(b)
+			const topic, partitions = "bench", 6
 			addrs, stop, err := startReplicated(im.name, topic, partitions)
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.Cleanup(stop)
-			cl, err := kgo.NewClient(producerOpts(addrs, topic)...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer cl.Close()
-			value := recordValue(size)
-			for p := range int32(partitions) {
-				if err := cl.ProduceSync(ctx, &kgo.Record{Value: value, Partition: p}).FirstErr(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			var errs firstErr
-			done := func(_ *kgo.Record, err error) { errs.set(err) }
-			b.SetBytes(size)
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := startCPU(b)
-			for i := range b.N {
-				cl.Produce(ctx, &kgo.Record{Value: value, Partition: int32(i) % partitions}, done)
-			}
-			if err := cl.Flush(ctx); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			cpu.stop()
-			if err := errs.get(); err != nil {
-				b.Fatal(err)
-			}
+			produceLoop(b, addrs, topic, partitions, 1024)
 		})
 	}
 }
