@@ -49,7 +49,7 @@ func Real() Clock { return realClock{} }
 // every other package takes a Clock, so that tests can replace it.
 type realClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+func (realClock) Now() time.Time { return time.Now() } // real time by definition: this is the real clock
 
 func (realClock) AfterFunc(d time.Duration, f func()) Timer {
 	// time.AfterFunc would call a nil f on a goroutine of its own, where
@@ -57,7 +57,7 @@ func (realClock) AfterFunc(d time.Duration, f func()) Timer {
 	if f == nil {
 		f = func() {}
 	}
-	return time.AfterFunc(d, f)
+	return time.AfterFunc(d, f) // the real clock's timers are the runtime's
 }
 
 // Millis returns t as Kafka's wire and log formats carry time: milliseconds

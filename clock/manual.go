@@ -74,6 +74,7 @@ func (m *Manual) settle() {
 // future (message.timestamp.after.max.ms).
 func NewManual(start time.Time) *Manual {
 	if start.IsZero() {
+		// Real time once, so client timestamps look current (see above).
 		start = time.Now().Truncate(time.Millisecond)
 	}
 	return &Manual{now: start}

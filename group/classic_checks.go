@@ -61,6 +61,26 @@ func (g *classicGroup) validateMember(memberID, instanceID string) error {
 	return nil
 }
 
+// validateGenerationMember applies the checks SyncGroup and Heartbeat
+// share, in Kafka's order: the group is alive, the member (and its
+// group.instance.id) is known, and it speaks for the current generation.
+func (g *classicGroup) validateGenerationMember(memberID string, instanceID *string, generation int32) *kerr.Error {
+	if g.state == stateDead {
+		return kerr.CoordinatorNotAvailable
+	}
+	id := ""
+	if instanceID != nil {
+		id = *instanceID
+	}
+	if err := g.validateMember(memberID, id); err != nil {
+		return kerrOf(err)
+	}
+	if generation != g.generation {
+		return kerr.IllegalGeneration
+	}
+	return nil
+}
+
 func (g *classicGroup) validateOffsetCommit(c commitIdentity) error {
 	if g.state == stateDead {
 		return kafkaerr.New(kerr.CoordinatorNotAvailable, "group %s is dead", g.id)

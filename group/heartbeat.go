@@ -58,18 +58,8 @@ func (s *shard) heartbeat(req *kmsg.HeartbeatRequest) *kerr.Error {
 		// JoinGroup), so nobody can heartbeat one this way.
 		return kerr.UnknownMemberID
 	}
-	if g.state == stateDead {
-		return kerr.CoordinatorNotAvailable
-	}
-	instanceID := ""
-	if req.InstanceID != nil {
-		instanceID = *req.InstanceID
-	}
-	if err := g.validateMember(req.MemberID, instanceID); err != nil {
-		return kerrOf(err)
-	}
-	if req.Generation != g.generation {
-		return kerr.IllegalGeneration
+	if err := g.validateGenerationMember(req.MemberID, req.InstanceID, req.Generation); err != nil {
+		return err
 	}
 	m := g.members[req.MemberID]
 	switch g.state {

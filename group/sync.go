@@ -117,18 +117,8 @@ func (s *shard) syncGroup(req *kmsg.SyncGroupRequest, ch chan *kmsg.SyncGroupRes
 }
 
 func (s *shard) validateSync(g *classicGroup, req *kmsg.SyncGroupRequest) *kerr.Error {
-	if g.state == stateDead {
-		return kerr.CoordinatorNotAvailable
-	}
-	instanceID := ""
-	if req.InstanceID != nil {
-		instanceID = *req.InstanceID
-	}
-	if err := g.validateMember(req.MemberID, instanceID); err != nil {
-		return kerrOf(err)
-	}
-	if req.Generation != g.generation {
-		return kerr.IllegalGeneration
+	if err := g.validateGenerationMember(req.MemberID, req.InstanceID, req.Generation); err != nil {
+		return err
 	}
 	if inconsistent(req.ProtocolType, g.protocolType) || inconsistent(req.Protocol, g.protocolName) {
 		return kerr.InconsistentGroupProtocol
