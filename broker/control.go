@@ -2,6 +2,8 @@ package broker
 
 import (
 	"fmt"
+
+	"github.com/gregorkafka/gregor/partition"
 )
 
 // The control surface: what a test can do to a cluster that a Kafka
@@ -164,8 +166,7 @@ func (c *Cluster) ReplicationMetrics() ReplicationMetrics {
 	for _, t := range im.topics {
 		minISR := c.brokerConfig.Topic(t.configs).Int("min.insync.replicas")
 		for _, p := range t.partitions {
-			// Kafka's effectiveMinIsr: never more than the replicas.
-			minISR := max(min(minISR, len(p.replicas)), 1)
+			minISR := partition.EffectiveMinISR(minISR, len(p.replicas))
 			if len(p.isr) < len(p.replicas) {
 				m.UnderReplicatedPartitions++
 			}

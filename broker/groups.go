@@ -134,9 +134,11 @@ func (l offsetsLog) Append(batch []byte) (int64, error) {
 	if len(batch) > cfg.MaxMessageBytes {
 		return 0, kafkaerr.New(kerr.MessageTooLarge, "the coordinator's batch of %d bytes exceeds max.message.bytes %d of __consumer_offsets", len(batch), cfg.MaxMessageBytes)
 	}
-	// The coordinator writes with acks=all, so min.insync.replicas applies.
-	if isr := l.r.State().ISR; len(isr) < cfg.MinInsyncReplicas {
-		return 0, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of __consumer_offsets-%d is %v, fewer than min.insync.replicas=%d", l.r.Index(), isr, cfg.MinInsyncReplicas)
+	// The coordinator writes with acks=all, so min.insync.replicas applies
+	// as it does to a producer: capped at the replica count.
+	st := l.r.State()
+	if minISR := partition.EffectiveMinISR(cfg.MinInsyncReplicas, len(st.Replicas)); len(st.ISR) < minISR {
+		return 0, kafkaerr.New(kerr.NotEnoughReplicas, "the ISR of __consumer_offsets-%d is %v, fewer than min.insync.replicas=%d", l.r.Index(), st.ISR, minISR)
 	}
 	res, err := l.r.Append(batch, partition.FromCoordinator)
 	if err != nil {

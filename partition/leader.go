@@ -235,12 +235,18 @@ func (p *Partition) ReplicationStatus(requiredOffset int64) (done bool, err erro
 	return true, nil
 }
 
-// effectiveMinISR is min.insync.replicas, capped at the replication
+// EffectiveMinISR is min.insync.replicas, capped at the replication
 // factor as Kafka's Partition.effectiveMinIsr does: a topic whose
-// min.insync.replicas exceeds its replica count is not unwritable.
-// Callers hold p.mu.
+// min.insync.replicas exceeds its replica count is not unwritable. Every
+// acks=all writer (producers and the group coordinator) and the
+// under-min-ISR metric apply this one rule.
+func EffectiveMinISR(minInsyncReplicas, replicas int) int {
+	return max(min(minInsyncReplicas, replicas), 1)
+}
+
+// effectiveMinISR is EffectiveMinISR for this partition. Callers hold p.mu.
 func (p *Partition) effectiveMinISR() int {
-	return max(min(p.cfg.MinInsyncReplicas, len(p.state.Replicas)), 1)
+	return EffectiveMinISR(p.cfg.MinInsyncReplicas, len(p.state.Replicas))
 }
 
 // EndOffsetForEpoch answers OffsetForLeaderEpoch: the largest epoch at or
