@@ -13,7 +13,10 @@ import (
 )
 
 // memberTopics are the existing topics a member subscribes to, by name
-// or through its regex (internal topics never match a regex), sorted.
+// or through its regex, sorted. As in Kafka's
+// GroupMetadataManager.refreshRegularExpressions, a regex is matched
+// against every topic, internal ones included: a regex that names
+// __consumer_offsets gets its partitions.
 func (g *consumerGroup) memberTopics(m *consumerMember) []string {
 	topics := g.s.c.topics()
 	set := map[string]bool{}
@@ -25,7 +28,7 @@ func (g *consumerGroup) memberTopics(m *consumerMember) []string {
 	if m.subscribedRegex != "" {
 		if re, err := compileTopicRegex(m.subscribedRegex); err == nil {
 			for name := range topics {
-				if !isInternalTopic(name) && re.MatchString(name) {
+				if re.MatchString(name) {
 					set[name] = true
 				}
 			}
@@ -37,10 +40,6 @@ func (g *consumerGroup) memberTopics(m *consumerMember) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func isInternalTopic(name string) bool {
-	return name == "__consumer_offsets" || name == "__transaction_state" || name == "__share_group_state"
 }
 
 // subscriptionMetadata is every topic the members subscribe to, with its
