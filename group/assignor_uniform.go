@@ -29,120 +29,151 @@ func (uniformAssignor) assign(spec assignorSpec) map[string]assignment {
 	if len(spec.members) == 0 {
 		return out
 	}
-	type tp struct {
-		t topicID
-		p int32
-	}
-	subscribers := map[topicID][]int{} // topic -> member indexes
-	for i, m := range spec.members {
+	u := newUniformPlan(spec)
+	u.keepPrevious()
+	u.handOutRest()
+	u.balance()
+	for _, m := range spec.members {
 		out[m.id] = assignment{}
+	}
+	for k, i := range u.owner {
+		out[spec.members[i].id].add(k.t, k.p)
+	}
+	return out
+}
+
+// topicPartition is one partition of a topic, by topic id.
+type topicPartition struct {
+	t topicID
+	p int32
+}
+
+// uniformPlan is the uniform assignor's working state; members are
+// referred to by their index in spec.members.
+type uniformPlan struct {
+	spec        assignorSpec
+	subscribers map[topicID][]int // topic -> members subscribed to it
+	all         []topicPartition  // every subscribed partition, in topic and partition order
+	owner       map[topicPartition]int
+	counts      []int // partitions owned, by member
+}
+
+func newUniformPlan(spec assignorSpec) *uniformPlan {
+	u := &uniformPlan{
+		spec:        spec,
+		subscribers: map[topicID][]int{},
+		owner:       map[topicPartition]int{},
+		counts:      make([]int, len(spec.members)),
+	}
+	for i, m := range spec.members {
 		for _, t := range m.topics {
-			subscribers[t] = append(subscribers[t], i)
+			u.subscribers[t] = append(u.subscribers[t], i)
 		}
 	}
-	subscribed := func(i int, t topicID) bool {
-		for _, j := range subscribers[t] {
-			if j == i {
-				return true
-			}
-		}
-		return false
-	}
-	var all []tp
 	var topicOrder []topicID
-	for t := range subscribers {
+	for t := range u.subscribers {
 		topicOrder = append(topicOrder, t)
 	}
-	topicOrder = spec.sortedTopics(topicOrder)
-	for _, t := range topicOrder {
+	for _, t := range spec.sortedTopics(topicOrder) {
 		for p := int32(0); p < spec.partitions[t]; p++ {
-			all = append(all, tp{t, p})
+			u.all = append(u.all, topicPartition{t, p})
 		}
 	}
-	counts := make([]int, len(spec.members))
-	minQuota := len(all) / len(spec.members)
-	extra := len(all) % len(spec.members) // members that may hold one more
+	return u
+}
 
-	// 1. Keep previous partitions: up to minQuota each, then one more for
-	// members that had more, while such extra slots remain.
-	owner := map[tp]int{}
-	surplus := map[int][]tp{}
-	for i, m := range spec.members {
-		for _, t := range spec.sortedTopics(keys(m.current)) {
-			if !subscribed(i, t) {
+func (u *uniformPlan) subscribed(i int, t topicID) bool {
+	for _, j := range u.subscribers[t] {
+		if j == i {
+			return true
+		}
+	}
+	return false
+}
+
+// keepPrevious is step 1: every member keeps the partitions of its
+// previous target it still subscribes to, up to minQuota each, then one
+// more for members that had more, while such extra slots remain.
+func (u *uniformPlan) keepPrevious() {
+	minQuota := len(u.all) / len(u.spec.members)
+	extra := len(u.all) % len(u.spec.members) // members that may hold one more
+	surplus := map[int][]topicPartition{}
+	for i, m := range u.spec.members {
+		for _, t := range u.spec.sortedTopics(keys(m.current)) {
+			if !u.subscribed(i, t) {
 				continue
 			}
 			for _, p := range sortedParts(m.current[t]) {
-				k := tp{t, p}
-				if p >= spec.partitions[t] {
+				k := topicPartition{t, p}
+				if p >= u.spec.partitions[t] {
 					continue
 				}
-				if _, taken := owner[k]; taken {
+				if _, taken := u.owner[k]; taken {
 					continue
 				}
-				if counts[i] >= minQuota {
+				if u.counts[i] >= minQuota {
 					surplus[i] = append(surplus[i], k)
 					continue
 				}
-				owner[k] = i
-				counts[i]++
+				u.owner[k] = i
+				u.counts[i]++
 			}
 		}
 	}
-	for i := range spec.members {
+	for i := range u.spec.members {
 		if extra == 0 {
 			break
 		}
 		for _, k := range surplus[i] {
-			if _, taken := owner[k]; !taken {
-				owner[k] = i
-				counts[i]++
+			if _, taken := u.owner[k]; !taken {
+				u.owner[k] = i
+				u.counts[i]++
 				extra--
 				break
 			}
 		}
 	}
+}
 
-	// 2. Hand out the rest to the least loaded subscriber.
-	for _, k := range all {
-		if _, ok := owner[k]; ok {
+// handOutRest is step 2: each partition still without an owner goes to
+// its least loaded subscriber.
+func (u *uniformPlan) handOutRest() {
+	for _, k := range u.all {
+		if _, ok := u.owner[k]; ok {
 			continue
 		}
 		best := -1
-		for _, i := range subscribers[k.t] {
-			if best == -1 || counts[i] < counts[best] {
+		for _, i := range u.subscribers[k.t] {
+			if best == -1 || u.counts[i] < u.counts[best] {
 				best = i
 			}
 		}
-		owner[k] = best
-		counts[best]++
+		u.owner[k] = best
+		u.counts[best]++
 	}
+}
 
-	// 3. Move partitions from the most to the least loaded while that
-	// narrows the gap.
+// balance is step 3: partitions move from the most to the least loaded
+// subscriber while that narrows the gap.
+func (u *uniformPlan) balance() {
 	for moved := true; moved; {
 		moved = false
-		for _, k := range all {
-			from := owner[k]
+		for _, k := range u.all {
+			from := u.owner[k]
 			to := -1
-			for _, i := range subscribers[k.t] {
-				if counts[i] < counts[from]-1 && (to == -1 || counts[i] < counts[to]) {
+			for _, i := range u.subscribers[k.t] {
+				if u.counts[i] < u.counts[from]-1 && (to == -1 || u.counts[i] < u.counts[to]) {
 					to = i
 				}
 			}
 			if to >= 0 {
-				owner[k] = to
-				counts[from]--
-				counts[to]++
+				u.owner[k] = to
+				u.counts[from]--
+				u.counts[to]++
 				moved = true
 			}
 		}
 	}
-
-	for k, i := range owner {
-		out[spec.members[i].id].add(k.t, k.p)
-	}
-	return out
 }
 
 func keys(a assignment) []topicID {

@@ -130,82 +130,139 @@ func compileTopicRegex(expr string) (*regexp.Regexp, error) {
 	return regexp.Compile("^(?:" + expr + ")$")
 }
 
+// consumerHeartbeat runs one heartbeat through the phases of Kafka's
+// GroupMetadataManager.consumerGroupHeartbeat: find the member and check
+// its epoch, update its subscription, bump the group epoch if the
+// subscriptions changed, compute a new target assignment for a new group
+// epoch, and reconcile the member one step towards its target.
 func (s *shard) consumerHeartbeat(client Client, req *kmsg.ConsumerGroupHeartbeatRequest) (*kmsg.ConsumerGroupHeartbeatResponse, error) {
 	if req.MemberEpoch == leaveEpoch || req.MemberEpoch == staticLeaveEpoch {
 		return s.consumerLeave(req)
 	}
-	create := req.MemberEpoch == joinEpoch
-	g, err := s.consumerGroupFor(req.Group, create)
+	g, err := s.consumerGroupFor(req.Group, req.MemberEpoch == joinEpoch)
 	if err != nil {
 		return nil, err
 	}
-	memberID := req.MemberID
-	max := s.c.cfg.ConsumerMaxSize
-	if len(g.members) >= max && (memberID == "" || g.members[memberID] == nil) {
-		return nil, kafkaerr.New(kerr.GroupMaxSizeReached, "the consumer group has reached its maximum capacity of %d members", max)
-	}
-	if memberID == "" {
-		memberID = newUUID()
-	}
-	owned := ownedFromRequest(req.Topics)
-	instanceID := ""
-	if req.InstanceID != nil {
-		instanceID = *req.InstanceID
-	}
-
-	var old, replaced *consumerMember
-	isNew := false
-	if instanceID == "" {
-		old = g.members[memberID]
-		if old == nil {
-			if !create {
-				return nil, kafkaerr.New(kerr.UnknownMemberID, "member %s is not a member of group %s", memberID, g.id)
-			}
-			isNew = true
-		} else if err := checkMemberEpoch(old, req.MemberEpoch, owned); err != nil {
-			return nil, err
-		}
-	} else {
-		existing := g.members[g.static[instanceID]]
-		if create {
-			if existing == nil {
-				isNew = true
-			} else {
-				if existing.epoch != staticLeaveEpoch {
-					return nil, kafkaerr.New(kerr.UnreleasedInstanceID, "static member %s with instance id %s cannot join the group because the instance id is owned by member %s", memberID, instanceID, existing.id)
-				}
-				// The static member is back: it takes over the previous
-				// member's place, target and partitions, with a new id.
-				replaced = existing
-			}
-		} else {
-			if existing == nil {
-				return nil, kafkaerr.New(kerr.UnknownMemberID, "instance id %s is unknown", instanceID)
-			}
-			if existing.id != memberID {
-				return nil, kafkaerr.New(kerr.FencedInstanceID, "static member %s with instance id %s was fenced by member %s", memberID, instanceID, existing.id)
-			}
-			if err := checkMemberEpoch(existing, req.MemberEpoch, owned); err != nil {
-				return nil, err
-			}
-			old = existing
-		}
+	hb, err := s.heartbeatMemberOf(g, req)
+	if err != nil {
+		return nil, err
 	}
 
 	// 1. The member with the request's changes.
+	updated, subscriptionChanged := hb.updatedMember(client, req)
+	s.storeMember(g, hb, updated, client)
+	s.bumpGroupEpoch(g, subscriptionChanged)
+
+	// 2. A new target assignment for a new group epoch.
+	if g.groupEpoch > g.assignmentEpoch {
+		s.computeTargetAssignment(g)
+	}
+
+	// 3. One reconciliation step for this member.
+	after := s.reconcileMember(g, hb.id, hb.owned)
+	s.scheduleSession(g.id, hb.id)
+	return s.heartbeatResponse(req, hb.old, after), nil
+}
+
+// heartbeatMember is who a heartbeat comes from, once its member epoch
+// has been checked.
+type heartbeatMember struct {
+	id         string
+	instanceID string
+	// owned are the partitions the member reports; nil if it did not.
+	owned assignment
+	// old is the member as the group knows it; nil for a new member.
+	old *consumerMember
+	// replaced is a static member's previous incarnation, which a
+	// rejoining member takes over (with a new member id).
+	replaced *consumerMember
+	isNew    bool
+}
+
+// heartbeatMemberOf finds the heartbeat's member and validates its
+// epoch: a dynamic member by its member id, a static one by its
+// group.instance.id. A join beyond group.consumer.max.size is refused.
+func (s *shard) heartbeatMemberOf(g *consumerGroup, req *kmsg.ConsumerGroupHeartbeatRequest) (heartbeatMember, error) {
+	hb := heartbeatMember{id: req.MemberID, owned: ownedFromRequest(req.Topics)}
+	max := s.c.cfg.ConsumerMaxSize
+	if len(g.members) >= max && (hb.id == "" || g.members[hb.id] == nil) {
+		return hb, kafkaerr.New(kerr.GroupMaxSizeReached, "the consumer group has reached its maximum capacity of %d members", max)
+	}
+	if hb.id == "" {
+		hb.id = newUUID()
+	}
+	if req.InstanceID != nil {
+		hb.instanceID = *req.InstanceID
+	}
+	create := req.MemberEpoch == joinEpoch
+	if hb.instanceID == "" {
+		return hb, hb.checkDynamicMember(g, req.MemberEpoch, create)
+	}
+	return hb, hb.checkStaticMember(g, req.MemberEpoch, create)
+}
+
+// checkDynamicMember: a member without a group.instance.id is known by
+// its member id; only a join may bring a new one.
+func (hb *heartbeatMember) checkDynamicMember(g *consumerGroup, epoch int32, create bool) error {
+	hb.old = g.members[hb.id]
+	if hb.old == nil {
+		if !create {
+			return kafkaerr.New(kerr.UnknownMemberID, "member %s is not a member of group %s", hb.id, g.id)
+		}
+		hb.isNew = true
+		return nil
+	}
+	return checkMemberEpoch(hb.old, epoch, hb.owned)
+}
+
+// checkStaticMember: a static member is known by its group.instance.id.
+// It may rejoin only after its previous incarnation left with epoch -2;
+// a heartbeat from another member id with the same instance id is fenced.
+func (hb *heartbeatMember) checkStaticMember(g *consumerGroup, epoch int32, create bool) error {
+	existing := g.members[g.static[hb.instanceID]]
+	if create {
+		if existing == nil {
+			hb.isNew = true
+			return nil
+		}
+		if existing.epoch != staticLeaveEpoch {
+			return kafkaerr.New(kerr.UnreleasedInstanceID, "static member %s with instance id %s cannot join the group because the instance id is owned by member %s", hb.id, hb.instanceID, existing.id)
+		}
+		// The static member is back: it takes over the previous
+		// member's place, target and partitions, with a new id.
+		hb.replaced = existing
+		return nil
+	}
+	if existing == nil {
+		return kafkaerr.New(kerr.UnknownMemberID, "instance id %s is unknown", hb.instanceID)
+	}
+	if existing.id != hb.id {
+		return kafkaerr.New(kerr.FencedInstanceID, "static member %s with instance id %s was fenced by member %s", hb.id, hb.instanceID, existing.id)
+	}
+	if err := checkMemberEpoch(existing, epoch, hb.owned); err != nil {
+		return err
+	}
+	hb.old = existing
+	return nil
+}
+
+// updatedMember is the member with the heartbeat's changes (rack,
+// rebalance timeout, assignor, subscription, client), and whether its
+// subscription changed. Fields the heartbeat leaves out keep their value.
+func (hb *heartbeatMember) updatedMember(client Client, req *kmsg.ConsumerGroupHeartbeatRequest) (*consumerMember, bool) {
 	var updated *consumerMember
 	switch {
-	case replaced != nil:
-		updated = replaced.clone()
-		updated.id = memberID
+	case hb.replaced != nil:
+		updated = hb.replaced.clone()
+		updated.id = hb.id
 		updated.epoch, updated.previousEpoch = 0, 0
-	case old != nil:
-		updated = old.clone()
+	case hb.old != nil:
+		updated = hb.old.clone()
 	default:
-		updated = &consumerMember{id: memberID, assigned: assignment{}, pendingRevocation: assignment{}}
+		updated = &consumerMember{id: hb.id, assigned: assignment{}, pendingRevocation: assignment{}}
 	}
-	if instanceID != "" {
-		updated.instanceID = instanceID
+	if hb.instanceID != "" {
+		updated.instanceID = hb.instanceID
 	}
 	if req.RackID != nil {
 		updated.rackID = *req.RackID
@@ -230,26 +287,34 @@ func (s *shard) consumerHeartbeat(client Client, req *kmsg.ConsumerGroupHeartbea
 		updated.subscribedRegex = *req.SubscribedTopicRegex
 	}
 	updated.clientID, updated.clientHost = client.ID, client.Host
+	return updated, subscriptionChanged
+}
 
-	if replaced != nil {
-		// The old member id goes; its target moves to the new id.
-		s.cancelConsumerTimers(g.id, replaced.id)
-		g.target[memberID] = g.target[replaced.id]
-		delete(g.target, replaced.id)
-		g.updateMember(replaced, nil)
-		s.emit(Event{Type: EventMemberFenced, Group: g.id, Member: replaced.id, InstanceID: instanceID, ClientID: replaced.clientID,
-			Reason: fmt.Sprintf("static member %s rejoined as %s", instanceID, memberID)})
+// storeMember puts the updated member in the group. A returning static
+// member replaces its previous incarnation, which is fenced, and takes
+// over its target assignment.
+func (s *shard) storeMember(g *consumerGroup, hb heartbeatMember, updated *consumerMember, client Client) {
+	if r := hb.replaced; r != nil {
+		s.cancelConsumerTimers(g.id, r.id)
+		g.target[hb.id] = g.target[r.id]
+		delete(g.target, r.id)
+		g.updateMember(r, nil)
+		s.emit(Event{Type: EventMemberFenced, Group: g.id, Member: r.id, InstanceID: hb.instanceID, ClientID: r.clientID,
+			Reason: fmt.Sprintf("static member %s rejoined as %s", hb.instanceID, hb.id)})
 		g.updateMember(nil, updated)
 	} else {
-		g.updateMember(old, updated)
+		g.updateMember(hb.old, updated)
 	}
-	if isNew {
-		s.emit(Event{Type: EventMemberJoined, Group: g.id, Member: memberID, InstanceID: instanceID, ClientID: client.ID,
+	if hb.isNew {
+		s.emit(Event{Type: EventMemberJoined, Group: g.id, Member: hb.id, InstanceID: hb.instanceID, ClientID: client.ID,
 			Reason: "joined with the consumer protocol"})
 	}
+}
 
-	// The group epoch moves when the group is new, when a member's
-	// subscription changed, or when the subscribed topics changed.
+// bumpGroupEpoch moves the group epoch when the group is new, when a
+// member's subscription changed, or when the subscribed topics changed
+// (a topic created, deleted or grown).
+func (s *shard) bumpGroupEpoch(g *consumerGroup, subscriptionChanged bool) {
 	bump := g.groupEpoch == 0 || subscriptionChanged
 	if meta := g.subscriptionMetadata(s.c.topics()); !sameTopics(meta, g.subscribed) {
 		g.subscribed = meta
@@ -259,34 +324,37 @@ func (s *shard) consumerHeartbeat(client Client, req *kmsg.ConsumerGroupHeartbea
 		g.groupEpoch++
 		s.c.logger.Info("bumped consumer group epoch", "group", g.id, "epoch", g.groupEpoch)
 	}
+}
 
-	// 2. A new target assignment for a new group epoch.
-	if g.groupEpoch > g.assignmentEpoch {
-		s.computeTargetAssignment(g)
-	}
-
-	// 3. One reconciliation step for this member.
+// reconcileMember moves the member one step towards its target
+// assignment (reconcile.go) and returns it as it is now.
+func (s *shard) reconcileMember(g *consumerGroup, memberID string, owned assignment) *consumerMember {
 	before := g.members[memberID]
-	after := before
-	if !before.reconciledTo(g.assignmentEpoch) {
-		after = g.reconcile(before, g.assignmentEpoch, g.target[memberID], owned)
-		if after != before {
-			g.updateMember(before, after)
-			s.onMemberReconciled(g, before, after)
-		}
+	if before.reconciledTo(g.assignmentEpoch) {
+		return before
 	}
-	s.scheduleSession(g.id, memberID)
+	after := g.reconcile(before, g.assignmentEpoch, g.target[memberID], owned)
+	if after != before {
+		g.updateMember(before, after)
+		s.onMemberReconciled(g, before, after)
+	}
+	return after
+}
 
+// heartbeatResponse answers with the member's id and epoch, and its
+// assignment when it changed or the heartbeat was a full one (a join, or
+// one that carries every field, as after a reconnect).
+func (s *shard) heartbeatResponse(req *kmsg.ConsumerGroupHeartbeatRequest, old, m *consumerMember) *kmsg.ConsumerGroupHeartbeatResponse {
 	resp := kmsg.NewPtrConsumerGroupHeartbeatResponse()
-	resp.MemberID = &after.id
-	resp.MemberEpoch = after.epoch
+	resp.MemberID = &m.id
+	resp.MemberEpoch = m.epoch
 	resp.HeartbeatIntervalMillis = int32(s.c.cfg.ConsumerHeartbeatInterval.Milliseconds())
 	full := req.MemberEpoch == joinEpoch || (req.RebalanceTimeoutMillis != -1 && req.SubscribedTopicNames != nil && req.Topics != nil)
-	if full || old == nil || !old.assigned.equal(after.assigned) {
+	if full || old == nil || !old.assigned.equal(m.assigned) {
 		a := kmsg.NewConsumerGroupHeartbeatResponseAssignment()
-		for _, t := range sortedTopicIDs(after.assigned) {
+		for _, t := range sortedTopicIDs(m.assigned) {
 			at := kmsg.NewConsumerGroupHeartbeatResponseAssignmentTopic()
-			at.TopicID, at.Partitions = t, sortedParts(after.assigned[t])
+			at.TopicID, at.Partitions = t, sortedParts(m.assigned[t])
 			a.Topics = append(a.Topics, at)
 		}
 		if a.Topics == nil {
@@ -294,7 +362,7 @@ func (s *shard) consumerHeartbeat(client Client, req *kmsg.ConsumerGroupHeartbea
 		}
 		resp.Assignment = &a
 	}
-	return resp, nil
+	return resp
 }
 
 // consumerGroupFor returns the consumer group, creating it on a join. An
