@@ -239,8 +239,8 @@ func (g *classicGroup) updateMember(m *classicMember, protocols []kmsg.JoinGroup
 	m.joinCh, m.joinVersion = joinCh, version
 }
 
-// completeJoin answers a member's parked JoinGroup, if any.
-func (g *classicGroup) completeJoin(m *classicMember, resp *kmsg.JoinGroupResponse) bool {
+// answerJoin answers a member's parked JoinGroup, if any.
+func (g *classicGroup) answerJoin(m *classicMember, resp *kmsg.JoinGroupResponse) bool {
 	if !m.awaitingJoin() {
 		return false
 	}
@@ -250,8 +250,8 @@ func (g *classicGroup) completeJoin(m *classicMember, resp *kmsg.JoinGroupRespon
 	return true
 }
 
-// completeSync answers a member's parked SyncGroup, if any.
-func (g *classicGroup) completeSync(m *classicMember, resp *kmsg.SyncGroupResponse) bool {
+// answerSync answers a member's parked SyncGroup, if any.
+func (g *classicGroup) answerSync(m *classicMember, resp *kmsg.SyncGroupResponse) bool {
 	if !m.awaitingSync() {
 		return false
 	}
@@ -353,9 +353,9 @@ func (g *classicGroup) unload() {
 	for _, m := range g.memberList() {
 		switch prev {
 		case statePreparingRebalance:
-			g.completeJoin(m, joinError(m.id, kerr.NotCoordinator))
+			g.answerJoin(m, joinError(m.id, kerr.NotCoordinator))
 		case stateCompletingRebalance, stateStable:
-			g.completeSync(m, syncError(kerr.NotCoordinator))
+			g.answerSync(m, syncError(kerr.NotCoordinator))
 		}
 	}
 }

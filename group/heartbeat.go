@@ -94,7 +94,7 @@ func (s *shard) expireHeartbeat(groupID, memberID string) {
 		g.remove(memberID)
 		s.c.logger.Info("pending member removed after session timeout", "group", groupID, "member", memberID)
 		if g.state == statePreparingRebalance && g.hasAllMembersJoined() {
-			s.completeJoin(g)
+			s.completeJoinPhase(g)
 		}
 		return
 	}
@@ -114,7 +114,7 @@ func (s *shard) expireHeartbeat(groupID, memberID string) {
 // the end of a join phase that was only waiting for this member.
 func (s *shard) removeMemberAndUpdateGroup(g *classicGroup, m *classicMember, reason string, ev EventType) {
 	// A member removed while its JoinGroup is parked is told to rejoin.
-	g.completeJoin(m, joinError("", kerr.UnknownMemberID))
+	g.answerJoin(m, joinError("", kerr.UnknownMemberID))
 	g.remove(m.id)
 	s.cancel(heartbeatKey(g.id, m.id))
 	s.emit(Event{Type: ev, Group: g.id, Member: m.id, InstanceID: m.instanceID, ClientID: m.clientID, Generation: g.generation, Reason: reason})
@@ -123,7 +123,7 @@ func (s *shard) removeMemberAndUpdateGroup(g *classicGroup, m *classicMember, re
 		s.maybePrepareRebalanceOrCompleteJoin(g, "removing member "+m.id+": "+reason)
 	case statePreparingRebalance:
 		if g.hasAllMembersJoined() {
-			s.completeJoin(g)
+			s.completeJoinPhase(g)
 		}
 	}
 }

@@ -319,8 +319,8 @@ func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinReque
 	old := g.members[oldID]
 	fencedJoin := joinError(oldID, kerr.FencedInstanceID)
 	fencedJoin.Generation = -1
-	g.completeJoin(old, fencedJoin)
-	g.completeSync(old, syncError(kerr.FencedInstanceID))
+	g.answerJoin(old, fencedJoin)
+	g.answerSync(old, syncError(kerr.FencedInstanceID))
 	s.cancel(heartbeatKey(g.id, oldID))
 
 	m := &classicMember{
@@ -396,7 +396,7 @@ func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinReque
 					resp.Members = nil
 					resp.LeaderID = g.leader
 				}
-				g.completeJoin(m, resp)
+				g.answerJoin(m, resp)
 				s.emit(Event{Type: EventStaticMemberRejoined, Group: g.id, Member: newID, InstanceID: jr.instanceID, ClientID: client.ID,
 					Generation: g.generation, Assignments: g.assignments(), Reason: "static member rejoined a stable group without a rebalance"})
 			})

@@ -125,7 +125,7 @@ func (s *shard) leaveGroup(groupID string, members []kmsg.LeaveGroupRequestMembe
 
 func (s *shard) removeLeavingMember(g *classicGroup, m *classicMember, reason string) {
 	s.cancel(heartbeatKey(g.id, m.id))
-	g.completeJoin(m, joinError("", kerr.UnknownMemberID))
+	g.answerJoin(m, joinError("", kerr.UnknownMemberID))
 	g.remove(m.id)
 	s.emit(Event{Type: EventMemberLeft, Group: g.id, Member: m.id, InstanceID: m.instanceID, ClientID: m.clientID,
 		Generation: g.generation, Reason: "LeaveGroup; client reason: " + reason})

@@ -119,110 +119,140 @@ func (s *shard) replayOffset(k *kmsg.OffsetCommitKey, v *kmsg.OffsetCommitValue)
 
 // CommitOffsets handles OffsetCommit for the topics the broker found to
 // exist (the broker answers unknown ones itself). It returns once the
-// commit is replicated or has failed.
+// commit is replicated or has failed. The flow is Kafka's
+// OffsetMetadataManager.commitOffset: check the committer against the
+// group, turn each partition into an OffsetCommit record (or a
+// per-partition error), and write the records to __consumer_offsets.
 func (c *Coordinator) CommitOffsets(ctx context.Context, req *kmsg.OffsetCommitRequest) (*kmsg.OffsetCommitResponse, error) {
-	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
-	fillCommit := func(err error) *kmsg.OffsetCommitResponse {
-		code := kafkaerr.Code(err)
-		for _, t := range req.Topics {
-			rt := kmsg.NewOffsetCommitResponseTopic()
-			rt.Topic = t.Topic
-			for _, p := range t.Partitions {
-				rp := kmsg.NewOffsetCommitResponseTopicPartition()
-				rp.Partition, rp.ErrorCode = p.Partition, code
-				rt.Partitions = append(rt.Partitions, rp)
-			}
-			resp.Topics = append(resp.Topics, rt)
-		}
-		return resp
-	}
 	s, err := c.shardFor(req.Group)
 	if err != nil {
-		return fillCommit(err), nil
+		return commitResponseWithError(req, err), nil
 	}
 	done := make(chan error, 1)
 	var codes map[string]map[int32]int16
 	err = s.do(func() {
-		id := commitIdentity{memberID: req.MemberID, generation: req.Generation, version: req.Version}
-		if req.InstanceID != nil {
-			id.instanceID = *req.InstanceID
-		}
-		g, err := s.groupForCommit(req.Group, id)
-		if err != nil {
+		if err := s.acceptCommit(req); err != nil {
 			done <- err
 			return
 		}
-		if cg, ok := g.(*classicGroup); ok && (cg.state == stateStable || cg.state == statePreparingRebalance) {
-			// In the classic protocol a commit also counts as a heartbeat.
-			if m := cg.members[req.MemberID]; m != nil {
-				s.rescheduleHeartbeat(cg, m, m.sessionTimeout)
-			}
-		}
-		now := s.nowMs()
-		expire := int64(-1)
-		if req.Version >= 2 && req.Version <= 4 && req.RetentionTimeMillis != -1 {
-			expire = now + req.RetentionTimeMillis
-		}
-		codes = map[string]map[int32]int16{}
-		var recs []logRecord
-		var entries []offsetEntry
-		var committed []CommittedOffset
-		for _, t := range req.Topics {
-			codes[t.Topic] = map[int32]int16{}
-			for _, p := range t.Partitions {
-				md := ""
-				if p.Metadata != nil {
-					md = *p.Metadata
-				}
-				if len(md) > c.cfg.OffsetMetadataMaxBytes {
-					codes[t.Topic][p.Partition] = kerr.OffsetMetadataTooLarge.Code
-					continue
-				}
-				epoch := p.LeaderEpoch
-				if req.Version < 6 {
-					epoch = -1
-				}
-				o := offsetEntry{offset: p.Offset, leaderEpoch: epoch, metadata: md, commitTimestamp: now, expireTimestamp: expire}
-				recs = append(recs, offsetCommitRecord(req.Group, t.Topic, p.Partition, o))
-				entries = append(entries, o)
-				committed = append(committed, CommittedOffset{Topic: t.Topic, Partition: p.Partition, Offset: p.Offset, Metadata: md})
-			}
-		}
-		// The records are applied at once, as Kafka's coordinator replays
-		// its own writes; the response still waits for replication.
-		apply := func() {
-			for i, c := range committed {
-				s.offsets.put(req.Group, c.Topic, c.Partition, entries[i])
-			}
-		}
-		s.write(recs, apply, func(err error) {
-			if err == nil && len(committed) > 0 {
-				s.emit(Event{Type: EventOffsetsCommitted, Group: req.Group, Member: req.MemberID, Generation: req.Generation, Offsets: committed})
-			}
-			done <- err
-		})
+		var batch commitBatch
+		batch, codes = s.commitBatchOf(req)
+		s.writeCommit(req, batch, done)
 	})
 	if err != nil {
-		return fillCommit(err), nil
+		return commitResponseWithError(req, err), nil
 	}
 	werr, cerr := wait(ctx, done)
 	if cerr != nil {
 		return nil, cerr
 	}
 	if werr != nil {
-		return fillCommit(werr), nil
+		return commitResponseWithError(req, werr), nil
 	}
+	return commitResponse(req, func(topic string, p int32) int16 { return codes[topic][p] }), nil
+}
+
+// acceptCommit checks the committer's identity against the group (which
+// a simple consumer's commit creates). In the classic protocol a commit
+// also counts as a heartbeat.
+func (s *shard) acceptCommit(req *kmsg.OffsetCommitRequest) error {
+	id := commitIdentity{memberID: req.MemberID, generation: req.Generation, version: req.Version}
+	if req.InstanceID != nil {
+		id.instanceID = *req.InstanceID
+	}
+	g, err := s.groupForCommit(req.Group, id)
+	if err != nil {
+		return err
+	}
+	if cg, ok := g.(*classicGroup); ok && (cg.state == stateStable || cg.state == statePreparingRebalance) {
+		if m := cg.members[req.MemberID]; m != nil {
+			s.rescheduleHeartbeat(cg, m, m.sessionTimeout)
+		}
+	}
+	return nil
+}
+
+// commitBatch is what one OffsetCommit writes: a record per accepted
+// partition, and the entry and event each record stands for.
+type commitBatch struct {
+	records   []logRecord
+	entries   []offsetEntry
+	committed []CommittedOffset
+}
+
+// commitBatchOf turns the request's partitions into records, and
+// returns the error code of each partition: OFFSET_METADATA_TOO_LARGE
+// past offset.metadata.max.bytes, otherwise none. The retention time
+// of v2-v4 sets an expiry; leader epochs exist from v6.
+func (s *shard) commitBatchOf(req *kmsg.OffsetCommitRequest) (commitBatch, map[string]map[int32]int16) {
+	now := s.nowMs()
+	expire := int64(-1)
+	if req.Version >= 2 && req.Version <= 4 && req.RetentionTimeMillis != -1 {
+		expire = now + req.RetentionTimeMillis
+	}
+	codes := map[string]map[int32]int16{}
+	var b commitBatch
+	for _, t := range req.Topics {
+		codes[t.Topic] = map[int32]int16{}
+		for _, p := range t.Partitions {
+			md := ""
+			if p.Metadata != nil {
+				md = *p.Metadata
+			}
+			if len(md) > s.c.cfg.OffsetMetadataMaxBytes {
+				codes[t.Topic][p.Partition] = kerr.OffsetMetadataTooLarge.Code
+				continue
+			}
+			epoch := p.LeaderEpoch
+			if req.Version < 6 {
+				epoch = -1
+			}
+			o := offsetEntry{offset: p.Offset, leaderEpoch: epoch, metadata: md, commitTimestamp: now, expireTimestamp: expire}
+			b.records = append(b.records, offsetCommitRecord(req.Group, t.Topic, p.Partition, o))
+			b.entries = append(b.entries, o)
+			b.committed = append(b.committed, CommittedOffset{Topic: t.Topic, Partition: p.Partition, Offset: p.Offset, Metadata: md})
+		}
+	}
+	return b, codes
+}
+
+// writeCommit writes the batch and reports the outcome on done. The
+// records are applied at once, as Kafka's coordinator replays its own
+// writes; the response still waits for replication.
+func (s *shard) writeCommit(req *kmsg.OffsetCommitRequest, b commitBatch, done chan<- error) {
+	apply := func() {
+		for i, c := range b.committed {
+			s.offsets.put(req.Group, c.Topic, c.Partition, b.entries[i])
+		}
+	}
+	s.write(b.records, apply, func(err error) {
+		if err == nil && len(b.committed) > 0 {
+			s.emit(Event{Type: EventOffsetsCommitted, Group: req.Group, Member: req.MemberID, Generation: req.Generation, Offsets: b.committed})
+		}
+		done <- err
+	})
+}
+
+// commitResponse answers every partition of the request with code.
+func commitResponse(req *kmsg.OffsetCommitRequest, code func(topic string, partition int32) int16) *kmsg.OffsetCommitResponse {
+	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
 	for _, t := range req.Topics {
 		rt := kmsg.NewOffsetCommitResponseTopic()
 		rt.Topic = t.Topic
 		for _, p := range t.Partitions {
 			rp := kmsg.NewOffsetCommitResponseTopicPartition()
-			rp.Partition, rp.ErrorCode = p.Partition, codes[t.Topic][p.Partition]
+			rp.Partition, rp.ErrorCode = p.Partition, code(t.Topic, p.Partition)
 			rt.Partitions = append(rt.Partitions, rp)
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}
-	return resp, nil
+	return resp
+}
+
+// commitResponseWithError answers every partition with err's code.
+func commitResponseWithError(req *kmsg.OffsetCommitRequest, err error) *kmsg.OffsetCommitResponse {
+	code := kafkaerr.Code(err)
+	return commitResponse(req, func(string, int32) int16 { return code })
 }
 
 // groupForCommit finds (or, for a simple consumer, creates) the group a

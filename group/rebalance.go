@@ -55,10 +55,10 @@ func (s *shard) prepareRebalance(g *classicGroup, reason string) {
 
 func (s *shard) maybeCompleteJoinElseSchedule(g *classicGroup) {
 	if g.hasAllMembersJoined() {
-		s.completeJoin(g)
+		s.completeJoinPhase(g)
 		return
 	}
-	s.schedule(joinKey(g.id), g.rebalanceTimeout(), func() { s.completeJoinByID(g.id) })
+	s.schedule(joinKey(g.id), g.rebalanceTimeout(), func() { s.completeJoinPhaseByID(g.id) })
 }
 
 func (s *shard) tryCompleteInitialRebalance(groupID string, delay, remaining time.Duration) {
@@ -73,7 +73,7 @@ func (s *shard) tryCompleteInitialRebalance(groupID string, delay, remaining tim
 		s.schedule(joinKey(g.id), next, func() { s.tryCompleteInitialRebalance(groupID, next, left) })
 		return
 	}
-	s.completeJoin(g)
+	s.completeJoinPhase(g)
 }
 
 // maybeCompleteJoinPhase ends the join phase once every member has
@@ -82,21 +82,22 @@ func (s *shard) maybeCompleteJoinPhase(g *classicGroup) {
 	if g.state != statePreparingRebalance || g.prevState == stateEmpty || !g.hasAllMembersJoined() {
 		return
 	}
-	s.completeJoin(g)
+	s.completeJoinPhase(g)
 }
 
-func (s *shard) completeJoinByID(groupID string) {
+func (s *shard) completeJoinPhaseByID(groupID string) {
 	if g, ok := s.groups[groupID].(*classicGroup); ok {
-		s.completeJoin(g)
+		s.completeJoinPhase(g)
 	}
 }
 
-// completeJoin ends the join phase: dynamic members that did not rejoin
-// are removed, the generation advances, and every parked JoinGroup is
-// answered (the leader with the members' subscriptions). An empty group
-// writes its new generation to the log; a non-empty one now waits for
-// the leader's SyncGroup (CompletingRebalance).
-func (s *shard) completeJoin(g *classicGroup) {
+// completeJoinPhase ends the join phase (Kafka's onCompleteJoin):
+// dynamic members that did not rejoin are removed, the generation
+// advances, and every parked JoinGroup is answered (the leader with the
+// members' subscriptions). An empty group writes its new generation to
+// the log; a non-empty one now waits for the leader's SyncGroup
+// (CompletingRebalance).
+func (s *shard) completeJoinPhase(g *classicGroup) {
 	if g.state != statePreparingRebalance {
 		return
 	}
@@ -113,7 +114,7 @@ func (s *shard) completeJoin(g *classicGroup) {
 		// Nobody rejoined: wait another rebalance timeout, until the
 		// session timeouts remove the silent members.
 		s.c.logger.Warn("group could not complete rebalance because no members rejoined", "group", g.id)
-		s.schedule(joinKey(g.id), g.rebalanceTimeout(), func() { s.completeJoinByID(g.id) })
+		s.schedule(joinKey(g.id), g.rebalanceTimeout(), func() { s.completeJoinPhaseByID(g.id) })
 		return
 	}
 	g.initNextGeneration()
@@ -130,7 +131,7 @@ func (s *shard) completeJoin(g *classicGroup) {
 		Leader: g.leader, Members: g.memberSummaries()})
 	s.c.logger.Info("group completed join phase", "group", g.id, "generation", g.generation, "members", len(g.members), "protocol", g.protocolName)
 	for _, m := range g.memberList() {
-		g.completeJoin(m, s.joinResponse(g, m, false))
+		g.answerJoin(m, s.joinResponse(g, m, false))
 		s.rescheduleHeartbeat(g, m, m.sessionTimeout)
 		m.isNew = false
 		g.pendingSync[m.id] = true
@@ -208,7 +209,7 @@ func (s *shard) propagateAssignment(g *classicGroup, err *kerr.Error) {
 		if r.MemberAssignment == nil {
 			r.MemberAssignment = []byte{}
 		}
-		if g.completeSync(m, r) {
+		if g.answerSync(m, r) {
 			// The session restarts once a member has its assignment:
 			// expirations while it waited for the leader are ignored.
 			s.rescheduleHeartbeat(g, m, m.sessionTimeout)
