@@ -27,7 +27,7 @@ type Cluster struct {
 	ctl          *controller
 	stats        replicationStats
 	changes      changeNotifier
-	groupEvents  *groupEventHub // groups_api.go
+	groupEvents  *groupEventHub // groups_introspect.go
 
 	closeOnce     sync.Once
 	closeErr      error

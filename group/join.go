@@ -317,89 +317,14 @@ func (s *shard) updateMemberAndRebalance(g *classicGroup, m *classicMember, jr j
 // rebalance at all: the member gets the old member's assignment.
 func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinRequest, oldID, newID string, ch chan *kmsg.JoinGroupResponse) {
 	old := g.members[oldID]
-	fencedJoin := joinError(oldID, kerr.FencedInstanceID)
-	fencedJoin.Generation = -1
-	g.answerJoin(old, fencedJoin)
-	g.answerSync(old, syncError(kerr.FencedInstanceID))
-	s.cancel(heartbeatKey(g.id, oldID))
-
-	m := &classicMember{
-		id: newID, instanceID: old.instanceID, clientID: old.clientID, clientHost: old.clientHost,
-		rebalanceTimeout: old.rebalanceTimeout, sessionTimeout: old.sessionTimeout,
-		protocolType: old.protocolType, protocols: old.protocols, assignment: old.assignment,
-	}
-	// Swap the member in place, keeping its position in the join order.
-	g.addSupported(old, -1)
-	if old.awaitingJoin() {
-		g.awaitingJoin--
-	}
-	delete(g.members, oldID)
-	delete(g.pendingSync, oldID)
-	g.members[newID] = m
-	g.addSupported(m, 1)
-	for i, id := range g.order {
-		if id == oldID {
-			g.order[i] = newID
-		}
-	}
-	if g.leader == oldID {
-		g.leader = newID
-	}
-	g.static[jr.instanceID] = newID
-	s.emit(Event{Type: EventMemberFenced, Group: g.id, Member: oldID, InstanceID: jr.instanceID, ClientID: old.clientID,
-		Reason: fmt.Sprintf("static member %s rejoined as %s", jr.instanceID, newID)})
-	s.rescheduleHeartbeat(g, m, m.sessionTimeout)
-
-	oldProtocols, oldRebalance, oldSession := m.protocols, m.rebalanceTimeout, m.sessionTimeout
+	s.fenceStaticMember(g, old)
+	m := s.swapStaticMember(g, old, newID, jr.instanceID)
+	prev := memberJoinSettings{protocols: m.protocols, rebalance: m.rebalanceTimeout, session: m.sessionTimeout}
 	g.updateMember(m, jr.protocols, jr.rebalanceTimeout, jr.sessionTimeout, ch, jr.version)
 	switch g.state {
 	case stateStable:
 		if g.protocolName == g.selectProtocol() {
-			// No rebalance: persist the new member id, then answer.
-			assignment := map[string][]byte{}
-			for _, mm := range g.members {
-				assignment[mm.id] = mm.assignment
-			}
-			s.write([]logRecord{groupMetadataRecord(g, assignment)}, nil, func(err error) {
-				if err != nil {
-					// Revert to the old member id, as Kafka does, and answer
-					// the join if nothing answered it meanwhile.
-					answer := m.joinCh
-					g.updateMember(m, oldProtocols, oldRebalance, oldSession, nil, jr.version)
-					g.members[oldID] = old
-					delete(g.members, newID)
-					for i, id := range g.order {
-						if id == newID {
-							g.order[i] = oldID
-						}
-					}
-					if g.leader == newID {
-						g.leader = oldID
-					}
-					g.static[jr.instanceID] = oldID
-					s.rescheduleHeartbeat(g, old, old.sessionTimeout)
-					if answer != nil {
-						r := joinError("", kerrOf(err))
-						r.Generation = g.generation
-						answer <- r
-					}
-					return
-				}
-				isLeader := g.leader == newID
-				var resp *kmsg.JoinGroupResponse
-				if jr.version >= 9 {
-					// KIP-814: the static leader learns it leads but skips
-					// computing an assignment the group would not use.
-					resp = s.joinResponse(g, m, isLeader)
-				} else {
-					resp = s.joinResponse(g, m, false)
-					resp.Members = nil
-					resp.LeaderID = g.leader
-				}
-				g.answerJoin(m, resp)
-				s.emit(Event{Type: EventStaticMemberRejoined, Group: g.id, Member: newID, InstanceID: jr.instanceID, ClientID: client.ID,
-					Generation: g.generation, Assignments: g.assignments(), Reason: "static member rejoined a stable group without a rebalance"})
-			})
+			s.rejoinWithoutRebalance(client, g, jr, old, m, prev)
 			return
 		}
 		s.maybePrepareRebalanceOrCompleteJoin(g, fmt.Sprintf("group's selected protocol will change because static member %s with instance id %s joined with a change of protocol; client reason: %s", newID, jr.instanceID, jr.reason))
@@ -409,5 +334,106 @@ func (s *shard) replaceStaticMember(client Client, g *classicGroup, jr joinReque
 		s.prepareRebalance(g, fmt.Sprintf("updating metadata for static member %s with instance id %s; client reason: %s", newID, jr.instanceID, jr.reason))
 	default:
 		s.maybeCompleteJoinPhase(g)
+	}
+}
+
+// memberJoinSettings is what a JoinGroup updates in a member, kept to undo
+// the update.
+type memberJoinSettings struct {
+	protocols          []kmsg.JoinGroupRequestProtocol
+	rebalance, session time.Duration
+}
+
+// fenceStaticMember answers the old member id's parked JoinGroup and
+// SyncGroup with FENCED_INSTANCE_ID and stops its session timer.
+func (s *shard) fenceStaticMember(g *classicGroup, old *classicMember) {
+	fencedJoin := joinError(old.id, kerr.FencedInstanceID)
+	fencedJoin.Generation = -1
+	g.answerJoin(old, fencedJoin)
+	g.answerSync(old, syncError(kerr.FencedInstanceID))
+	s.cancel(heartbeatKey(g.id, old.id))
+}
+
+// swapStaticMember puts a member with the new id in the old member's
+// place: its position in the join order, its leadership, its instance id
+// and its assignment.
+func (s *shard) swapStaticMember(g *classicGroup, old *classicMember, newID, instanceID string) *classicMember {
+	m := &classicMember{
+		id: newID, instanceID: old.instanceID, clientID: old.clientID, clientHost: old.clientHost,
+		rebalanceTimeout: old.rebalanceTimeout, sessionTimeout: old.sessionTimeout,
+		protocolType: old.protocolType, protocols: old.protocols, assignment: old.assignment,
+	}
+	g.addSupported(old, -1)
+	if old.awaitingJoin() {
+		g.awaitingJoin--
+	}
+	delete(g.members, old.id)
+	delete(g.pendingSync, old.id)
+	g.members[newID] = m
+	g.addSupported(m, 1)
+	g.renameMember(old.id, newID)
+	g.static[instanceID] = newID
+	s.emit(Event{Type: EventMemberFenced, Group: g.id, Member: old.id, InstanceID: instanceID, ClientID: old.clientID,
+		Reason: fmt.Sprintf("static member %s rejoined as %s", instanceID, newID)})
+	s.rescheduleHeartbeat(g, m, m.sessionTimeout)
+	return m
+}
+
+// renameMember replaces a member id in the join order and as leader.
+func (g *classicGroup) renameMember(from, to string) {
+	for i, id := range g.order {
+		if id == from {
+			g.order[i] = to
+		}
+	}
+	if g.leader == from {
+		g.leader = to
+	}
+}
+
+// rejoinWithoutRebalance persists the new member id of a static member
+// that rejoined a stable group, then answers its JoinGroup with the
+// current generation; if the write fails the swap is undone.
+func (s *shard) rejoinWithoutRebalance(client Client, g *classicGroup, jr joinRequest, old, m *classicMember, prev memberJoinSettings) {
+	assignment := map[string][]byte{}
+	for _, mm := range g.members {
+		assignment[mm.id] = mm.assignment
+	}
+	s.write([]logRecord{groupMetadataRecord(g, assignment)}, nil, func(err error) {
+		if err != nil {
+			s.revertStaticMember(g, jr, old, m, prev, err)
+			return
+		}
+		var resp *kmsg.JoinGroupResponse
+		if jr.version >= 9 {
+			// KIP-814: the static leader learns it leads but skips
+			// computing an assignment the group would not use.
+			resp = s.joinResponse(g, m, g.leader == m.id)
+		} else {
+			resp = s.joinResponse(g, m, false)
+			resp.Members = nil
+			resp.LeaderID = g.leader
+		}
+		g.answerJoin(m, resp)
+		s.emit(Event{Type: EventStaticMemberRejoined, Group: g.id, Member: m.id, InstanceID: jr.instanceID, ClientID: client.ID,
+			Generation: g.generation, Assignments: g.assignments(), Reason: "static member rejoined a stable group without a rebalance"})
+	})
+}
+
+// revertStaticMember puts the old member id back, as Kafka does when the
+// write of the new one fails, and answers the join with the write's
+// error if nothing answered it meanwhile.
+func (s *shard) revertStaticMember(g *classicGroup, jr joinRequest, old, m *classicMember, prev memberJoinSettings, err error) {
+	answer := m.joinCh
+	g.updateMember(m, prev.protocols, prev.rebalance, prev.session, nil, jr.version)
+	g.members[old.id] = old
+	delete(g.members, m.id)
+	g.renameMember(m.id, old.id)
+	g.static[jr.instanceID] = old.id
+	s.rescheduleHeartbeat(g, old, old.sessionTimeout)
+	if answer != nil {
+		r := joinError("", kerrOf(err))
+		r.Generation = g.generation
+		answer <- r
 	}
 }
