@@ -17,10 +17,14 @@
 // coordinated by that partition's leader: the broker that leads it loads
 // the partition's records into memory (load.go) and serves the group's
 // requests; every change is written back to the partition as a record in
-// Kafka's own schemas (records.go). Each loaded partition is a shard with
-// its own lock and timers (shard.go): the state changes only through
-// requests and clock timers, one at a time, so the same inputs give the
-// same outcome; the broker supplies the log, the clock and the sockets.
+// Kafka's own schemas (records.go). The coordinator writes with
+// acks=all, so min.insync.replicas applies as it does to a producer
+// (capped at the partition's replica count); a write the ISR cannot take
+// fails with COORDINATOR_NOT_AVAILABLE and the client retries. Each
+// loaded partition is a shard with its own lock and timers (shard.go):
+// the state changes only through requests and clock timers, one at a
+// time, so the same inputs give the same outcome; the broker supplies
+// the log, the clock and the sockets.
 //
 // # The classic protocol
 //
@@ -69,21 +73,26 @@
 //
 // Consumer groups use ConsumerGroupHeartbeat alone (consumer*.go): each
 // member heartbeats its subscription (topic names or a regular
-// expression); the coordinator bumps the group epoch when membership or
-// subscriptions change, computes the target assignment with a
-// server-side assignor (uniform or range, assignor*.go), and hands each
-// member its share step by step: a member first revokes the partitions
-// that move away, and only once their previous owners released them are
-// they assigned to their new owner. There is no group-wide barrier, so
-// members that are not affected keep consuming.
+// expression, matched in RE2 syntax against the whole name of every
+// topic, internal ones included, as Kafka does). Each heartbeat goes
+// through the same phases (consumer_heartbeat.go): find the member and
+// check its member epoch; update its subscription; bump the group epoch
+// when membership or subscriptions changed; compute a new target
+// assignment with a server-side assignor (uniform or range,
+// assignor*.go) when the group epoch moved; and reconcile the member one
+// step towards its target (reconcile.go): a member first revokes the
+// partitions that move away, and only once their previous owners
+// released them are they assigned to their new owner. There is no
+// group-wide barrier, so members that are not affected keep consuming.
 //
 // # Committed offsets
 //
 // OffsetCommit, OffsetFetch and OffsetDelete (offsets.go) read and write
 // committed offsets; offsets.retention.minutes expires the offsets of
 // groups that have been empty that long (expire.go). DescribeGroups,
-// ListGroups and DeleteGroups are in admin.go; Describe and the Event
-// stream (describe.go, events.go) show everything to Go callers.
+// ConsumerGroupDescribe, ListGroups and DeleteGroups are in admin.go;
+// Describe and the Event stream (describe.go, events.go) show everything
+// to Go callers.
 //
 // Configs: offsets.topic.num.partitions, offsets.retention.minutes,
 // offsets.retention.check.interval.ms, offsets.commit.timeout.ms,
