@@ -50,23 +50,3 @@ func (spec assignorSpec) sortedTopics(ids []topicID) []topicID {
 	sort.Slice(out, func(i, j int) bool { return spec.names[out[i]] < spec.names[out[j]] })
 	return out
 }
-
-// homogeneous reports whether every member subscribes to the same topics.
-func (spec assignorSpec) homogeneous() bool {
-	for i := 1; i < len(spec.members); i++ {
-		a, b := spec.members[0].topics, spec.members[i].topics
-		if len(a) != len(b) {
-			return false
-		}
-		set := map[topicID]bool{}
-		for _, t := range a {
-			set[t] = true
-		}
-		for _, t := range b {
-			if !set[t] {
-				return false
-			}
-		}
-	}
-	return true
-}

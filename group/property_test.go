@@ -90,13 +90,13 @@ func (s *classicSim) deliver() {
 			if m.gone {
 				continue
 			}
-			if m.join != nil && len(m.join) > 0 {
+			if len(m.join) > 0 {
 				progress = true
 				r := <-m.join
 				m.join = nil
 				s.onJoin(m, r)
 			}
-			if m.sync != nil && len(m.sync) > 0 {
+			if len(m.sync) > 0 {
 				progress = true
 				r := <-m.sync
 				m.sync = nil

@@ -136,9 +136,6 @@ func (s *shard) cancel(key string) {
 	}
 }
 
-// scheduled reports whether a timer named key is armed.
-func (s *shard) scheduled(key string) bool { return s.timers[key] != nil }
-
 // fire runs a timer that came due, unless it was cancelled or replaced
 // meanwhile (a clock callback may race with a reschedule).
 func (s *shard) fire(key string, id uint64) {
