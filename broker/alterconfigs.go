@@ -30,7 +30,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -120,11 +119,6 @@ func (b *Broker) alterConfigs(c configChange) error {
 	return kafkaerr.New(kerr.InvalidRequest, "unknown resource type %d", c.resource.kind)
 }
 
-// alterConfigsMu makes each topic's read-modify-write of its settings
-// atomic: two requests changing different keys of one topic must both
-// take effect.
-var alterConfigsMu sync.Mutex
-
 // kafkaDefaults are the broker configs with nothing set: what APPEND and
 // SUBTRACT start from when a topic has no setting of its own, as Kafka's
 // ConfigurationControlManager starts from the topic config's default.
@@ -138,8 +132,8 @@ func (b *Broker) alterTopicConfigs(c configChange) error {
 	if err := validateTopicName(name); err != nil {
 		return kafkaerr.New(kerr.InvalidTopicException, "%v", err)
 	}
-	alterConfigsMu.Lock()
-	defer alterConfigsMu.Unlock()
+	b.cluster.alterConfigsMu.Lock()
+	defer b.cluster.alterConfigsMu.Unlock()
 	t := b.cluster.ctl.current().topics[name]
 	next := map[string]string{}
 	if t != nil && !c.replace {

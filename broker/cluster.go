@@ -29,6 +29,12 @@ type Cluster struct {
 	changes      changeNotifier
 	groupEvents  *groupEventHub // groups_introspect.go
 
+	// alterConfigsMu makes each topic's read-modify-write of its settings
+	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
+	// changing different keys of one topic must both take effect. It is
+	// taken before the controller's lock (LOCKING.md).
+	alterConfigsMu sync.Mutex
+
 	closeOnce     sync.Once
 	closeErr      error
 	removeSettler func()

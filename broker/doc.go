@@ -50,4 +50,12 @@
 //
 // Configs are Kafka's, by name (package config); see options.go for the
 // options New takes.
+//
+// # Locks
+//
+// Metadata is read without locks (the controller swaps an immutable
+// image); the mutexes that remain (the controller's, a broker's replica
+// table, a partition's, a group shard's, ...) are taken in one order,
+// written down with the reason for each step in LOCKING.md at the root of
+// the repository.
 package broker
