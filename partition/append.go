@@ -3,7 +3,6 @@ package partition
 import (
 	"fmt"
 
-	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/record"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -56,7 +55,7 @@ func (p *Partition) AppendAsLeader(records []byte, requiredAcks int16) (AppendRe
 // followers is the caller's part (ReplicationStatus).
 func (p *Partition) AppendBatchAsLeader(b Batch, requiredAcks int16) (AppendResult, error) {
 	cfg := p.Config()
-	now := clock.Millis(p.clock.Now())
+	now := p.nowMs()
 	v, err := validate(b, cfg, now)
 	if err != nil {
 		return noAppend, err
@@ -74,7 +73,7 @@ func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) 
 		if err != nil {
 			return noAppend, err
 		}
-		return p.appendValidated(v, origin, 1, p.Config(), clock.Millis(p.clock.Now()))
+		return p.appendValidated(v, origin, 1, p.Config(), p.nowMs())
 	}
 	return noAppend, fmt.Errorf("unknown append origin %d", origin)
 }
