@@ -19,7 +19,8 @@ package broker
 // then ReplicaManager.appendRecords): UNKNOWN_TOPIC_OR_PARTITION, then
 // INVALID_RECORD unless the data is exactly one batch of magic 2
 // (partition.ParseProduceRecords, which reads the batch header that the
-// append then uses), then INVALID_REQUIRED_ACKS, which is this file's
+// append then uses), UNSUPPORTED_COMPRESSION_TYPE for zstd before v7
+// (KIP-110), then INVALID_REQUIRED_ACKS, which is this file's
 // rule alone, then INVALID_TOPIC_EXCEPTION for an internal topic, then the
 // leader's own checks (partition.AppendBatchAsLeader). From v10 a NOT_LEADER_OR_FOLLOWER
 // answer names the current leader and its address (KIP-951).
@@ -37,6 +38,7 @@ import (
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/partition"
+	"github.com/gregorkafka/gregor/record"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -143,6 +145,12 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 	batch, err := partition.ParseProduceRecords(rp.Records)
 	if err != nil {
 		fail(err)
+		return nil
+	}
+	if r.version < 7 && batch.Header().Compression() == record.Zstd {
+		// zstd came with Produce v7 (KIP-110): an older request cannot
+		// carry it, whatever the producer's library can encode.
+		fail(kafkaerr.New(kerr.UnsupportedCompressionType, "produce requests with version %d are not allowed to use ZStandard compression", r.version))
 		return nil
 	}
 	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {

@@ -177,3 +177,22 @@ func TestProduceOffsetDeltaGapsRebuildOnlyCompressedBatches(t *testing.T) {
 		})
 	}
 }
+
+// zstd needs Produce v7 (KIP-110): Kafka's ProduceRequest.validateRecords
+// refuses a zstd batch in an older request with
+// UNSUPPORTED_COMPRESSION_TYPE, and takes the same batch at v7.
+func TestProduceZstdBeforeV7IsUnsupportedCompressionType(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("zstd", 1, 1, nil))
+	for _, tc := range []struct {
+		version int16
+		want    *kerr.Error
+	}{{3, kerr.UnsupportedCompressionType}, {6, kerr.UnsupportedCompressionType}, {7, nil}, {11, nil}} {
+		cl := pinnedClient(t, c, produceKey, tc.version)
+		batch := producerBatchOf(t, record.Zstd, 3, nowMs())
+		resp := sendTo[*kmsg.ProduceResponse](t, cl, 1, produceReq(1, producePart{"zstd", 0, batch}))
+		wantCode(t, fmt.Sprintf("zstd at Produce v%d", tc.version), producePartition(t, resp, "zstd", 0).ErrorCode, tc.want)
+	}
+	if p, _ := c.Partition("zstd", 0); p.Replica[1].LogEndOffset != 6 {
+		t.Fatalf("log end offset %d, want 6: only the v7 and v11 batches", p.Replica[1].LogEndOffset)
+	}
+}
