@@ -74,7 +74,7 @@ func checkBatch(b Batch, cfg Config) error {
 	if h.Size() > cfg.MaxMessageBytes {
 		return kafkaerr.New(kerr.MessageTooLarge, "the record batch is %d bytes, above max.message.bytes %d", h.Size(), cfg.MaxMessageBytes)
 	}
-	if _, err := record.Check(b.bytes); err != nil {
+	if err := record.CheckCRC(b.bytes, h); err != nil {
 		return kafkaerr.New(kerr.CorruptMessage, "%v", err)
 	}
 	return checkBatchHeader(h)

@@ -1,6 +1,25 @@
 package record
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"hash/crc32"
+)
+
+// What a partition leader does to a producer's batch whose header it has
+// already read: check the CRC, then assign offsets.
+
+// CheckCRC verifies the CRC-32C of b, a whole batch (as SplitBatches cuts
+// them) whose header ReadHeader decoded into h. It is Check without
+// decoding the header again.
+func CheckCRC(b []byte, h Header) error {
+	if h.Size() != len(b) || len(b) < HeaderSize {
+		return corruptf("batch length %d does not match the %d bytes given", h.Size(), len(b))
+	}
+	if crc := crc32.Checksum(b[posAttributes:], castagnoli); crc != h.CRC {
+		return corruptf("CRC-32C is %08x, the batch says %08x", crc, h.CRC)
+	}
+	return nil
+}
 
 // Assign writes what a partition leader gives a batch as it appends it:
 // the base offset, the leader epoch, and the timestamp type with the max
