@@ -196,3 +196,20 @@ func TestProduceZstdBeforeV7IsUnsupportedCompressionType(t *testing.T) {
 		t.Fatalf("log end offset %d, want 6: only the v7 and v11 batches", p.Replica[1].LogEndOffset)
 	}
 }
+
+// A batch whose bytes still decode but no longer match their CRC-32C is
+// CORRUPT_MESSAGE: the leader checks the CRC, not only the encoding
+// (Kafka's DefaultRecordBatch.ensureValid).
+func TestProduceCRCMismatchIsCorruptMessage(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("crc", 1, 1, nil))
+	cl := apiClient(t, c)
+	for _, codec := range []record.Compression{record.None, record.Zstd} {
+		batch := producerBatchOf(t, codec, 3, nowMs())
+		batch[35] ^= 0x01 // the max timestamp: covered by the CRC, decoded by nobody
+		resp := sendTo[*kmsg.ProduceResponse](t, cl, 1, produceReq(1, producePart{"crc", 0, batch}))
+		wantCode(t, codec.String()+" batch with a flipped bit", producePartition(t, resp, "crc", 0).ErrorCode, kerr.CorruptMessage)
+	}
+	if p, _ := c.Partition("crc", 0); p.Replica[1].LogEndOffset != 0 {
+		t.Fatalf("log end offset %d after corrupt batches", p.Replica[1].LogEndOffset)
+	}
+}

@@ -142,6 +142,11 @@ func TestValidateRejects(t *testing.T) {
 			b[len(b)-1] ^= 0xff
 			return b
 		}, DefaultConfig(), kerr.CorruptMessage, nil},
+		{"CRC mismatch in a value, which still decodes", func() []byte {
+			b := producerBatch(t, 2, 10, nil, nowMs)
+			b[len(b)-2] ^= 0x01 // the last value byte, before the header count
+			return b
+		}, DefaultConfig(), kerr.CorruptMessage, nil},
 		{"record longer than the batch", func() []byte {
 			b := producerBatch(t, 2, 10, nil, nowMs)
 			b[record.HeaderSize] = 100 // length varint: 50 bytes
