@@ -35,7 +35,7 @@ const (
 func (p *Partition) AppendAsLeader(records []byte, requiredAcks int16) (AppendResult, error) {
 	b, err := ParseProduceRecords(records)
 	if err != nil {
-		return AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: -1}, err
+		return noAppend, err
 	}
 	return p.AppendBatchAsLeader(b, requiredAcks)
 }
