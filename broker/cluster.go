@@ -42,19 +42,59 @@ type Cluster struct {
 
 // New starts a cluster. With no options it is one broker on a free
 // loopback port, keeping its logs in memory, with Kafka's defaults.
+//
+// Starting follows a Kafka broker's own start-up, for every broker at
+// once: the configuration (newCluster), the cluster metadata as last
+// saved (loadImage; KRaft's __cluster_metadata log in Kafka), then the
+// brokers and the controller (startBrokers), then the topics the options
+// ask for.
 func New(opts ...Option) (*Cluster, error) {
+	o, err := parseOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newCluster(o)
+	if err != nil {
+		return nil, err
+	}
+	img, err := c.loadImage(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.startBrokers(o, img); err != nil {
+		c.closeBrokers()
+		return nil, err
+	}
+	if err := c.createInitialTopics(o.topics); err != nil {
+		c.closeBrokers()
+		return nil, err
+	}
+	c.ctl.scheduleLeaderRebalance()
+	if m, ok := c.clock.(*clock.Manual); ok {
+		c.removeSettler = m.OnAdvance(c.settleReplication)
+	}
+	c.logger.Info("cluster started", "cluster_id", img.clusterID, "brokers", len(c.brokers), "bootstrap", c.Addrs())
+	return c, nil
+}
+
+// parseOptions applies opts over the defaults and checks the result.
+func parseOptions(opts []Option) (options, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		if opt == nil {
-			return nil, errors.New("nil option")
+			return o, errors.New("nil option")
 		}
 		if err := opt(&o); err != nil {
-			return nil, err
+			return o, err
 		}
 	}
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
+	return o, o.validate()
+}
+
+// newCluster sets up what every broker of the cluster shares: the clock,
+// the logger, the broker configs (logging those that have no effect in
+// gregor), the network and the storage.
+func newCluster(o options) (*Cluster, error) {
 	c := &Cluster{clock: o.clock, logger: o.logger}
 	if c.clock == nil {
 		c.clock = clock.Real()
@@ -76,14 +116,22 @@ func New(opts ...Option) (*Cluster, error) {
 	} else {
 		c.net = tcpNetwork{}
 	}
-	if o.dataDir != "" {
-		if c.dataRoot, err = segment.OSDir(o.dataDir); err != nil {
-			return nil, err
-		}
-		c.onDisk = true
-	} else {
+	if o.dataDir == "" {
 		c.dataRoot = segment.MemoryDir()
+		return c, nil
 	}
+	if c.dataRoot, err = segment.OSDir(o.dataDir); err != nil {
+		return nil, err
+	}
+	c.onDisk = true
+	return c, nil
+}
+
+// loadImage reads the cluster metadata saved in the data directory (an
+// empty image for a new cluster) and settles the cluster id: the saved
+// one, or the ClusterID option, which may not take over a data directory
+// that holds another cluster's topics.
+func (c *Cluster) loadImage(o options) (*image, error) {
 	img, err := c.loadMetadata()
 	if err != nil {
 		return nil, err
@@ -100,6 +148,14 @@ func New(opts ...Option) (*Cluster, error) {
 		}
 		img.clusterID = o.clusterID
 	}
+	return img, nil
+}
+
+// startBrokers opens every broker's listener, registers the brokers in
+// the image, hands the image to the controller (broker 1), starts the
+// brokers, which open their replicas, and saves the image. On an error
+// the caller closes the brokers started so far.
+func (c *Cluster) startBrokers(o options, img *image) error {
 	for i := 0; i < o.brokers; i++ {
 		port := 0
 		if i < len(o.ports) {
@@ -107,8 +163,7 @@ func New(opts ...Option) (*Cluster, error) {
 		}
 		b, err := newBroker(c, int32(i+1), o.host, port)
 		if err != nil {
-			c.closeBrokers()
-			return nil, err
+			return err
 		}
 		c.brokers = append(c.brokers, b)
 		img.brokers[b.id] = &brokerImage{id: b.id, host: b.host, port: b.port}
@@ -117,33 +172,28 @@ func New(opts ...Option) (*Cluster, error) {
 	c.ctl = newController(c, img)
 	for _, b := range c.brokers {
 		if err := b.start(); err != nil {
-			c.closeBrokers()
-			return nil, err
+			return err
 		}
 	}
 	// A follower started before its leader's broker found no leader to
 	// fetch from and waits for a change: every broker runs now.
 	c.changes.notify()
-	if err := c.saveMetadata(img); err != nil {
-		c.closeBrokers()
-		return nil, err
-	}
-	for _, t := range o.topics {
+	return c.saveMetadata(img)
+}
+
+// createInitialTopics creates the topics of the Topic options that the
+// saved metadata does not already hold.
+func (c *Cluster) createInitialTopics(topics []seedTopic) error {
+	for _, t := range topics {
 		if _, exists := c.ctl.current().topics[t.name]; exists {
 			continue
 		}
 		spec := topicSpec{name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs}
 		if _, err := c.ctl.createTopic(spec, false); err != nil {
-			c.closeBrokers()
-			return nil, fmt.Errorf("creating topic %s: %w", t.name, err)
+			return fmt.Errorf("creating topic %s: %w", t.name, err)
 		}
 	}
-	c.ctl.scheduleLeaderRebalance()
-	if m, ok := c.clock.(*clock.Manual); ok {
-		c.removeSettler = m.OnAdvance(c.settleReplication)
-	}
-	c.logger.Info("cluster started", "cluster_id", img.clusterID, "brokers", len(c.brokers), "bootstrap", c.Addrs())
-	return c, nil
+	return nil
 }
 
 // Addrs returns every broker's host:port, in node id order: the bootstrap

@@ -17,9 +17,12 @@ package broker
 //
 // Each partition is checked in Kafka's order (KafkaApis.handleProduceRequest,
 // then ReplicaManager.appendRecords): UNKNOWN_TOPIC_OR_PARTITION, then
-// INVALID_RECORD unless the data is exactly one batch of magic 2, then
-// INVALID_REQUIRED_ACKS, then INVALID_TOPIC_EXCEPTION for an internal
-// topic, then the leader's own checks. From v10 a NOT_LEADER_OR_FOLLOWER
+// INVALID_RECORD unless the data is exactly one batch of magic 2
+// (partition.ParseProduceRecords, which reads the batch header that the
+// append then uses), UNSUPPORTED_COMPRESSION_TYPE for zstd before v7
+// (KIP-110), then INVALID_REQUIRED_ACKS, which is this file's
+// rule alone, then INVALID_TOPIC_EXCEPTION for an internal topic, then the
+// leader's own checks (partition.AppendBatchAsLeader). From v10 a NOT_LEADER_OR_FOLLOWER
 // answer names the current leader and its address (KIP-951).
 //
 // The partitions of one request are appended in parallel (by up to
@@ -139,8 +142,15 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.UnknownTopicOrPartition, "this server does not host %s-%d", topic, rp.Partition))
 		return nil
 	}
-	if err := checkProduceRecords(r.version, rp.Records); err != nil {
+	batch, err := partition.ParseProduceRecords(rp.Records)
+	if err != nil {
 		fail(err)
+		return nil
+	}
+	if r.version < 7 && batch.Header().Compression() == record.Zstd {
+		// zstd came with Produce v7 (KIP-110): an older request cannot
+		// carry it, whatever the producer's library can encode.
+		fail(kafkaerr.New(kerr.UnsupportedCompressionType, "produce requests with version %d are not allowed to use ZStandard compression", r.version))
 		return nil
 	}
 	if req.Acks != 0 && req.Acks != 1 && req.Acks != -1 {
@@ -160,7 +170,7 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
 		return nil
 	}
-	res, err := rep.AppendAsLeader(rp.Records, req.Acks)
+	res, err := rep.AppendBatchAsLeader(batch, req.Acks)
 	if err != nil {
 		fail(err)
 		return nil
@@ -226,23 +236,6 @@ func (b *Broker) waitForReplication(r *request, waits []*replicationWait, timeou
 			return
 		}
 	}
-}
-
-// checkProduceRecords applies Kafka's request-level check
-// (ProduceRequest.validateRecords): exactly one whole batch of magic 2
-// per partition. The partition then validates the batch itself.
-func checkProduceRecords(version int16, records []byte) error {
-	batches, _, _ := record.SplitBatches(records)
-	if len(batches) == 0 {
-		return kafkaerr.New(kerr.InvalidRecord, "produce requests with version %d must have at least one record batch per partition", version)
-	}
-	if _, err := record.ReadHeader(batches[0]); errors.Is(err, record.ErrUnsupportedMagic) {
-		return kafkaerr.New(kerr.InvalidRecord, "produce requests with version %d are only allowed to contain record batches with magic version 2", version)
-	}
-	if len(batches) > 1 {
-		return kafkaerr.New(kerr.InvalidRecord, "produce requests with version %d are only allowed to contain exactly one record batch per partition", version)
-	}
-	return nil
 }
 
 // addLeaderHints tells a producer (v10+, KIP-951) who leads each

@@ -28,13 +28,13 @@ type Source int8
 
 // Config sources.
 const (
-	SourceUnknown            Source = 0
-	SourceTopic              Source = 1
-	SourceDynamicBroker      Source = 2
-	SourceDynamicBrokerDef   Source = 3
-	SourceStaticBroker       Source = 4
-	SourceDefault            Source = 5
-	SourceDynamicBrokerLoger Source = 6
+	SourceUnknown             Source = 0
+	SourceTopic               Source = 1
+	SourceDynamicBroker       Source = 2
+	SourceDynamicBrokerDef    Source = 3
+	SourceStaticBroker        Source = 4
+	SourceDefault             Source = 5
+	SourceDynamicBrokerLogger Source = 6
 )
 
 func (s Source) String() string {
@@ -49,6 +49,8 @@ func (s Source) String() string {
 		return "STATIC_BROKER_CONFIG"
 	case SourceDefault:
 		return "DEFAULT_CONFIG"
+	case SourceDynamicBrokerLogger:
+		return "DYNAMIC_BROKER_LOGGER_CONFIG"
 	}
 	return "UNKNOWN"
 }

@@ -49,10 +49,10 @@ func TestBadArgumentsAreErrors(t *testing.T) {
 		err  func() error
 		code *kerr.Error
 	}{
-		"acks 2":          {func() error { _, err := p.AppendAsLeader(batch, 2); return err }, kerr.InvalidRequiredAcks},
-		"nil records":     {func() error { _, err := p.AppendAsLeader(nil, 1); return err }, kerr.CorruptMessage},
-		"garbage records": {func() error { _, err := p.AppendAsLeader([]byte("not a batch at all"), 1); return err }, kerr.CorruptMessage},
-		"truncated batch": {func() error { _, err := p.AppendAsLeader(batch[:len(batch)-1], 1); return err }, kerr.CorruptMessage},
+		"nil records":     {func() error { _, err := p.AppendAsLeader(nil, 1); return err }, kerr.InvalidRecord},
+		"garbage records": {func() error { _, err := p.AppendAsLeader([]byte("not a batch at all"), 1); return err }, kerr.InvalidRecord},
+		"truncated batch": {func() error { _, err := p.AppendAsLeader(batch[:len(batch)-1], 1); return err }, kerr.InvalidRecord},
+		"zero length":     {func() error { _, err := p.AppendAsLeader(make([]byte, 20), 1); return err }, kerr.CorruptMessage},
 		"unknown origin":  {func() error { _, err := p.Append(batch, Origin(9)); return err }, nil},
 		"trusted garbage": {func() error { _, err := p.Append([]byte{1, 2, 3}, FromCoordinator); return err }, kerr.CorruptMessage},
 		"read below start": {func() error {

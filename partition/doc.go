@@ -8,8 +8,8 @@
 //
 //	log start offset <= last stable offset <= high watermark <= log end offset
 //
-// The log start offset is the first offset still kept; retention and
-// DeleteRecords move it forward. The log end offset (LEO) is the offset
+// The log start offset is the first offset still kept; DeleteRecords
+// moves it forward (in Kafka retention does too; gregor has none yet). The log end offset (LEO) is the offset
 // the next record will get. The high watermark (HW) is the end of what
 // every in-sync replica has copied: consumers read only below it, so they
 // never see a record that a leader failover could take back. It does not
@@ -25,12 +25,27 @@
 // cannot keep accepting writes once a new one is elected (KIP-101,
 // KIP-320).
 //
-// Appending as leader follows Kafka's LogValidator: exactly one v2 batch
-// per partition per request, the CRC and the record count checked, every
-// record decoded (decompressing if needed) and its timestamp checked
-// against message.timestamp.before.max.ms / message.timestamp.after.max.ms,
-// a key required on compacted topics, and the batch no larger than
-// max.message.bytes. The batch is then stored as sent: only the base
-// offset, the partition leader epoch and, for
-// message.timestamp.type=LogAppendTime, the timestamps are stamped in.
+// Appending as leader follows Kafka's LogValidator (validate.go). The
+// broker first requires exactly one v2 batch per partition per request
+// (ParseProduceRecords). The batch's base offset must be 0, it must fit
+// max.message.bytes, its CRC must match and its header must be one a
+// client may write; then every record is decoded (decompressing if
+// needed), its timestamp checked against message.timestamp.before.max.ms
+// and message.timestamp.after.max.ms, and a key required on compacted
+// topics.
+//
+// The batch is then stored as sent, still compressed as the producer
+// compressed it, with four header fields assigned: the base offset, the
+// partition leader epoch, the max timestamp (the largest record
+// timestamp, which Kafka recomputes rather than trust; the broker's
+// clock under message.timestamp.type=LogAppendTime, which also sets the
+// timestamp-type attribute) and, when either of those last two changed,
+// the CRC. It is rebuilt instead, its records encoded again into a new
+// batch with the producer's id, epoch and sequence, in exactly the two
+// cases where Kafka rebuilds: the topic's compression.type names a codec
+// other than the batch's, or the batch is compressed and its records'
+// offset deltas are not 0, 1, 2... (some old clients wrote them wrongly).
+// An uncompressed batch with such deltas is stored as it is, as Kafka
+// stores it. (Kafka's third case, converting an old message format, does
+// not arise: Kafka 4 accepts only magic 2.)
 package partition

@@ -23,8 +23,9 @@ import (
 //
 // Followers rebuild the same state from the batches they copy, and a
 // replica opened from disk rebuilds it from its log, so the rules hold
-// across leader failover and restarts. Transactions extend this state
-// (see the transaction issue); it lives in its own file for that reason.
+// across leader failover and restarts. Transactions (KIP-98, not served
+// yet: docs/not-yet.md) would extend this state with each producer's
+// open transaction; it lives in its own file for that reason.
 
 // batchesToRetain is Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN.
 const batchesToRetain = 5

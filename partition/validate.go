@@ -34,123 +34,156 @@ type validated struct {
 	numRecords   int
 }
 
-// validate checks a producer's records for one partition the way Kafka's
-// UnifiedLog.analyzeAndValidateRecords and LogValidator do, and returns
-// the batch to append. The batch may be rebuilt (and so copied) when its
-// inner offsets are not consecutive or the topic's compression.type asks
-// for another codec; otherwise the returned batch is the producer's
-// bytes, in the caller's buffer, which the append then stamps.
-func validate(records []byte, cfg Config, nowMs int64) (validated, error) {
-	var v validated
-	batches, _, err := record.SplitBatches(records)
+// validate checks a producer's batch for one partition the way Kafka's
+// UnifiedLog.analyzeAndValidateRecords and LogValidator do, in their
+// order: the batch as a whole (checkBatch), then each of its records
+// (checkRecords), and returns the batch to append. The append then
+// assigns offsets, the leader epoch and the max timestamp (record.Assign).
+//
+// The batch is the producer's bytes, in the request's buffer, unless
+// LogValidator would rebuild it (needsRebuild): then it is a new batch
+// holding the same records.
+func validate(b Batch, cfg Config, nowMs int64) (validated, error) {
+	if err := checkBatch(b, cfg); err != nil {
+		return validated{}, err
+	}
+	scan, err := checkRecords(b, cfg, nowMs)
 	if err != nil {
-		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
+		return validated{}, err
 	}
-	if len(batches) == 0 {
-		return v, kafkaerr.New(kerr.CorruptMessage, "the request holds no whole record batch (%d bytes)", len(records))
+	v := validated{batch: b.bytes, header: b.header, maxTimestamp: scan.maxTimestamp, numRecords: int(b.header.NumRecords)}
+	target := targetCompression(cfg, b.header.Compression())
+	if !needsRebuild(b.header.Compression(), target, scan) {
+		// Kept where it is and stamped in place, as Kafka's LogValidator
+		// stamps the request's own buffer: the log copies it anyway, and
+		// a copy here too would double the bytes each produce moves.
+		return v, nil
 	}
-	if len(batches) > 1 {
-		return v, kafkaerr.New(kerr.InvalidRecord, "a produce request must hold one record batch per partition, got %d", len(batches))
-	}
-	b := batches[0]
-	h, err := record.ReadHeader(b)
-	if errors.Is(err, record.ErrUnsupportedMagic) {
-		return v, kafkaerr.New(kerr.UnsupportedForMessageFormat, "%v", err)
-	}
-	if err != nil {
-		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
-	}
+	return rebuild(v, target)
+}
+
+// checkBatch applies the rules about the batch as a whole: a producer
+// leaves the base offset 0 for the leader to assign, the batch fits
+// max.message.bytes, its CRC-32C matches, and its header is one a client
+// may write (checkBatchHeader).
+func checkBatch(b Batch, cfg Config) error {
+	h := b.header
 	if h.BaseOffset != 0 {
-		return v, kafkaerr.New(kerr.InvalidRecord, "the baseOffset of the record batch should be 0, but it is %d", h.BaseOffset)
+		return kafkaerr.New(kerr.InvalidRecord, "the baseOffset of the record batch should be 0, but it is %d", h.BaseOffset)
 	}
 	if h.Size() > cfg.MaxMessageBytes {
-		return v, kafkaerr.New(kerr.MessageTooLarge, "the record batch is %d bytes, above max.message.bytes %d", h.Size(), cfg.MaxMessageBytes)
+		return kafkaerr.New(kerr.MessageTooLarge, "the record batch is %d bytes, above max.message.bytes %d", h.Size(), cfg.MaxMessageBytes)
 	}
-	if _, err := record.Check(b); err != nil {
-		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
+	if err := record.CheckCRC(b.bytes, h); err != nil {
+		return kafkaerr.New(kerr.CorruptMessage, "%v", err)
 	}
-	if err := checkBatchHeader(h); err != nil {
-		return v, err
-	}
-	v = validated{batch: b, header: h, maxTimestamp: record.NoTimestamp, numRecords: int(h.NumRecords)}
-	inPlace := true
+	return checkBatchHeader(h)
+}
+
+// recordScan is what checkRecords learns from reading every record.
+type recordScan struct {
+	maxTimestamp int64 // Kafka recomputes it rather than trust the header
+	// consecutive is false when the inner offset deltas are not 0, 1,
+	// 2... (some old clients number them wrongly).
+	consecutive bool
+}
+
+// checkRecords decodes each record (decompressing if needed) and applies
+// LogValidator.validateRecord: a key on compacted topics, a timestamp
+// within message.timestamp.before.max.ms / after.max.ms. Every refused
+// record is named in the ValidationError, as the Produce response (v8+,
+// KIP-467) reports them. The records are checked one at a time as they
+// are decoded, so a batch of many records costs no memory per record.
+func checkRecords(b Batch, cfg Config, nowMs int64) (recordScan, error) {
+	scan := recordScan{maxTimestamp: record.NoTimestamp, consecutive: true}
 	var recErrs []RecordError
 	timestampErr := false
-	// The records are checked one at a time as they are decoded, so a
-	// batch of many records costs no memory per record.
-	err = record.Each(b, func(i int, r record.Record) error {
+	err := record.Each(b.bytes, func(i int, r record.Record) error {
 		if r.OffsetDelta != int32(i) {
-			// Some old clients number inner records wrongly; Kafka
-			// rewrites the batch rather than reject it.
-			inPlace = false
+			scan.consecutive = false
 		}
 		if cfg.Compact && r.Key == nil {
 			recErrs = append(recErrs, RecordError{int32(i), "compacted topic cannot accept message without key"})
 			return nil
 		}
-		if msg := checkTimestamp(h, r, cfg, nowMs); msg != "" {
+		if msg := checkTimestamp(b.header, r, cfg, nowMs); msg != "" {
 			recErrs = append(recErrs, RecordError{int32(i), msg})
 			timestampErr = true
 			return nil
 		}
-		if r.Timestamp > v.maxTimestamp {
-			v.maxTimestamp = r.Timestamp
-		}
+		scan.maxTimestamp = max(scan.maxTimestamp, r.Timestamp)
 		return nil
 	})
+	if errors.Is(err, record.ErrUnsupportedCompression) {
+		return scan, kafkaerr.New(kerr.UnsupportedCompressionType, "%v", err)
+	}
 	if err != nil {
-		if errors.Is(err, record.ErrUnsupportedCompression) {
-			return v, kafkaerr.New(kerr.UnsupportedCompressionType, "%v", err)
-		}
+		return scan, kafkaerr.New(kerr.CorruptMessage, "%v", err)
+	}
+	if len(recErrs) == 0 {
+		return scan, nil
+	}
+	if timestampErr {
+		return scan, &ValidationError{Err: kafkaerr.New(kerr.InvalidTimestamp, "one or more records have been rejected due to invalid timestamp"), Records: recErrs}
+	}
+	return scan, &ValidationError{Err: kafkaerr.New(kerr.InvalidRecord, "one or more records have been rejected due to %d record errors", len(recErrs)), Records: recErrs}
+}
+
+// targetCompression is the codec the batch is stored with: the topic's
+// compression.type, where "producer" keeps the producer's.
+func targetCompression(cfg Config, source record.Compression) record.Compression {
+	name := cfg.Compression
+	switch name {
+	case "producer", "":
+		return source
+	case "uncompressed":
+		name = "none"
+	}
+	if c, ok := record.ParseCompression(name); ok {
+		return c
+	}
+	return source
+}
+
+// needsRebuild says whether the batch must be rebuilt rather than stored
+// as sent, which is when LogValidator cannot assign offsets in place:
+// the topic's codec is not the producer's, or a compressed batch's inner
+// offsets are not consecutive (Kafka rewrites those rather than refuse
+// old clients). An uncompressed batch with such offsets is kept as it
+// is, as Kafka's assignOffsetsNonCompressed keeps it.
+func needsRebuild(source, target record.Compression, scan recordScan) bool {
+	if source != target {
+		return true
+	}
+	return source != record.None && !scan.consecutive
+}
+
+// rebuild encodes v's records again into a new batch compressed with
+// target, with consecutive offset deltas and the producer's id, epoch,
+// sequence and transactional flag, as LogValidator.buildRecordsAndAssignOffsets
+// does. It is the rare path, so it decodes the records all at once.
+func rebuild(v validated, target record.Compression) (validated, error) {
+	h := v.header
+	recs, err := record.Records(v.batch)
+	if err != nil {
 		return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
 	}
-	if len(recErrs) > 0 {
-		kind := kerr.InvalidRecord
-		msg := fmt.Sprintf("one or more records have been rejected due to %d record errors", len(recErrs))
-		if timestampErr {
-			kind = kerr.InvalidTimestamp
-			msg = "one or more records have been rejected due to invalid timestamp"
-		}
-		return v, &ValidationError{Err: kafkaerr.New(kind, "%s", msg), Records: recErrs}
+	rebuilt, err := record.Build(record.BatchOptions{
+		Compression:   target,
+		TimestampType: h.TimestampType(),
+		Transactional: h.IsTransactional(),
+		HasProducer:   true,
+		ProducerID:    h.ProducerID,
+		ProducerEpoch: h.ProducerEpoch,
+		BaseSequence:  h.BaseSequence,
+	}, recs)
+	if err != nil {
+		return v, err
 	}
-	target := h.Compression()
-	if cfg.Compression != "producer" && cfg.Compression != "" {
-		name := cfg.Compression
-		if name == "uncompressed" {
-			name = "none"
-		}
-		if c, ok := record.ParseCompression(name); ok && c != target {
-			target, inPlace = c, false
-		}
+	if v.header, err = record.ReadHeader(rebuilt); err != nil {
+		return v, fmt.Errorf("rebuilding the batch as %s: %w", target, err)
 	}
-	if !inPlace {
-		// Rare (old clients, or a topic compression.type other than
-		// the producer's): decode the records again, all at once.
-		recs, err := record.Records(b)
-		if err != nil {
-			return v, kafkaerr.New(kerr.CorruptMessage, "%v", err)
-		}
-		rebuilt, err := record.Build(record.BatchOptions{
-			Compression:   target,
-			TimestampType: h.TimestampType(),
-			Transactional: h.IsTransactional(),
-			HasProducer:   true,
-			ProducerID:    h.ProducerID,
-			ProducerEpoch: h.ProducerEpoch,
-			BaseSequence:  h.BaseSequence,
-		}, recs)
-		if err != nil {
-			return v, err
-		}
-		v.batch = rebuilt
-		v.header, _ = record.ReadHeader(rebuilt)
-		return v, nil
-	}
-	// The batch is kept where it is and stamped in place, as Kafka's
-	// LogValidator stamps the request's own buffer: the log copies it
-	// anyway, and a copy here too would double the bytes each produce
-	// moves.
-	v.batch = b
+	v.batch = rebuilt
 	return v, nil
 }
 

@@ -30,6 +30,16 @@ func producerBatch(t testing.TB, n, size int, key []byte, ts int64) []byte {
 	return b
 }
 
+// validateBytes parses records as a Produce request's partition data and
+// validates the batch.
+func validateBytes(records []byte, cfg Config, nowMs int64) (validated, error) {
+	b, err := ParseProduceRecords(records)
+	if err != nil {
+		return validated{}, err
+	}
+	return validate(b, cfg, nowMs)
+}
+
 // fixCRC recomputes a batch's CRC-32C after a test edited covered bytes.
 func fixCRC(b []byte) {
 	binary.BigEndian.PutUint32(b[17:], crc32.Checksum(b[21:], crc32.MakeTable(crc32.Castagnoli)))
@@ -41,7 +51,7 @@ func fixCRC(b []byte) {
 func TestValidateKeepsProducerBytes(t *testing.T) {
 	in := producerBatch(t, 5, 10, nil, nowMs-100)
 	orig := bytes.Clone(in)
-	v, err := validate(in, DefaultConfig(), nowMs)
+	v, err := validateBytes(in, DefaultConfig(), nowMs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,25 +66,54 @@ func TestValidateKeepsProducerBytes(t *testing.T) {
 	}
 }
 
-// A batch whose inner offset deltas are not 0, 1, 2... is rewritten with
-// consecutive ones, as Kafka does for old clients, not refused.
-func TestValidateRenumbersOffsetDeltas(t *testing.T) {
-	in := producerBatch(t, 1, 3, nil, nowMs)
+// A compressed batch whose inner offset deltas are not 0, 1, 2... is
+// rewritten with consecutive ones, as Kafka does for old clients, not
+// refused; an uncompressed one is kept as it is, as Kafka keeps it
+// (LogValidator.assignOffsetsNonCompressed never looks at the deltas).
+func TestValidateRenumbersOffsetDeltasOfCompressedBatches(t *testing.T) {
+	for _, c := range []record.Compression{record.None, record.Gzip} {
+		t.Run(c.String(), func(t *testing.T) {
+			in := batchWithOffsetDelta(t, c, 5)
+			orig := bytes.Clone(in)
+			v, err := validateBytes(in, DefaultConfig(), nowMs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := record.Records(v.batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1 || string(recs[0].Value) != "vvv" {
+				t.Fatalf("validated records %+v", recs)
+			}
+			wantDelta, wantSame := int32(0), false
+			if c == record.None {
+				wantDelta, wantSame = 5, true
+			}
+			if recs[0].OffsetDelta != wantDelta || bytes.Equal(v.batch, orig) != wantSame {
+				t.Fatalf("%s batch: offset delta %d, kept as sent %v; want %d, %v", c, recs[0].OffsetDelta, bytes.Equal(v.batch, orig), wantDelta, wantSame)
+			}
+		})
+	}
+}
+
+// batchWithOffsetDelta is a one-record batch compressed with c whose
+// record says offset delta delta, as a faulty old client writes it.
+func batchWithOffsetDelta(t *testing.T, c record.Compression, delta byte) []byte {
+	t.Helper()
+	plain := producerBatch(t, 1, 3, nil, nowMs)
 	// Record layout: length, attributes, timestamp delta (0), offset
-	// delta (0, a one-byte zigzag varint).
-	in[record.HeaderSize+3] = 10 // offset delta 5
-	fixCRC(in)
-	v, err := validate(in, DefaultConfig(), nowMs)
+	// delta (a one-byte zigzag varint).
+	plain[record.HeaderSize+3] = 2 * delta
+	body, err := record.Compress(c, plain[record.HeaderSize:])
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := record.Records(v.batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) != 1 || recs[0].OffsetDelta != 0 || string(recs[0].Value) != "vvv" {
-		t.Fatalf("rebuilt records %+v", recs)
-	}
+	b := append(bytes.Clone(plain[:record.HeaderSize]), body...)
+	binary.BigEndian.PutUint32(b[8:], uint32(len(b)-record.LogOverhead))
+	binary.BigEndian.PutUint16(b[21:], binary.BigEndian.Uint16(b[21:])|uint16(c))
+	fixCRC(b)
+	return b
 }
 
 func TestValidateRejects(t *testing.T) {
@@ -103,6 +142,11 @@ func TestValidateRejects(t *testing.T) {
 			b[len(b)-1] ^= 0xff
 			return b
 		}, DefaultConfig(), kerr.CorruptMessage, nil},
+		{"CRC mismatch in a value, which still decodes", func() []byte {
+			b := producerBatch(t, 2, 10, nil, nowMs)
+			b[len(b)-2] ^= 0x01 // the last value byte, before the header count
+			return b
+		}, DefaultConfig(), kerr.CorruptMessage, nil},
 		{"record longer than the batch", func() []byte {
 			b := producerBatch(t, 2, 10, nil, nowMs)
 			b[record.HeaderSize] = 100 // length varint: 50 bytes
@@ -127,7 +171,7 @@ func TestValidateRejects(t *testing.T) {
 		}, DefaultConfig(), kerr.InvalidRecord, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := validate(tc.batch(), tc.cfg, nowMs)
+			_, err := validateBytes(tc.batch(), tc.cfg, nowMs)
 			if got := kafkaerr.Code(err); got != tc.code.Code {
 				t.Fatalf("error %v (code %d), want %s", err, got, tc.code.Message)
 			}
@@ -156,7 +200,7 @@ func BenchmarkValidate(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := validate(in, cfg, nowMs); err != nil {
+				if _, err := validateBytes(in, cfg, nowMs); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -27,10 +27,14 @@
 //
 // Because the CRC starts at the attributes, a broker can stamp the base
 // offset and the partition leader epoch into a batch without recomputing
-// it: that is how Kafka stores a producer's bytes unchanged (still
-// compressed) and serves them to consumers as they are. Only a change of
-// timestamp type (message.timestamp.type=LogAppendTime) rewrites covered
-// bytes and so the CRC.
+// it: that is how Kafka stores a producer's bytes (still compressed) and
+// serves them to consumers as they are. The leader also sets the max
+// timestamp (the largest record timestamp, or its own clock with
+// message.timestamp.type=LogAppendTime, which sets the timestamp-type
+// attribute too); only when that changes covered bytes is the CRC
+// recomputed (SetMaxTimestamp). A batch is rebuilt (Build) only when the
+// topic's compression.type asks for another codec or a compressed
+// batch's offset deltas are not consecutive; package partition says when.
 //
 // Each record inside a batch is encoded with varints relative to the batch:
 // an offset delta, a timestamp delta, a key, a value and headers.

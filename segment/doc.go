@@ -5,7 +5,7 @@
 // segment, three files named after the segment's base offset, the offset
 // of its first record, zero-padded to 20 digits:
 //
-//	00000000000000000000.log        record batches, exactly as produced
+//	00000000000000000000.log        record batches, as the leader appended them
 //	00000000000000000000.index      offset index: (relative offset, file position) pairs
 //	00000000000000000000.timeindex  time index: (timestamp, relative offset) pairs
 //	00000000000000001000.log        the next segment starts at offset 1000
@@ -14,15 +14,20 @@
 // Only the last segment, the active one, is written to. It rolls (a new
 // segment starts) when it would grow past segment.bytes, when its first
 // batch is older than segment.ms, or when an index is full
-// (segment.index.bytes). Closed segments never change again until
-// retention deletes them whole, which is why retention and the log start
-// offset move in segment-sized steps.
+// (segment.index.bytes). Closed segments never change again. The log
+// start offset moves forward to any offset (DeleteRecords,
+// AdvanceLogStartOffset); the segments that then lie wholly before it are
+// deleted whole, and the first segment may keep batches below the log
+// start offset, which reads no longer return. In Kafka, retention
+// (retention.ms, retention.bytes) deletes old segments whole too, and so
+// moves the log start offset in segment-sized steps; gregor does not
+// apply retention yet (docs/not-yet.md).
 //
 // The indexes are sparse: an entry is added only after index.interval.bytes
 // (default 4096) of batches, so finding an offset is a binary search in the
 // index followed by a short scan of batch headers in the .log file. The
 // time index maps timestamps to offsets the same way, for ListOffsets by
-// timestamp and for time-based retention.
+// timestamp (and, in Kafka, for time-based retention).
 //
 // Storage is behind the Dir and File interfaces with two implementations
 // that hold the same bytes: memory (the default, nothing touches the disk)
