@@ -264,11 +264,10 @@ func TestPipelinedRequestsAreAnsweredInOrder(t *testing.T) {
 	}
 	// The fetch is parked once its fetch.max.wait.ms timer is pending
 	// (the broker's own periodic timers are much further away).
-	for {
-		if when, ok := clk.NextDeadline(); ok && when.Equal(clk.Now().Add(500*time.Millisecond)) {
-			break
-		}
-		runtime.Gosched()
+	parked, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := clk.WaitForTimer(parked, 500*time.Millisecond); err != nil {
+		t.Fatalf("the request never parked: %v", err)
 	}
 	clk.Advance(500 * time.Millisecond)
 	var order []int32

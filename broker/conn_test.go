@@ -3,7 +3,6 @@ package broker
 import (
 	"context"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -49,17 +48,11 @@ func TestHangupReleasesParkedFetch(t *testing.T) {
 		defer b.mu.Unlock()
 		return len(b.conns)
 	}
-	for openConns() == 0 {
-		if ctx.Err() != nil {
-			t.Fatal("the broker never accepted the connection")
-		}
-		runtime.Gosched()
+	if err := c.WaitUntil(ctx, func() bool { return openConns() == 1 }); err != nil {
+		t.Fatalf("the broker never accepted the connection: %v", err)
 	}
 	nc.Close()
-	for openConns() != 0 {
-		if ctx.Err() != nil {
-			t.Fatalf("%d connections still open after the client hung up", openConns())
-		}
-		runtime.Gosched()
+	if err := c.WaitUntil(ctx, func() bool { return openConns() == 0 }); err != nil {
+		t.Fatalf("%d connections still open after the client hung up: %v", openConns(), err)
 	}
 }
