@@ -97,6 +97,22 @@ func (c *cluster) needGregor(what string) *broker.Cluster {
 	return c.gregor
 }
 
+// needBrokers skips the rest of the test on an external cluster of fewer
+// than n brokers (gregor starts as many as the test asks for).
+func (c *cluster) needBrokers(n int) {
+	c.t.Helper()
+	if !c.external() {
+		return
+	}
+	brokers, err := c.admin.ListBrokers(c.ctx)
+	if err != nil {
+		c.t.Fatalf("listing brokers: %v", err)
+	}
+	if len(brokers) < n {
+		c.t.Skipf("skipped: needs %d brokers, and the cluster at %s has %d", n, bootstrapEnv, len(brokers))
+	}
+}
+
 // name makes a topic or group name unique on an external cluster, so that
 // runs do not collide; on gregor it is base.
 func (c *cluster) name(base string) string { return base + c.suffix }

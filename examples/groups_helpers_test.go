@@ -320,7 +320,17 @@ func (c *groupCluster) waitStable(group string, n int) {
 	c.eventually(fmt.Sprintf("group %s is Stable with %d members", group, n), func() bool {
 		ds, err := c.admin.DescribeGroups(c.ctx, group)
 		d, ok := ds[group]
-		return err == nil && ok && d.State == "Stable" && len(d.Members) == n
+		if err != nil || !ok {
+			return false
+		}
+		if d.State != "Dead" {
+			return d.State == "Stable" && len(d.Members) == n
+		}
+		// A group of the consumer protocol (KIP-848) reads as Dead to
+		// DescribeGroups; ConsumerGroupDescribe describes it.
+		cs, err := c.admin.DescribeConsumerGroups(c.ctx, group)
+		cd, ok := cs[group]
+		return err == nil && ok && cd.Err == nil && cd.State == "Stable" && len(cd.Members) == n
 	})
 }
 
