@@ -24,6 +24,9 @@ import (
 // when it sits idle. Raw connections write bytes no client library would;
 // a franz-go client in the same test shows that nobody else notices.
 
+// startConnTestCluster starts a cluster that is closed when the test
+// ends; it is how every test inside package broker starts one (the
+// connection tests were the first).
 func startConnTestCluster(t *testing.T, opts ...Option) *Cluster {
 	t.Helper()
 	c, err := New(opts...)

@@ -14,11 +14,7 @@ import (
 // at once: the parked request gives up rather than waiting out max_wait_ms
 // (here forever, the clock being manual) for a client that is gone.
 func TestHangupReleasesParkedFetch(t *testing.T) {
-	c, err := New(Clock(clock.NewManual(time.Time{})), Topic("t", 1, 1, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startConnTestCluster(t, Clock(clock.NewManual(time.Time{})), Topic("t", 1, 1, nil))
 	b := c.Broker(1)
 	nc, err := net.Dial("tcp", b.Addr())
 	if err != nil {
