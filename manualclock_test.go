@@ -176,7 +176,7 @@ func TestManualClockParkedConsumerWakesOnProduce(t *testing.T) {
 // stamps batches with its own clock, so moving the clock is enough; with
 // CreateTime the producer's timestamps count.
 func TestManualClockSegmentMsRollsTheSegment(t *testing.T) {
-	const segmentMs = time.Minute
+	const segmentRoll = time.Minute
 	for _, tc := range []struct {
 		name          string
 		timestampType string
@@ -220,7 +220,7 @@ func TestManualClockSegmentMsRollsTheSegment(t *testing.T) {
 			}
 
 			produce("first")
-			mc.Advance(segmentMs + time.Millisecond)
+			mc.Advance(segmentRoll + time.Millisecond)
 			if n := segments(); n != 1 {
 				t.Fatalf("%d segments before the next append; a roll happens only when a batch arrives", n)
 			}
