@@ -7,7 +7,6 @@ package gregor_test
 
 import (
 	"context"
-	"runtime"
 	"testing"
 	"time"
 
@@ -32,15 +31,12 @@ func startManual(t *testing.T, opts ...broker.Option) (*broker.Cluster, *clock.M
 	return c, mc, mc.Pending()
 }
 
-// waitUntil polls cond, which reads state the test itself caused, until it
-// holds or ctx ends.
-func waitUntil(ctx context.Context, t *testing.T, what string, cond func() bool) {
+// waitFor fails the test if a wait on the clock ends without its
+// condition holding.
+func waitFor(t *testing.T, what string, err error) {
 	t.Helper()
-	for !cond() {
-		if ctx.Err() != nil {
-			t.Fatalf("gave up waiting until %s", what)
-		}
-		runtime.Gosched() // let the client and broker goroutines run
+	if err != nil {
+		t.Fatalf("gave up waiting until %s: %v", what, err)
 	}
 }
 
@@ -87,7 +83,7 @@ func TestManualClockReleasesParkedFetchAfterMaxWait(t *testing.T) {
 	}()
 
 	// Parked: the broker has set a fetch.max.wait.ms timer and not answered.
-	waitUntil(ctx, t, "the fetch parks", func() bool { return mc.Pending() == base+1 })
+	waitFor(t, "the fetch parks", mc.WaitForPending(ctx, base+1))
 	if d, _ := mc.NextDeadline(); d != mc.Now().Add(maxWait) {
 		t.Fatalf("the parked fetch is due at %v, want now+%v", d, maxWait)
 	}
@@ -139,16 +135,13 @@ func TestManualClockParkedConsumerWakesOnProduce(t *testing.T) {
 	polled := make(chan kgo.Fetches, 1)
 	go func() { polled <- consumer.PollFetches(ctx) }()
 
-	waitUntil(ctx, t, "the consumer's fetch parks", func() bool { return mc.Pending() == base+1 })
+	waitFor(t, "the consumer's fetch parks", mc.WaitForPending(ctx, base+1))
 	parkedAt := mc.Now()
 
 	// fetch.max.wait.ms passes: the broker answers with nothing, and the
 	// consumer, still hungry, sends its next fetch, which parks anew.
 	mc.Advance(maxWait)
-	waitUntil(ctx, t, "the consumer's next fetch parks", func() bool {
-		d, ok := mc.NextDeadline()
-		return ok && d.Equal(parkedAt.Add(2*maxWait))
-	})
+	waitFor(t, "the consumer's next fetch parks", mc.WaitForTimer(ctx, maxWait))
 	select {
 	case fs := <-polled:
 		t.Fatalf("the poll returned from an empty topic: %d records, %v", fs.NumRecords(), fs.Err())
@@ -183,7 +176,7 @@ func TestManualClockParkedConsumerWakesOnProduce(t *testing.T) {
 // stamps batches with its own clock, so moving the clock is enough; with
 // CreateTime the producer's timestamps count.
 func TestManualClockSegmentMsRollsTheSegment(t *testing.T) {
-	const segmentMs = time.Minute
+	const segmentRoll = time.Minute
 	for _, tc := range []struct {
 		name          string
 		timestampType string
@@ -227,7 +220,7 @@ func TestManualClockSegmentMsRollsTheSegment(t *testing.T) {
 			}
 
 			produce("first")
-			mc.Advance(segmentMs + time.Millisecond)
+			mc.Advance(segmentRoll + time.Millisecond)
 			if n := segments(); n != 1 {
 				t.Fatalf("%d segments before the next append; a roll happens only when a batch arrives", n)
 			}

@@ -5,7 +5,6 @@ package broker_test
 
 import (
 	"errors"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -51,11 +50,8 @@ func TestAcksAllWaitsForISRUntilTimeout(t *testing.T) {
 	go func() { answer <- produce("a") }()
 	// The batch is written at once; the answer waits on a timer of the
 	// cluster clock, which nothing else creates meanwhile.
-	for mc.Pending() < parked {
-		if apiCtx(t).Err() != nil {
-			t.Fatal("the produce was never parked")
-		}
-		runtime.Gosched()
+	if err := mc.WaitForPending(apiCtx(t), parked); err != nil {
+		t.Fatalf("the produce was never parked: %v", err)
 	}
 	if lr, _ := partitionInfo(t, c, "w", 0).LeaderReplica(); lr.LogEndOffset != 2 || lr.HighWatermark != 1 {
 		t.Fatalf("leader log end %d high watermark %d, want 2 and 1: written, not committed", lr.LogEndOffset, lr.HighWatermark)

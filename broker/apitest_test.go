@@ -1,7 +1,8 @@
 package broker_test
 
-// Helpers for the per-API tests (apiversions_test.go, metadata_test.go,
-// ...). Each test starts its own cluster and talks to it with franz-go:
+// Helpers for the tests of this package (apiversions_test.go,
+// metadata_test.go, groups_*_test.go, ...). Each test starts its own
+// cluster with startAPICluster and talks to it with franz-go:
 // kadm where it has the call, raw kmsg requests through a kgo.Client
 // otherwise, and a bare TCP connection (wireConn) where the client's own
 // negotiation would hide what is being tested (KIP-511, a closed
@@ -12,7 +13,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -29,9 +32,22 @@ import (
 // never a timing assertion.
 const apiTestTimeout = 20 * time.Second
 
-// startAPICluster starts a cluster that is closed when the test ends.
+// startAPICluster starts a cluster that is closed when the test ends; it
+// is how every test of this package starts one. As in Kafka's own test
+// configs (and gregor.Start), group.initial.rebalance.delay.ms is 0, so a
+// group forms without waiting; opts may set it back. With GREGOR_TEST_LOG
+// set to a file name, the cluster logs there.
 func startAPICluster(t testing.TB, opts ...broker.Option) *broker.Cluster {
 	t.Helper()
+	opts = append([]broker.Option{broker.Config("group.initial.rebalance.delay.ms", "0")}, opts...)
+	if path := os.Getenv("GREGOR_TEST_LOG"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		opts = append(opts, broker.Logger(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	}
 	c, err := broker.New(opts...)
 	if err != nil {
 		t.Fatalf("starting cluster: %v", err)

@@ -24,6 +24,9 @@ import (
 // when it sits idle. Raw connections write bytes no client library would;
 // a franz-go client in the same test shows that nobody else notices.
 
+// startConnTestCluster starts a cluster that is closed when the test
+// ends; it is how every test inside package broker starts one (the
+// connection tests were the first).
 func startConnTestCluster(t *testing.T, opts ...Option) *Cluster {
 	t.Helper()
 	c, err := New(opts...)
@@ -264,11 +267,10 @@ func TestPipelinedRequestsAreAnsweredInOrder(t *testing.T) {
 	}
 	// The fetch is parked once its fetch.max.wait.ms timer is pending
 	// (the broker's own periodic timers are much further away).
-	for {
-		if when, ok := clk.NextDeadline(); ok && when.Equal(clk.Now().Add(500*time.Millisecond)) {
-			break
-		}
-		runtime.Gosched()
+	parked, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := clk.WaitForTimer(parked, 500*time.Millisecond); err != nil {
+		t.Fatalf("the request never parked: %v", err)
 	}
 	clk.Advance(500 * time.Millisecond)
 	var order []int32

@@ -164,12 +164,14 @@ func (b *Broker) acceptLoop(ln net.Listener) {
 		b.conns[c] = struct{}{}
 		b.wg.Add(1)
 		b.mu.Unlock()
+		b.cluster.changes.notify() // for WaitUntil
 		go func() {
 			defer b.wg.Done()
 			c.serve()
 			b.mu.Lock()
 			delete(b.conns, c)
 			b.mu.Unlock()
+			b.cluster.changes.notify()
 		}()
 	}
 }

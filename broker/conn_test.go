@@ -3,7 +3,6 @@ package broker
 import (
 	"context"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -15,11 +14,7 @@ import (
 // at once: the parked request gives up rather than waiting out max_wait_ms
 // (here forever, the clock being manual) for a client that is gone.
 func TestHangupReleasesParkedFetch(t *testing.T) {
-	c, err := New(Clock(clock.NewManual(time.Time{})), Topic("t", 1, 1, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startConnTestCluster(t, Clock(clock.NewManual(time.Time{})), Topic("t", 1, 1, nil))
 	b := c.Broker(1)
 	nc, err := net.Dial("tcp", b.Addr())
 	if err != nil {
@@ -49,17 +44,11 @@ func TestHangupReleasesParkedFetch(t *testing.T) {
 		defer b.mu.Unlock()
 		return len(b.conns)
 	}
-	for openConns() == 0 {
-		if ctx.Err() != nil {
-			t.Fatal("the broker never accepted the connection")
-		}
-		runtime.Gosched()
+	if err := c.WaitUntil(ctx, func() bool { return openConns() == 1 }); err != nil {
+		t.Fatalf("the broker never accepted the connection: %v", err)
 	}
 	nc.Close()
-	for openConns() != 0 {
-		if ctx.Err() != nil {
-			t.Fatalf("%d connections still open after the client hung up", openConns())
-		}
-		runtime.Gosched()
+	if err := c.WaitUntil(ctx, func() bool { return openConns() == 0 }); err != nil {
+		t.Fatalf("%d connections still open after the client hung up: %v", openConns(), err)
 	}
 }

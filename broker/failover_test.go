@@ -30,7 +30,7 @@ func runChaos(t *testing.T, seed uint64, acks kgo.Acks, idempotent, isolate bool
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	mc := clock.NewManual(time.Time{})
 	const partitions = 3
-	c := startCluster(t, broker.Brokers(3), broker.Clock(mc),
+	c := startAPICluster(t, broker.Brokers(3), broker.Clock(mc),
 		broker.Topic("chaos", partitions, 3, map[string]string{"min.insync.replicas": "2"}))
 	opts := []kgo.Opt{kgo.DefaultProduceTopic("chaos"), kgo.RequiredAcks(acks), manualPartitioner(),
 		kgo.RecordDeliveryTimeout(5 * time.Second)}

@@ -3,7 +3,6 @@ package broker_test
 import (
 	"bytes"
 	"context"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -232,12 +231,8 @@ func TestFetchTopicIDs(t *testing.T) {
 // the broker has parked the fetch the test just sent.
 func awaitParked(t testing.TB, m *clock.Manual, before int) {
 	t.Helper()
-	ctx := apiCtx(t)
-	for m.Pending() <= before {
-		if ctx.Err() != nil {
-			t.Fatal("the fetch was never parked")
-		}
-		runtime.Gosched()
+	if err := m.WaitForPending(apiCtx(t), before+1); err != nil {
+		t.Fatalf("the fetch was never parked: %v", err)
 	}
 }
 

@@ -1,12 +1,14 @@
 package broker_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/internal/wiretap"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -195,18 +197,65 @@ func TestFetchSessionsDisabled(t *testing.T) {
 }
 
 // kgo opens a session by itself and keeps consuming through incremental
-// fetches.
+// fetches: the broker gave its first full fetch a session id, and the
+// fetches after it go on in that session, epoch after epoch, without
+// listing the partitions again.
 func TestFetchSessionsWithKgoConsumer(t *testing.T) {
 	c := startAPICluster(t, broker.Topic("t", 3, 1, nil))
-	consumeAll(t, c, 3)
+	tap := wiretap.New(c.Dial)
+	cons := consumeAll(t, c, 3, kgo.Dialer(tap.DialContext))
+
+	fetches := tap.Fetches()
+	var incremental []*kmsg.FetchRequest
+	for _, f := range fetches {
+		if f.SessionID != 0 && f.SessionEpoch > 0 {
+			incremental = append(incremental, f)
+		}
+	}
+	if len(incremental) < 2 {
+		var sent []string
+		for _, f := range fetches {
+			sent = append(sent, fmt.Sprintf("(id %d, epoch %d, %d topics)", f.SessionID, f.SessionEpoch, len(f.Topics)))
+		}
+		t.Fatalf("%d of kgo's %d fetches were incremental, want at least 2: %v", len(incremental), len(fetches), sent)
+	}
+	id := incremental[0].SessionID
+	for i, f := range incremental {
+		if f.SessionID != id || f.SessionEpoch != int32(i+1) {
+			t.Fatalf("incremental fetch %d is (id %d, epoch %d), want (id %d, epoch %d)", i, f.SessionID, f.SessionEpoch, id, i+1)
+		}
+	}
+	// An incremental fetch lists only what changed. A record on
+	// partition 1 alone moves only that partition's fetch offset, to 3:
+	// the fetch that asks from there lists nothing else.
+	produceValues(t, rawProducer(t, c), "t", 1, "only here")
+	if fs := cons.PollFetches(apiCtx(t)); fs.NumRecords() != 1 || fs.Err() != nil {
+		t.Fatalf("polled %d records, %v", fs.NumRecords(), fs.Err())
+	}
+	req, err := tap.WaitFor(apiCtx(t), func(r kmsg.Request) bool {
+		f, ok := r.(*kmsg.FetchRequest)
+		return ok && slices.ContainsFunc(f.Topics, func(ft kmsg.FetchRequestTopic) bool {
+			return slices.ContainsFunc(ft.Partitions, func(fp kmsg.FetchRequestTopicPartition) bool {
+				return fp.Partition == 1 && fp.FetchOffset == 3
+			})
+		})
+	})
+	if err != nil {
+		t.Fatalf("kgo never fetched partition 1 from offset 3: %v", err)
+	}
+	next := req.(*kmsg.FetchRequest)
+	if next.SessionID != id || next.SessionEpoch <= 0 || len(next.Topics) != 1 || len(next.Topics[0].Partitions) != 1 {
+		t.Fatalf("the fetch after a record on partition 1 only: (id %d, epoch %d), %+v; want an incremental fetch in session %d listing partition 1 alone",
+			next.SessionID, next.SessionEpoch, next.Topics, id)
+	}
 }
 
 // consumeAll produces to every partition in two rounds and consumes them
-// with a kgo consumer.
-func consumeAll(t *testing.T, c *broker.Cluster, partitions int32) {
+// with a kgo consumer made with opts.
+func consumeAll(t *testing.T, c *broker.Cluster, partitions int32, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	prod := rawProducer(t, c)
-	cons := apiClient(t, c, kgo.ConsumeTopics("t"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cons := apiClient(t, c, append([]kgo.Opt{kgo.ConsumeTopics("t"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
 	for round := 0; round < 2; round++ {
 		for p := int32(0); p < partitions; p++ {
 			produceValues(t, prod, "t", p, "v")
@@ -223,6 +272,7 @@ func consumeAll(t *testing.T, c *broker.Cluster, partitions int32) {
 			t.Fatalf("round %d: %d records", round, got)
 		}
 	}
+	return cons
 }
 
 // A full cache makes room by evicting a session unused for two minutes;

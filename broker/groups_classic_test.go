@@ -25,7 +25,7 @@ func produceGroupRecords(t *testing.T, c *broker.Cluster, topic string, n int) {
 // every record is consumed once, and the group reports Stable with both
 // members and no lag after they commit.
 func TestClassicGroupTwoConsumers(t *testing.T) {
-	c := startGroupCluster(t, broker.Topic("orders", 6, 1, nil))
+	c := startAPICluster(t, broker.Topic("orders", 6, 1, nil))
 	ctx := groupTestContext(t)
 	produceGroupRecords(t, c, "orders", 60)
 

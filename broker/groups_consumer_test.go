@@ -23,7 +23,7 @@ func consumerProtocolConfig() broker.Option {
 // uniform assignor, partitions move to a new member only after their
 // previous owner revoked them, and every record is consumed.
 func TestConsumerProtocolGroup(t *testing.T) {
-	c := startGroupCluster(t, broker.Topic("orders", 6, 1, nil), consumerProtocolConfig())
+	c := startAPICluster(t, broker.Topic("orders", 6, 1, nil), consumerProtocolConfig())
 	ctx := groupTestContext(t)
 	produceGroupRecords(t, c, "orders", 30)
 	consumer := func(id string) *kgo.Client {
@@ -79,7 +79,7 @@ func eventsOf(c *broker.Cluster, group string) string {
 // SubscribeGroupEvents delivers the events of every group in order, and
 // WaitForOwner waits for a member to own given partitions.
 func TestGroupEventSubscription(t *testing.T) {
-	c := startGroupCluster(t, broker.Topic("orders", 2, 1, nil))
+	c := startAPICluster(t, broker.Topic("orders", 2, 1, nil))
 	ctx := groupTestContext(t)
 	events, cancel := c.SubscribeGroupEvents()
 	groupClient(t, c, kgo.ClientID("solo"), kgo.ConsumerGroup("watched"), kgo.ConsumeTopics("orders"),

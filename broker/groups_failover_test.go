@@ -17,7 +17,7 @@ import (
 // generation and members, and its consumer carries on with the new
 // coordinator without a rebalance.
 func TestCoordinatorMovesToAnotherBroker(t *testing.T) {
-	c := startGroupCluster(t, broker.Brokers(3), broker.Topic("orders", 6, 3, nil),
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("orders", 6, 3, nil),
 		broker.Config("offsets.topic.replication.factor", "3"))
 	ctx := groupTestContext(t)
 	produceGroupRecords(t, c, "orders", 12)

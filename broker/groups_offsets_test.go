@@ -13,19 +13,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// startCluster starts a cluster for a groups test with
-// group.initial.rebalance.delay.ms=0, as Kafka's own test configs do.
-func startGroupCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
-	t.Helper()
-	opts = append([]broker.Option{broker.Config("group.initial.rebalance.delay.ms", "0")}, opts...)
-	c, err := broker.New(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func groupClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	opts = append([]kgo.Opt{kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial)}, opts...)
@@ -47,7 +34,7 @@ func groupTestContext(t *testing.T) context.Context {
 // the admin client, fetching them back, and reading the internal topic
 // with a plain consumer shows Kafka's OffsetCommitKey/Value records.
 func TestOffsetCommitFetchAndTheLog(t *testing.T) {
-	c := startGroupCluster(t, broker.Topic("orders", 3, 1, nil))
+	c := startAPICluster(t, broker.Topic("orders", 3, 1, nil))
 	ctx := groupTestContext(t)
 	adm := kadm.NewClient(groupClient(t, c))
 

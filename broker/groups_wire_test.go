@@ -18,7 +18,7 @@ import (
 // transactional keys wait for a transaction coordinator; share groups are
 // not enabled.
 func TestFindCoordinatorVersions(t *testing.T) {
-	c := startGroupCluster(t, broker.Brokers(3))
+	c := startAPICluster(t, broker.Brokers(3))
 	ctx := groupTestContext(t)
 	cl := groupClient(t, c)
 	seed := cl.Broker(1)
@@ -94,7 +94,7 @@ func groupPartition(id string) int {
 // Requests sent to a broker that does not coordinate the group get
 // NOT_COORDINATOR, which makes clients look the coordinator up again.
 func TestNotCoordinator(t *testing.T) {
-	c := startGroupCluster(t, broker.Brokers(3), broker.Topic("orders", 3, 1, nil))
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("orders", 3, 1, nil))
 	ctx := groupTestContext(t)
 	cl := groupClient(t, c)
 	fc := kmsg.NewPtrFindCoordinatorRequest()
@@ -166,7 +166,7 @@ func TestNotCoordinator(t *testing.T) {
 // __consumer_offsets record fails the leader's SyncGroup (Kafka answers
 // UNKNOWN_SERVER_ERROR for a record too large) and the group rebalances.
 func TestOversizedGroupMetadata(t *testing.T) {
-	c := startGroupCluster(t, broker.Topic("orders", 1, 1, nil))
+	c := startAPICluster(t, broker.Topic("orders", 1, 1, nil))
 	ctx := groupTestContext(t)
 	cl := groupClient(t, c)
 	adm := kadm.NewClient(cl)
@@ -214,7 +214,7 @@ func TestOversizedGroupMetadata(t *testing.T) {
 // delete offsets, delete groups; and ConsumerGroupDescribe for a KIP-848
 // group.
 func TestGroupAdminAPIs(t *testing.T) {
-	c := startGroupCluster(t, broker.Brokers(2), broker.Topic("orders", 4, 1, nil), broker.Topic("old", 1, 1, nil),
+	c := startAPICluster(t, broker.Brokers(2), broker.Topic("orders", 4, 1, nil), broker.Topic("old", 1, 1, nil),
 		broker.Configs(map[string]string{"group.consumer.heartbeat.interval.ms": "50", "group.consumer.min.heartbeat.interval.ms": "50"}))
 	ctx := groupTestContext(t)
 	adm := kadm.NewClient(groupClient(t, c))

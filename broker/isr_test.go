@@ -18,7 +18,7 @@ import (
 // 30 s and 45 s by the clock. Resumed, it catches up and rejoins.
 func TestLaggingFollowerLeavesAndRejoinsISR(t *testing.T) {
 	mc := clock.NewManual(time.Time{})
-	c := startCluster(t, broker.Brokers(3), broker.Clock(mc), broker.Topic("logs", 1, 3, nil))
+	c := startAPICluster(t, broker.Brokers(3), broker.Clock(mc), broker.Topic("logs", 1, 3, nil))
 	cl := newClient(t, c, manualPartitioner(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
 	p, _ := c.Partition("logs", 0)
 	follower := p.Replicas[1]
@@ -61,7 +61,7 @@ func TestLaggingFollowerLeavesAndRejoinsISR(t *testing.T) {
 // fail with NOT_ENOUGH_REPLICAS, while consumers still read everything up
 // to the high watermark.
 func TestMinInsyncReplicas(t *testing.T) {
-	c := startCluster(t, broker.Brokers(3), broker.Topic("orders", 1, 3, map[string]string{"min.insync.replicas": "2"}))
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("orders", 1, 3, map[string]string{"min.insync.replicas": "2"}))
 	cl := newClient(t, c, manualPartitioner(), kgo.RequiredAcks(kgo.AllISRAcks()))
 	produce(t, cl, "orders", "ok", 4)
 	p, _ := c.Partition("orders", 0)
@@ -102,7 +102,7 @@ func TestMinInsyncReplicas(t *testing.T) {
 // shutdown) to the next in-sync replica, with a new leader epoch; clients
 // follow the new leader without losing acknowledged records.
 func TestControlledShutdownMovesLeadership(t *testing.T) {
-	c := startCluster(t, broker.Brokers(3), broker.Topic("events", 1, 3, nil))
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("events", 1, 3, nil))
 	cl := newClient(t, c, manualPartitioner(), kgo.RequiredAcks(kgo.AllISRAcks()))
 	produce(t, cl, "events", "before", 10)
 	p, _ := c.Partition("events", 0)

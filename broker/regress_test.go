@@ -1,8 +1,8 @@
 package broker
 
 import (
+	"context"
 	"encoding/binary"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -119,11 +119,10 @@ func TestAcksAllTimesOutOnceForAllPartitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Parked: the request's one timeout is the next timer due.
-	for {
-		if when, ok := clk.NextDeadline(); ok && when.Equal(clk.Now().Add(time.Second)) {
-			break
-		}
-		runtime.Gosched()
+	parked, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := clk.WaitForTimer(parked, time.Second); err != nil {
+		t.Fatalf("the request never parked: %v", err)
 	}
 	clk.Advance(time.Second)
 	nc.SetReadDeadline(time.Now().Add(10 * time.Second))

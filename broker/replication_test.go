@@ -3,8 +3,6 @@ package broker_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -13,24 +11,6 @@ import (
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
-
-func startCluster(t *testing.T, opts ...broker.Option) *broker.Cluster {
-	t.Helper()
-	if path := os.Getenv("GREGOR_TEST_LOG"); path != "" {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		opts = append(opts, broker.Logger(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))))
-	}
-	c, err := broker.New(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 func newClient(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
@@ -70,7 +50,7 @@ func produce(t *testing.T, cl *kgo.Client, topic, prefix string, n int) {
 }
 
 func TestFollowersReplicateAndHighWatermarkAdvances(t *testing.T) {
-	c := startCluster(t, broker.Brokers(3), broker.Topic("orders", 1, 3, nil))
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("orders", 1, 3, nil))
 	cl := newClient(t, c, manualPartitioner(), kgo.RequiredAcks(kgo.AllISRAcks()))
 	produce(t, cl, "orders", "v", 20)
 	p, err := c.Partition("orders", 0)
@@ -97,7 +77,7 @@ func TestFollowersReplicateAndHighWatermarkAdvances(t *testing.T) {
 // the failover, and the old leader truncates it away when it comes back.
 func TestAcksOneLosesRecordOnFailover(t *testing.T) {
 	mc := clock.NewManual(time.Time{})
-	c := startCluster(t, broker.Brokers(3), broker.Clock(mc), broker.Topic("payments", 1, 3, nil))
+	c := startAPICluster(t, broker.Brokers(3), broker.Clock(mc), broker.Topic("payments", 1, 3, nil))
 	cl := newClient(t, c, manualPartitioner(), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
 	produce(t, cl, "payments", "safe", 5)
 	p, _ := c.Partition("payments", 0)

@@ -23,16 +23,6 @@ import (
 // crashed) one finds its topics, records and offsets again, in files laid
 // out as Kafka lays them out.
 
-func startOnDisk(t *testing.T, dir string, opts ...Option) *Cluster {
-	t.Helper()
-	c, err := New(append([]Option{DataDir(dir)}, opts...)...)
-	if err != nil {
-		t.Fatalf("starting on %s: %v", dir, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -145,7 +135,7 @@ func replicaStates(t *testing.T, c *Cluster, topics ...string) map[string]Replic
 func TestRestartFromDataDirKeepsTopicsRecordsAndOffsets(t *testing.T) {
 	dir := t.TempDir()
 	audit := Topic("audit", 1, 1, map[string]string{"message.timestamp.type": "LogAppendTime"})
-	c1 := startOnDisk(t, dir, Config("log.segment.bytes", "1024"), audit)
+	c1 := startConnTestCluster(t, DataDir(dir), Config("log.segment.bytes", "1024"), audit)
 	ctx := testContext(t)
 	adm := kadm.NewClient(newTestClient(t, c1))
 	if _, err := adm.CreateTopic(ctx, 3, 1, map[string]*string{"segment.bytes": kadm.StringPtr("600"), "retention.ms": kadm.StringPtr("3600000")}, "orders"); err != nil {
@@ -190,7 +180,7 @@ func TestRestartFromDataDirKeepsTopicsRecordsAndOffsets(t *testing.T) {
 	}
 	checkKafkaLayout(t, dir, clusterID, wantTopics, wantStates)
 
-	c2 := startOnDisk(t, dir, audit)
+	c2 := startConnTestCluster(t, DataDir(dir), audit)
 	if got := c2.ClusterID(); got != clusterID {
 		t.Errorf("cluster id %s after restart, want %s", got, clusterID)
 	}
@@ -304,7 +294,7 @@ func checkKafkaLayout(t *testing.T, dir, clusterID string, topics []TopicInfo, s
 // segments before it were deleted (as retention deletes them).
 func TestRestartKeepsLogStartOffsetFromCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startOnDisk(t, dir, Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
+	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
 	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 20, "order")
 	before := replicaStates(t, c1, "orders")["orders-0"]
 	if err := c1.Close(); err != nil {
@@ -323,7 +313,7 @@ func TestRestartKeepsLogStartOffsetFromCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c2 := startOnDisk(t, dir)
+	c2 := startConnTestCluster(t, DataDir(dir))
 	after := replicaStates(t, c2, "orders")["orders-0"]
 	if after.LogStartOffset != logStart || after.HighWatermark != before.HighWatermark || after.LogEndOffset != before.LogEndOffset {
 		t.Fatalf("offsets (start %d, hw %d, end %d) after restart, want (%d, %d, %d)",
@@ -361,7 +351,7 @@ func TestRecoveryAfterCrashDamage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			c1 := startOnDisk(t, dir, Topic("orders", 1, 1, map[string]string{"segment.bytes": "600", "index.interval.bytes": "100"}))
+			c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"segment.bytes": "600", "index.interval.bytes": "100"}))
 			produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 20, "order")
 			before := replicaStates(t, c1, "orders")["orders-0"]
 			wantRecords := consumeAll(t, c1, "orders")[:tc.wantEnd]
@@ -379,7 +369,7 @@ func TestRecoveryAfterCrashDamage(t *testing.T) {
 			}
 			tc.damage(t, partDir, before.Segments)
 
-			c2 := startOnDisk(t, dir)
+			c2 := startConnTestCluster(t, DataDir(dir))
 			after := replicaStates(t, c2, "orders")["orders-0"]
 			if after.LogEndOffset != tc.wantEnd || after.HighWatermark != tc.wantEnd || after.LogStartOffset != 0 {
 				t.Fatalf("offsets (start %d, hw %d, end %d) after recovery, want (0, %d, %d)",
@@ -451,7 +441,7 @@ func deleteIndexes(t *testing.T, partDir string, segs []segment.Info) {
 // and stamps only what Kafka stamps (base offset, leader epoch).
 func TestLogFilesAreByteForByteKafkas(t *testing.T) {
 	dir := t.TempDir()
-	c := startOnDisk(t, dir, Topic("textbook", 2, 1, nil))
+	c := startConnTestCluster(t, DataDir(dir), Topic("textbook", 2, 1, nil))
 	nc, err := c.Dial(context.Background(), "tcp", c.Addrs()[0])
 	if err != nil {
 		t.Fatal(err)
@@ -509,7 +499,7 @@ func TestLogFilesAreByteForByteKafkas(t *testing.T) {
 // own log directory, and followers have what they had copied.
 func TestRestartOfReplicatedCluster(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startOnDisk(t, dir, Brokers(3), Topic("orders", 2, 3, map[string]string{"segment.bytes": "600"}))
+	c1 := startConnTestCluster(t, DataDir(dir), Brokers(3), Topic("orders", 2, 3, map[string]string{"segment.bytes": "600"}))
 	prod := newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	for p := int32(0); p < 2; p++ {
 		produceEach(t, prod, "orders", p, 15, "order")
@@ -526,7 +516,7 @@ func TestRestartOfReplicatedCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c2 := startOnDisk(t, dir, Brokers(3))
+	c2 := startConnTestCluster(t, DataDir(dir), Brokers(3))
 	// Followers catch up at once; before a broker's start woke the
 	// followers waiting for it, one whose leader started after it waited
 	// until replica.lag.time.max.ms (30 s) threw it out of the ISR.
@@ -562,7 +552,7 @@ func TestRestartOfReplicatedCluster(t *testing.T) {
 // a log of the same topic id.
 func TestRecreatedTopicIgnoresTheOldTopicsCheckpoints(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startOnDisk(t, dir, Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
+	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
 	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 10, "old")
 	if err := c1.Close(); err != nil {
 		t.Fatal(err)
@@ -572,7 +562,7 @@ func TestRecreatedTopicIgnoresTheOldTopicsCheckpoints(t *testing.T) {
 	if err := os.WriteFile(checkpoint, []byte("0\n1\norders 0 7\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c2 := startOnDisk(t, dir)
+	c2 := startConnTestCluster(t, DataDir(dir))
 	if st := replicaStates(t, c2, "orders")["orders-0"]; st.LogStartOffset != 7 {
 		t.Fatalf("log start offset %d after restart, want the checkpointed 7", st.LogStartOffset)
 	}
@@ -599,7 +589,7 @@ func TestRecreatedTopicIgnoresTheOldTopicsCheckpoints(t *testing.T) {
 // than serving another topic's records.
 func TestStrayLogOfAnotherTopicIdIsRemoved(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startOnDisk(t, dir, Topic("orders", 1, 1, nil))
+	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, nil))
 	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 5, "old")
 	if err := c1.Close(); err != nil {
 		t.Fatal(err)
@@ -608,7 +598,7 @@ func TestStrayLogOfAnotherTopicIdIsRemoved(t *testing.T) {
 	if err := os.WriteFile(meta, []byte("version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c2 := startOnDisk(t, dir)
+	c2 := startConnTestCluster(t, DataDir(dir))
 	if st := replicaStates(t, c2, "orders")["orders-0"]; st.LogEndOffset != 0 {
 		t.Fatalf("the replica kept %d records of a log with another topic id", st.LogEndOffset)
 	}

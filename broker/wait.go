@@ -9,8 +9,9 @@ import (
 
 // Replication, elections and ISR changes run on the brokers' own
 // goroutines, so a test that caused one waits for its effect. WaitUntil
-// re-checks a condition each time any replica's offsets or leadership, or
-// the cluster metadata, change, so tests never poll with sleeps.
+// re-checks a condition each time any replica's offsets or leadership, the
+// cluster metadata, or a broker's set of client connections change, so
+// tests never poll with sleeps.
 
 // changeNotifier wakes waiters when the cluster metadata changes.
 type changeNotifier struct {
@@ -44,8 +45,9 @@ func (n *changeNotifier) notify() {
 }
 
 // WaitUntil blocks until cond returns true or ctx ends. cond is evaluated
-// at once and again after every change of the cluster metadata or of any
-// replica's offsets or leadership.
+// at once and again after every change of the cluster metadata, of any
+// replica's offsets or leadership, and whenever a broker accepts or drops
+// a client connection.
 func (c *Cluster) WaitUntil(ctx context.Context, cond func() bool) error {
 	wake := make(chan struct{}, 1)
 	cancelImage := c.changes.add(wake)

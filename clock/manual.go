@@ -17,6 +17,7 @@ type Manual struct {
 	firing   sync.Mutex
 	settlers map[int]func(context.Context)
 	nextID   int
+	changed  chan struct{} // closed and replaced when the timers change
 }
 
 // settleGrace bounds, in wall time, how long Advance lets the settlers
@@ -100,6 +101,7 @@ func (m *Manual) AfterFunc(d time.Duration, f func()) Timer {
 	m.seq++
 	t := &manualTimer{m: m, when: m.now.Add(d), seq: m.seq, f: f}
 	heap.Push(&m.timers, t)
+	m.timersChanged()
 	return t
 }
 
@@ -125,7 +127,7 @@ func (m *Manual) Set(t time.Time) {
 }
 
 // Pending reports how many timers are scheduled and not yet run or
-// stopped. Tests use it to wait until a broker has parked a request.
+// stopped. Tests wait for it to grow with WaitForPending.
 func (m *Manual) Pending() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -140,6 +142,60 @@ func (m *Manual) NextDeadline() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return m.timers[0].when, true
+}
+
+// WaitForPending blocks until at least n timers are pending, or ctx
+// ends. A broker parks a request (a long-polling fetch, a produce waiting
+// for acks=all) by scheduling its timeout, so a test that knows how many
+// timers were pending before it sent the request waits for one more
+// instead of polling Pending.
+func (m *Manual) WaitForPending(ctx context.Context, n int) error {
+	return m.waitFor(ctx, func() bool { return len(m.timers) >= n })
+}
+
+// WaitForTimer blocks until a pending timer is due exactly d after the
+// clock's current reading, or ctx ends: the request that the test just
+// sent, with a timeout of d, has been parked on this clock.
+func (m *Manual) WaitForTimer(ctx context.Context, d time.Duration) error {
+	return m.waitFor(ctx, func() bool {
+		when := m.now.Add(d)
+		for _, t := range m.timers {
+			if t.when.Equal(when) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// waitFor re-checks cond, with m.mu held, each time a timer is scheduled,
+// fires or is stopped.
+func (m *Manual) waitFor(ctx context.Context, cond func() bool) error {
+	for {
+		m.mu.Lock()
+		ok := cond()
+		if m.changed == nil {
+			m.changed = make(chan struct{})
+		}
+		changed := m.changed
+		m.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// timersChanged wakes the waiters of waitFor; m.mu is held.
+func (m *Manual) timersChanged() {
+	if m.changed != nil {
+		close(m.changed)
+		m.changed = nil
+	}
 }
 
 func (m *Manual) advanceTo(target time.Time) {
@@ -159,6 +215,7 @@ func (m *Manual) advanceTo(target time.Time) {
 		}
 		t := heap.Pop(&m.timers).(*manualTimer)
 		t.index = -1
+		m.timersChanged()
 		if t.when.After(m.now) {
 			m.now = t.when
 		}
@@ -183,6 +240,7 @@ func (t *manualTimer) Stop() bool {
 	}
 	heap.Remove(&t.m.timers, t.index)
 	t.index = -1
+	t.m.timersChanged()
 	return true
 }
 

@@ -19,17 +19,22 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// bootstrapEnv names the environment variable that points the scenarios
-// at a real Kafka cluster (comma-separated host:port list) instead of an
-// in-process gregor cluster.
+// bootstrapEnv names the environment variable that points the tests at a
+// real Kafka cluster (a comma-separated host:port list) instead of an
+// in-process gregor cluster. startCluster is the one place that reads it.
 const bootstrapEnv = "KAFKA_BOOTSTRAP_SERVERS"
 
-// testTimeout bounds each scenario. Nothing here waits on a timer; the
-// bound only turns a hang into a failure.
-const testTimeout = 30 * time.Second
+// testTimeout bounds each test. Nothing here waits on a timer; the bound
+// only turns a hang into a failure.
+const testTimeout = 60 * time.Second
 
-// cluster is where a scenario runs: a gregor cluster started for the
-// test, or the external cluster named by KAFKA_BOOTSTRAP_SERVERS.
+// externalPollInterval is how often a wait asks a real Kafka cluster
+// again. gregor announces every change (Cluster.WaitUntil), so against
+// gregor no test polls; a real cluster has no such hook.
+const externalPollInterval = 50 * time.Millisecond
+
+// cluster is where a test runs: a gregor cluster started for the test, or
+// the external cluster named by KAFKA_BOOTSTRAP_SERVERS.
 type cluster struct {
 	t      *testing.T
 	owner  *testing.T // the test that started the cluster
@@ -38,20 +43,27 @@ type cluster struct {
 	gregor *broker.Cluster // nil on an external cluster
 	admin  *kadm.Client
 	kcl    *kgo.Client // the admin's client, for raw requests
+	suffix string      // appended to topic and group names on an external cluster
 }
 
-// startCluster starts gregor with opts, or connects to the external
-// cluster (where opts are ignored). Everything is closed when the test
-// ends.
+// startCluster starts gregor with opts (through gregor.Start, so
+// group.initial.rebalance.delay.ms is 0), or, when KAFKA_BOOTSTRAP_SERVERS
+// is set, connects to that cluster and ignores opts. Everything is closed
+// when the test ends.
 func startCluster(t *testing.T, opts ...broker.Option) *cluster {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	t.Cleanup(cancel)
 	c := &cluster{t: t, owner: t, ctx: ctx}
-	if env := os.Getenv(bootstrapEnv); env != "" {
+	if env := os.Getenv(bootstrapEnv); strings.TrimSpace(env) != "" {
 		for _, a := range strings.Split(env, ",") {
-			c.addrs = append(c.addrs, strings.TrimSpace(a))
+			if a = strings.TrimSpace(a); a != "" {
+				c.addrs = append(c.addrs, a)
+			}
 		}
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		c.suffix = "-" + hex.EncodeToString(b[:])
 		t.Logf("running against the external cluster %s", env)
 	} else {
 		c.gregor = gregor.Start(t, opts...)
@@ -74,13 +86,59 @@ func (c *cluster) in(t *testing.T) *cluster {
 func (c *cluster) external() bool { return c.gregor == nil }
 
 // needGregor skips the rest of the test on an external cluster: the step
-// that follows looks at what only gregor can show.
+// that follows needs what only gregor has (looking inside a partition's
+// log, a manual clock, stopping or crashing a broker, the coordinator's
+// events). It returns the gregor cluster otherwise.
 func (c *cluster) needGregor(what string) *broker.Cluster {
 	c.t.Helper()
 	if c.external() {
-		c.t.Skipf("skipped against the external cluster: %s needs gregor's introspection", what)
+		c.t.Skipf("skipped: %s needs gregor's control surface, and %s points at a real Kafka", what, bootstrapEnv)
 	}
 	return c.gregor
+}
+
+// needBrokers skips the rest of the test on an external cluster of fewer
+// than n brokers (gregor starts as many as the test asks for).
+func (c *cluster) needBrokers(n int) {
+	c.t.Helper()
+	if !c.external() {
+		return
+	}
+	brokers, err := c.admin.ListBrokers(c.ctx)
+	if err != nil {
+		c.t.Fatalf("listing brokers: %v", err)
+	}
+	if len(brokers) < n {
+		c.t.Skipf("skipped: needs %d brokers, and the cluster at %s has %d", n, bootstrapEnv, len(brokers))
+	}
+}
+
+// name makes a topic or group name unique on an external cluster, so that
+// runs do not collide; on gregor it is base.
+func (c *cluster) name(base string) string { return base + c.suffix }
+
+// eventually waits until cond holds. On gregor cond is asked again after
+// every change of the cluster (Cluster.WaitUntil); a real cluster
+// announces nothing, so there cond is asked every externalPollInterval.
+func (c *cluster) eventually(what string, cond func() bool) {
+	c.t.Helper()
+	var err error
+	if c.gregor != nil {
+		err = c.gregor.WaitUntil(c.ctx, cond)
+	} else {
+		tick := time.NewTicker(externalPollInterval)
+		defer tick.Stop()
+		for err == nil && !cond() {
+			select {
+			case <-tick.C:
+			case <-c.ctx.Done():
+				err = c.ctx.Err()
+			}
+		}
+	}
+	if err != nil {
+		c.t.Fatalf("waiting until %s: %v", what, err)
+	}
 }
 
 // client makes a kgo client for the cluster, closed when the test ends.
@@ -108,10 +166,8 @@ func (c *cluster) client(opts ...kgo.Opt) *kgo.Client {
 // leader, so producers and ListOffsets can use the topic at once.
 func (c *cluster) createTopic(name string, partitions int32, rf int16, configs map[string]*string) string {
 	c.t.Helper()
+	name = c.name(name)
 	if c.external() {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		name += "-" + hex.EncodeToString(b[:])
 		c.t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -129,8 +185,8 @@ func (c *cluster) createTopic(name string, partitions int32, rf int16, configs m
 	return name
 }
 
-// waitForLeaders polls metadata until every partition of the topic has a
-// leader. gregor applies a new topic before answering CreateTopics; a real
+// waitForLeaders waits until every partition of the topic has a leader.
+// gregor applies a new topic before answering CreateTopics; a real
 // cluster may take a moment to spread the news to every broker. The
 // request goes to the brokers directly: kadm would answer from metadata
 // cached up to 5 seconds ago.
@@ -140,22 +196,18 @@ func (c *cluster) waitForLeaders(topic string, partitions int) {
 	rt := kmsg.NewMetadataRequestTopic()
 	rt.Topic = kmsg.StringPtr(topic)
 	req.Topics = append(req.Topics, rt)
-	for {
+	c.eventually(fmt.Sprintf("every partition of %s has a leader", topic), func() bool {
 		resp, err := req.RequestWith(c.ctx, c.kcl)
-		if err == nil && len(resp.Topics) == 1 {
-			t := resp.Topics[0]
-			ready := t.ErrorCode == 0 && len(t.Partitions) == partitions
-			for _, p := range t.Partitions {
-				ready = ready && p.ErrorCode == 0 && p.Leader >= 0
-			}
-			if ready {
-				return
-			}
+		if err != nil || len(resp.Topics) != 1 {
+			return false
 		}
-		if c.ctx.Err() != nil {
-			c.t.Fatalf("topic %s has no leader for every partition: %v", topic, errors.Join(err, c.ctx.Err()))
+		t := resp.Topics[0]
+		ready := t.ErrorCode == 0 && len(t.Partitions) == partitions
+		for _, p := range t.Partitions {
+			ready = ready && p.ErrorCode == 0 && p.Leader >= 0
 		}
-	}
+		return ready
+	})
 }
 
 // topicListed reports whether Metadata for all topics lists the topic,

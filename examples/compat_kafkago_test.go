@@ -54,9 +54,8 @@ func kafkagoRead(t *testing.T, c *cluster, topic string, p int, offset int64, n 
 func TestCompatKafkaGoClient(t *testing.T) {
 	c := startCluster(t)
 	client := kafkagoClient(c)
-	topic := "kafka-go"
+	topic := c.name("kafka-go")
 	if c.external() {
-		topic += fmt.Sprintf("-%d", time.Now().UnixNano())
 		t.Cleanup(func() { _, _ = client.DeleteTopics(c.ctx, &kafka.DeleteTopicsRequest{Topics: []string{topic}}) })
 	}
 

@@ -27,6 +27,23 @@ import (
 func (c *groupCluster) waitNoLag(group string, partitions int) {
 	c.t.Helper()
 	if c.gregor == nil {
+		c.eventually(fmt.Sprintf("group %s has no lag", group), func() bool {
+			lags, err := c.admin.Lag(c.ctx, group)
+			l, ok := lags[group]
+			if err != nil || !ok || l.Error() != nil {
+				return false
+			}
+			n := 0
+			for _, ps := range l.Lag {
+				for _, ml := range ps {
+					if ml.Err != nil || ml.Lag != 0 {
+						return false
+					}
+					n++
+				}
+			}
+			return n == partitions
+		})
 		return
 	}
 	_, err := c.gregor.WaitForGroup(c.ctx, group, func(d broker.GroupDescription) bool {

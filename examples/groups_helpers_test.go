@@ -10,99 +10,45 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gregorkafka/gregor"
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/clock"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// groupsTimeout bounds each group scenario; nothing waits on a timer, the
-// bound only turns a hang into a failure.
-const groupsTimeout = 60 * time.Second
-
-// groupsEnv points the group scenarios at a real Kafka cluster.
-const groupsEnv = "KAFKA_BOOTSTRAP_SERVERS"
-
-// groupCluster is where a group scenario runs: gregor, or the cluster
-// named by KAFKA_BOOTSTRAP_SERVERS.
+// groupCluster is where a group scenario runs: the scenario's cluster
+// (startCluster decides between gregor and a real Kafka), and the manual
+// clock when the scenario asked for one and runs on gregor.
 type groupCluster struct {
-	t      *testing.T
-	ctx    context.Context
-	addrs  []string
-	gregor *broker.Cluster // nil on an external cluster
-	manual *clock.Manual   // set when the scenario asked for a manual clock
-	admin  *kadm.Client    // an admin client
-	suffix string          // appended to topic and group names on an external cluster
+	*cluster
+	manual *clock.Manual // nil on an external cluster or a real clock
 }
 
-// newGroupCluster starts gregor for the test (with gregor.Start, whose
-// group.initial.rebalance.delay.ms is 0) or connects to the external
-// cluster. With manual, gregor's clock only moves when the test says so.
+// newGroupCluster starts the cluster for a group scenario. With manual,
+// gregor's clock only moves when the test says so.
 func newGroupCluster(t *testing.T, manual bool, opts ...broker.Option) *groupCluster {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), groupsTimeout)
-	t.Cleanup(cancel)
-	c := &groupCluster{t: t, ctx: ctx}
-	if env := os.Getenv(groupsEnv); env != "" {
-		c.addrs = strings.Split(env, ",")
-		c.suffix = fmt.Sprintf("-%d", time.Now().UnixNano())
-		t.Logf("running against the external cluster %s", env)
-	} else {
-		if manual {
-			c.manual = clock.NewManual(time.Time{})
-			opts = append(opts, broker.Clock(c.manual))
-		}
-		c.gregor = gregor.Start(t, opts...)
-		c.addrs = c.gregor.Addrs()
+	var mc *clock.Manual
+	if manual {
+		mc = clock.NewManual(time.Time{})
+		opts = append(opts, broker.Clock(mc))
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.addrs...))
-	if err != nil {
-		t.Fatal(err)
+	c := &groupCluster{cluster: startCluster(t, opts...)}
+	if !c.external() {
+		c.manual = mc
 	}
-	t.Cleanup(cl.Close)
-	c.admin = kadm.NewClient(cl)
 	return c
 }
-
-// needGregor skips the rest of the test on an external cluster.
-func (c *groupCluster) needGregor(what string) *broker.Cluster {
-	c.t.Helper()
-	if c.gregor == nil {
-		c.t.Skipf("skipped against the external cluster: %s needs gregor", what)
-	}
-	return c.gregor
-}
-
-// name makes a topic or group name unique on an external cluster.
-func (c *groupCluster) name(base string) string { return base + c.suffix }
 
 // topic creates a topic with n partitions and returns its name.
 func (c *groupCluster) topic(base string, partitions int32) string {
 	c.t.Helper()
-	name := c.name(base)
-	resp, err := c.admin.CreateTopic(c.ctx, partitions, 1, nil, name)
-	if err == nil {
-		err = resp.Err
-	}
-	if err != nil {
-		c.t.Fatalf("creating topic %s: %v", name, err)
-	}
-	if c.gregor == nil {
-		c.t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_, _ = c.admin.DeleteTopic(ctx, name)
-		})
-	}
-	return name
+	return c.createTopic(base, partitions, 1, nil)
 }
 
 // produce writes n records "<prefix>-0".."<prefix>-(n-1)" round robin over
@@ -138,6 +84,7 @@ type groupConsumer struct {
 	changed  chan struct{}
 	closed   bool
 	heartbts int // Heartbeat requests answered without error
+	fetches  int // Fetch requests sent
 }
 
 // consumer starts a group consumer of topic named name (its client.id).
@@ -176,7 +123,7 @@ func (c *groupCluster) consumer(name, group, topic string, opts ...kgo.Opt) *gro
 				}
 			})
 		}),
-		kgo.WithHooks(heartbeatHook{gc}),
+		kgo.WithHooks(requestHook{gc}),
 	}
 	if c.manual != nil {
 		// On close, kgo ends its fetch session with a Fetch that may wait
@@ -246,6 +193,13 @@ func (gc *groupConsumer) heartbeats() int {
 	return gc.heartbts
 }
 
+// waitFetching waits until the consumer has sent a Fetch: it owns a
+// partition and knows its position there, which auto.offset.reset
+// decided (with ListOffsets) if the group had committed nothing.
+func (gc *groupConsumer) waitFetching(ctx context.Context) error {
+	return gc.waitUntil(ctx, "its first fetch", func() bool { return gc.fetches > 0 })
+}
+
 // close leaves the group cleanly (LeaveGroup), as consumer.close() does.
 func (gc *groupConsumer) close() {
 	gc.mu.Lock()
@@ -275,12 +229,19 @@ func (gc *groupConsumer) crash() {
 	go gc.cl.Close()
 }
 
-// heartbeatHook counts the consumer's successful heartbeats.
-type heartbeatHook struct{ gc *groupConsumer }
+// requestHook counts the consumer's successful heartbeats and the
+// fetches it sends.
+type requestHook struct{ gc *groupConsumer }
 
-func (h heartbeatHook) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
-	if key == 12 && e2e.Err() == nil {
+func (h requestHook) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
+	if key == 12 && e2e.Err() == nil { // Heartbeat
 		h.gc.update(func() { h.gc.heartbts++ })
+	}
+}
+
+func (h requestHook) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
+	if key == 1 && err == nil { // Fetch
+		h.gc.update(func() { h.gc.fetches++ })
 	}
 }
 
@@ -356,17 +317,21 @@ func (c *groupCluster) waitStable(group string, n int) {
 		}
 		return
 	}
-	for {
+	c.eventually(fmt.Sprintf("group %s is Stable with %d members", group, n), func() bool {
 		ds, err := c.admin.DescribeGroups(c.ctx, group)
-		if err == nil {
-			if d, ok := ds[group]; ok && d.State == "Stable" && len(d.Members) == n {
-				return
-			}
+		d, ok := ds[group]
+		if err != nil || !ok {
+			return false
 		}
-		if c.ctx.Err() != nil {
-			c.t.Fatalf("group %s did not become Stable with %d members", group, n)
+		if d.State != "Dead" {
+			return d.State == "Stable" && len(d.Members) == n
 		}
-	}
+		// A group of the consumer protocol (KIP-848) reads as Dead to
+		// DescribeGroups; ConsumerGroupDescribe describes it.
+		cs, err := c.admin.DescribeConsumerGroups(c.ctx, group)
+		cd, ok := cs[group]
+		return err == nil && ok && cd.Err == nil && cd.State == "Stable" && len(cd.Members) == n
+	})
 }
 
 // story prints the group's events as gregor's coordinator reported them.
@@ -431,9 +396,4 @@ func sorted(ps []int32) []int32 {
 	out := append([]int32(nil), ps...)
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
-}
-
-// contextFor is a context for one short wait inside the scenario.
-func contextFor(c *groupCluster, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.ctx, d)
 }

@@ -39,6 +39,7 @@ func acksCluster(t *testing.T) (*cluster, *clock.Manual) {
 // sends no response, so all it can do is close the connection.
 func TestScenario03_AcksZeroDoesNotWaitForTheBroker(t *testing.T) {
 	c := startCluster(t, broker.Brokers(3))
+	c.needBrokers(3)
 	topic := c.createTopic("fire-and-forget", 1, 3, map[string]*string{"max.message.bytes": ptr("1000")})
 	prod := c.client(kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite(), kgo.DefaultProduceTopic(topic),
 		kgo.ProducerBatchMaxBytes(1<<20))

@@ -27,7 +27,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-func TestScenario04ConsumerGroupRebalancing(t *testing.T) {
+func TestScenario04_ConsumerGroupRebalancing(t *testing.T) {
 	for _, tc := range []struct {
 		protocol    string
 		balancer    kgo.GroupBalancer
@@ -149,7 +149,7 @@ func checkShape(t *testing.T, protocol string, n int, consumers ...*groupConsume
 
 // Several groups on one topic each receive every record (fan-out): a
 // group is a subscription of its own, with its own committed offsets.
-func TestScenario04GroupsFanOut(t *testing.T) {
+func TestScenario04_GroupsFanOut(t *testing.T) {
 	c := newGroupCluster(t, false)
 	topic := c.topic("order-completed", 3)
 	c.produce(topic, "order", 30)

@@ -99,12 +99,38 @@ func TestScenario06_OrderIDKeyKeepsEachOrdersEventsInOrder(t *testing.T) {
 	events := orderEvents(6)
 
 	spread := produceOrders(c, topic, events, func(order string) string { return order })
-	for order, ps := range spread {
-		if len(ps) != 1 {
-			t.Fatalf("%s's events went to partitions %v; with key=orderId they share one", order, ps)
+	t.Logf("partition of each order, as the producer was told: %v", spread)
+
+	// What the broker stored, partition by partition: each order's
+	// events all in one partition, the one murmur2 of the key picks
+	// (scenario 2's hash, computed here, not by the client), with the
+	// key they were sent with, and in the sequence they were produced.
+	stored := map[string][]int32{}
+	for p := range int32(orderPartitions) {
+		records := c.readPartition(topic, p)
+		for _, r := range records {
+			order, _, _ := strings.Cut(string(r.Value), ":")
+			if string(r.Key) != order {
+				t.Fatalf("%s-%d stores %q with key %q, want key %q", topic, p, r.Value, r.Key, order)
+			}
+			if !slices.Contains(stored[order], p) {
+				stored[order] = append(stored[order], p)
+			}
+		}
+		if bad := outOfOrder(values(records)); len(bad) > 0 {
+			t.Fatalf("partition %d stores these orders out of sequence: %v", p, bad)
 		}
 	}
-	t.Logf("partition of each order: %v", spread)
+	for o := 1; o <= 6; o++ {
+		order := fmt.Sprintf("order-%d", o)
+		want := int32(murmur2Partition([]byte(order), orderPartitions))
+		if ps := stored[order]; len(ps) != 1 || ps[0] != want {
+			t.Fatalf("%s is stored in partitions %v; key=orderId puts all of it in partition %d (murmur2)", order, ps, want)
+		}
+		if ps := spread[order]; len(ps) != 1 || ps[0] != want {
+			t.Fatalf("the producer was told %s went to partitions %v, the broker stored it in %d", order, ps, want)
+		}
+	}
 
 	// One consumer of the whole topic.
 	got := values(c.consume(c.consumerFromStart(topic), len(events)))

@@ -28,7 +28,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-func TestScenario08SessionTimeoutEvictsSilentConsumer(t *testing.T) {
+func TestScenario08_SessionTimeoutEvictsSilentConsumer(t *testing.T) {
 	c := newGroupCluster(t, true)
 	g := c.needGregor("moving the clock past session.timeout.ms")
 	topic := c.topic("clicks", 6)
@@ -82,7 +82,7 @@ func TestScenario08SessionTimeoutEvictsSilentConsumer(t *testing.T) {
 // sticky assignor both existing consumers revoke all three partitions
 // they own (and get two back); with cooperative-sticky each revokes only
 // the one partition that moves.
-func TestScenario08CooperativeRevokesOnlyMovedPartitions(t *testing.T) {
+func TestScenario08_CooperativeRevokesOnlyMovedPartitions(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		balancer kgo.GroupBalancer
@@ -123,7 +123,7 @@ func TestScenario08CooperativeRevokesOnlyMovedPartitions(t *testing.T) {
 // closes without leaving, as static members do) and its replacement,
 // with the same instance id, gets the same partitions back with no
 // rebalance: the group stays at its generation.
-func TestScenario08StaticMembershipRestartWithoutRebalance(t *testing.T) {
+func TestScenario08_StaticMembershipRestartWithoutRebalance(t *testing.T) {
 	c := newGroupCluster(t, false)
 	topic := c.topic("orders", 6)
 	grp := c.name("static")
@@ -169,7 +169,7 @@ func TestScenario08StaticMembershipRestartWithoutRebalance(t *testing.T) {
 // assignor shares six partitions among 1, 2, 3 and again 2 members; the
 // coordinator's events show each step, and replaying them shows that no
 // partition ever had two owners.
-func TestScenario08ConsumerProtocol(t *testing.T) {
+func TestScenario08_ConsumerProtocol(t *testing.T) {
 	c := newGroupCluster(t, false, broker.Configs(map[string]string{
 		"group.consumer.heartbeat.interval.ms":     "50",
 		"group.consumer.min.heartbeat.interval.ms": "50",

@@ -16,6 +16,7 @@ package examples
 // batch.size, codecs) are measured by benchmarks, not here.
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,21 +25,26 @@ import (
 	"testing"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/internal/wiretap"
 	"github.com/gregorkafka/gregor/record"
 	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// codecs are the producer's codecs. Where a codec has levels the
+// producer uses one other than the broker's default, so that a batch the
+// broker rebuilt, rather than stored as sent, would not come out byte for
+// byte the same (for none and snappy, which have no levels, it would).
 var codecs = []struct {
 	name   string
 	codec  kgo.CompressionCodec
 	stored record.Compression
 }{
 	{"none", kgo.NoCompression(), record.None},
-	{"gzip", kgo.GzipCompression(), record.Gzip},
+	{"gzip", kgo.GzipCompression().WithLevel(1), record.Gzip}, // BestSpeed; the broker's default is 6
 	{"snappy", kgo.SnappyCompression(), record.Snappy},
-	{"lz4", kgo.Lz4Compression(), record.LZ4},
-	{"zstd", kgo.ZstdCompression(), record.Zstd},
+	{"lz4", kgo.Lz4Compression().WithLevel(1 << 16), record.LZ4}, // pierrec/lz4's Level9; the broker's default is Fast
+	{"zstd", kgo.ZstdCompression().WithLevel(4), record.Zstd},    // SpeedBestCompression; the broker's default is SpeedDefault
 }
 
 // compressible makes a value that shrinks under any codec: franz-go sends
@@ -55,7 +61,8 @@ func TestScenario11_EveryCodecRoundTripsAndIsStoredAsSent(t *testing.T) {
 	for _, cc := range codecs {
 		t.Run(cc.name, func(t *testing.T) {
 			c := c.in(t)
-			producer := c.client(kgo.DefaultProduceTopic(topic), kgo.ProducerBatchCompression(cc.codec))
+			tap := wiretap.New(nil) // keeps the batches the producer sends
+			producer := c.client(kgo.DefaultProduceTopic(topic), kgo.ProducerBatchCompression(cc.codec), kgo.Dialer(tap.DialContext))
 			var sent []*kgo.Record
 			for i := range 5 {
 				sent = append(sent, &kgo.Record{Value: compressible(cc.name, i)})
@@ -72,15 +79,23 @@ func TestScenario11_EveryCodecRoundTripsAndIsStoredAsSent(t *testing.T) {
 			}
 
 			g := c.needGregor("reading the stored batches")
-			batches := storedBatches(t, g, dataDir, topic, 0)
+			sentBatches := producedBatches(t, tap, topic, 0)
 			n := 0
-			for _, h := range batches {
+			for _, b := range storedBatches(t, g, dataDir, topic, 0) {
+				h := b.header
 				if h.BaseOffset < first || h.BaseOffset > last {
 					continue
 				}
 				n++
 				if h.Compression() != cc.stored {
 					t.Fatalf("the batch at offset %d is stored with %v; the producer sent %v", h.BaseOffset, h.Compression(), cc.stored)
+				}
+				// The broker sets the base offset and the partition
+				// leader epoch, which the CRC does not cover; from the
+				// magic byte on, through the CRC and the compressed
+				// records, the bytes are the producer's.
+				if !slices.ContainsFunc(sentBatches, func(sent []byte) bool { return bytes.Equal(sent[magicOffset:], b.bytes[magicOffset:]) }) {
+					t.Fatalf("the %v batch at offset %d (CRC %08x) is not one the producer sent: the broker rebuilt it", h.Compression(), h.BaseOffset, h.CRC)
 				}
 			}
 			if n == 0 {
@@ -107,16 +122,50 @@ func TestScenario11_TopicCompressionTypeRecompresses(t *testing.T) {
 
 	g := c.needGregor("reading the stored batches")
 	batches := storedBatches(t, g, dataDir, topic, 0)
-	if len(batches) != 1 || batches[0].Compression() != record.Zstd {
+	if len(batches) != 1 || batches[0].header.Compression() != record.Zstd {
 		t.Fatalf("stored batches %+v; want one zstd batch", batches)
 	}
 }
 
-// storedBatches reads the headers of every batch in the leader's log
-// files, the way kafka-dump-log.sh walks a .log file: Cluster.Partition
-// names the segments, and each segment is a file
+// magicOffset is where a v2 record batch's magic byte sits, after the
+// base offset (8 bytes), the batch length (4) and the partition leader
+// epoch (4). The CRC follows it and covers everything after itself.
+const magicOffset = 16
+
+// producedBatches returns the record batches the tapped producer sent to
+// a partition, as they were on the wire.
+func producedBatches(t *testing.T, tap *wiretap.Tap, topic string, partition int32) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, req := range tap.Produces() {
+		for _, rt := range req.Topics {
+			if rt.Topic != topic {
+				continue
+			}
+			for _, rp := range rt.Partitions {
+				if rp.Partition == partition && len(rp.Records) > magicOffset {
+					out = append(out, rp.Records)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("the producer sent no batch to %s-%d", topic, partition)
+	}
+	return out
+}
+
+// storedBatch is one batch of a segment file: its bytes and header.
+type storedBatch struct {
+	bytes  []byte
+	header record.Header
+}
+
+// storedBatches reads every batch in the leader's log files, the way
+// kafka-dump-log.sh walks a .log file: Cluster.Partition names the
+// segments, and each segment is a file
 // <data dir>/broker-<id>/<topic>-<partition>/<base offset>.log.
-func storedBatches(t *testing.T, g *broker.Cluster, dataDir, topic string, partition int32) []record.Header {
+func storedBatches(t *testing.T, g *broker.Cluster, dataDir, topic string, partition int32) []storedBatch {
 	t.Helper()
 	p, err := g.Partition(topic, partition)
 	if err != nil {
@@ -127,7 +176,7 @@ func storedBatches(t *testing.T, g *broker.Cluster, dataDir, topic string, parti
 		t.Fatalf("%s-%d has no running leader", topic, partition)
 	}
 	dir := filepath.Join(dataDir, fmt.Sprintf("broker-%d", p.Leader), fmt.Sprintf("%s-%d", topic, partition))
-	var out []record.Header
+	var out []storedBatch
 	for _, s := range leader.Segments {
 		data, err := os.ReadFile(filepath.Join(dir, segment.FileName(s.BaseOffset, segment.LogSuffix)))
 		if err != nil {
@@ -138,11 +187,11 @@ func storedBatches(t *testing.T, g *broker.Cluster, dataDir, topic string, parti
 			t.Fatalf("segment %d: %d of %d bytes are whole batches: %v", s.BaseOffset, whole, len(data), err)
 		}
 		for _, b := range batches {
-			h, err := record.Check(b) // the CRC still matches: the bytes are the producer's
+			h, err := record.Check(b) // the CRC matches the bytes
 			if err != nil {
 				t.Fatalf("segment %d: %v", s.BaseOffset, err)
 			}
-			out = append(out, h)
+			out = append(out, storedBatch{b, h})
 		}
 	}
 	return out
