@@ -17,7 +17,7 @@ import (
 // to compare the ISR with the raw config, so every commit failed with
 // COORDINATOR_NOT_AVAILABLE after the client's retries.
 func TestOffsetCommitUsesEffectiveMinISR(t *testing.T) {
-	c := startGroupCluster(t, broker.Config("min.insync.replicas", "2"), broker.Topic("orders", 1, 1, nil))
+	c := startAPICluster(t, broker.Config("min.insync.replicas", "2"), broker.Topic("orders", 1, 1, nil))
 	// Bounded well below the client's retry timeout, so that a refused
 	// commit fails the test instead of hanging it.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

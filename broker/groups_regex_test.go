@@ -15,7 +15,7 @@ import (
 // __consumer_offsets is assigned its partitions; gregor used to leave
 // internal topics out, so the member got "orders" only.
 func TestConsumerRegexMatchesInternalTopics(t *testing.T) {
-	c := startGroupCluster(t, broker.Topic("orders", 1, 1, nil), consumerProtocolConfig(),
+	c := startAPICluster(t, broker.Topic("orders", 1, 1, nil), consumerProtocolConfig(),
 		broker.Config("offsets.topic.num.partitions", "2"))
 	ctx := groupTestContext(t)
 	groupClient(t, c, kgo.ClientID("reader"), kgo.ConsumerGroup("g-regex"),
