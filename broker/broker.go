@@ -137,7 +137,13 @@ func (b *Broker) start() error {
 	b.sessions = newFetchSessionCache(b.config.Int("max.incremental.fetch.session.cache.slots"))
 	ln := b.ln
 	b.mu.Unlock()
-	b.applyImage(nil, b.cluster.ctl.current())
+	// Under the controller's lock, as publish applies images: a change
+	// published while this broker starts is then applied after this one,
+	// never overwritten by the older image read here.
+	ctl := b.cluster.ctl
+	ctl.mu.Lock()
+	b.applyImage(nil, ctl.current())
+	ctl.mu.Unlock()
 	b.scheduleISRCheck()
 	b.wg.Add(1)
 	go b.acceptLoop(ln)
