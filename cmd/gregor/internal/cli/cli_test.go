@@ -93,7 +93,7 @@ func TestUnreachableBroker(t *testing.T) {
 		{"consumer-perf-test", "--topic", "x", "--messages", "1"},
 	} {
 		var out, errOut bytes.Buffer
-		args = append(args, "--bootstrap-server", "127.0.0.1:1", "--timeout", "5s")
+		args = append(args, "--bootstrap-server", "127.0.0.1:1", "--connect-timeout", "5s")
 		code := Run(ctx, args, strings.NewReader(""), &out, &errOut)
 		if code != exitError || !strings.Contains(errOut.String(), "cannot connect to any bootstrap server (127.0.0.1:1)") {
 			t.Errorf("gregor %s: exit %d, stderr %q; want exit 1 and a clear message", strings.Join(args, " "), code, errOut.String())

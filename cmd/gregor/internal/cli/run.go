@@ -86,7 +86,7 @@ func newFlagSet(e env, name, synopsis string) (*flag.FlagSet, *clientFlags) {
 	fs.SetOutput(e.stderr)
 	cf := &clientFlags{}
 	fs.StringVar(&cf.bootstrap, "bootstrap-server", "", "REQUIRED: the Kafka server(s) to connect to, host:port[,host:port...]")
-	fs.DurationVar(&cf.timeout, "timeout", 30*time.Second, "give up on the cluster after this long (connecting, and each request)")
+	fs.DurationVar(&cf.timeout, "connect-timeout", 30*time.Second, "give up on reaching the cluster, and on each admin request, after this long")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: gregor %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
@@ -220,4 +220,11 @@ func joinInt32(ids []int32) string {
 		s[i] = fmt.Sprint(id)
 	}
 	return strings.Join(s, ",")
+}
+
+// flagSet reports whether the command line gave the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

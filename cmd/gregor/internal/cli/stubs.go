@@ -2,10 +2,8 @@ package cli
 
 import "context"
 
-func runConsoleProducer(ctx context.Context, e env, args []string) int { return 0 }
-func runConsoleConsumer(ctx context.Context, e env, args []string) int { return 0 }
-func runGetOffsets(ctx context.Context, e env, args []string) int      { return 0 }
-func runConsumerGroups(ctx context.Context, e env, args []string) int  { return 0 }
-func runConfigs(ctx context.Context, e env, args []string) int         { return 0 }
-func runProducerPerf(ctx context.Context, e env, args []string) int    { return 0 }
-func runConsumerPerf(ctx context.Context, e env, args []string) int    { return 0 }
+func runGetOffsets(ctx context.Context, e env, args []string) int     { return 0 }
+func runConsumerGroups(ctx context.Context, e env, args []string) int { return 0 }
+func runConfigs(ctx context.Context, e env, args []string) int        { return 0 }
+func runProducerPerf(ctx context.Context, e env, args []string) int   { return 0 }
+func runConsumerPerf(ctx context.Context, e env, args []string) int   { return 0 }
