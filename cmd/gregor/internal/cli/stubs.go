@@ -2,7 +2,6 @@ package cli
 
 import "context"
 
-func runConsumerGroups(ctx context.Context, e env, args []string) int { return 0 }
-func runConfigs(ctx context.Context, e env, args []string) int        { return 0 }
-func runProducerPerf(ctx context.Context, e env, args []string) int   { return 0 }
-func runConsumerPerf(ctx context.Context, e env, args []string) int   { return 0 }
+func runConfigs(ctx context.Context, e env, args []string) int      { return 0 }
+func runProducerPerf(ctx context.Context, e env, args []string) int { return 0 }
+func runConsumerPerf(ctx context.Context, e env, args []string) int { return 0 }
