@@ -2,6 +2,5 @@ package cli
 
 import "context"
 
-func runConfigs(ctx context.Context, e env, args []string) int      { return 0 }
 func runProducerPerf(ctx context.Context, e env, args []string) int { return 0 }
 func runConsumerPerf(ctx context.Context, e env, args []string) int { return 0 }
