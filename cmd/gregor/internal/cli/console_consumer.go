@@ -127,8 +127,9 @@ func consume(ctx context.Context, e env, cl *kgo.Client, f *formatter, max, time
 			pollCtx, cancel = context.WithTimeout(ctx, time.Duration(timeoutMs)*time.Millisecond)
 		}
 		fetches := cl.PollRecords(pollCtx, max-n)
+		timedOut := pollCtx.Err() != nil // before cancel, which would set it
 		cancel()
-		if ctx.Err() != nil || pollCtx.Err() != nil {
+		if ctx.Err() != nil || timedOut {
 			break
 		}
 		if err := fetchErr(fetches); err != nil {
