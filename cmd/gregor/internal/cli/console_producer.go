@@ -140,7 +140,7 @@ func produceLines(ctx context.Context, e env, cl *kgo.Client, props map[string]s
 		if parseKey {
 			key, value, ok := strings.Cut(line, sep)
 			if !ok {
-				return fmt.Errorf("No key separator found on line number %d: '%s'", n, line)
+				return kafkaErr("No key separator found on line number %d: '%s'", n, line)
 			}
 			r.Key, r.Value = []byte(key), []byte(value)
 		}

@@ -128,7 +128,7 @@ func describeGroups(ctx context.Context, e env, adm *kadm.Client, f *groupsFlags
 		}
 		switch g.State {
 		case "Dead":
-			errs = append(errs, fmt.Errorf("Consumer group '%s' does not exist.", name))
+			errs = append(errs, kafkaErr("Consumer group '%s' does not exist.", name))
 			continue
 		case "Empty":
 			fmt.Fprintf(e.stderr, "\nConsumer group '%s' has no active members.\n", name)
@@ -254,7 +254,7 @@ func deleteGroups(ctx context.Context, e env, adm *kadm.Client, groups []string)
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("Deletion of some consumer groups failed:\n%s", strings.Join(failed, "\n"))
+		return kafkaErr("Deletion of some consumer groups failed:\n%s", strings.Join(failed, "\n"))
 	}
 	fmt.Fprintf(e.stdout, "Deletion of requested consumer groups ('%s') was successful.\n", strings.Join(groups, "', '"))
 	return nil
@@ -270,7 +270,7 @@ func deleteGroupOffsets(ctx context.Context, e env, adm *kadm.Client, group stri
 	}
 	resps, err := adm.DeleteOffsets(ctx, group, set)
 	if err != nil {
-		return fmt.Errorf("Encounter some unknown error: %w", err)
+		return kafkaErr("Encounter some unknown error: %v", err)
 	}
 	fmt.Fprintf(e.stdout, "Request succeed for deleting offsets from group '%s'.\n", group)
 	fmt.Fprintf(e.stdout, "\n%-30s %-15s %-15s\n", "TOPIC", "PARTITION", "STATUS")

@@ -71,7 +71,7 @@ func resetOffsets(ctx context.Context, e env, adm *kadm.Client, f *groupsFlags) 
 			return fmt.Errorf("group %s: %w", g, d.Err)
 		}
 		if d.State != "Empty" && d.State != "Dead" {
-			return fmt.Errorf("Assignments can only be reset if the group '%s' is inactive, but the current state is %s.", g, d.State)
+			return kafkaErr("Assignments can only be reset if the group '%s' is inactive, but the current state is %s.", g, d.State)
 		}
 		offsets, err := planReset(ctx, adm, g, f)
 		if err != nil {

@@ -61,7 +61,7 @@ func runGetOffsets(ctx context.Context, e env, args []string) int {
 		}
 	}
 	if len(topics) == 0 {
-		return fail(e, "get-offsets", fmt.Errorf("Could not match any topic-partitions with the specified filters"))
+		return fail(e, "get-offsets", kafkaErr("Could not match any topic-partitions with the specified filters"))
 	}
 	var listed kadm.ListedOffsets
 	switch at {

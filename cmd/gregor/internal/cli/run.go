@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sort"
 	"strings"
 	"time"
 
@@ -205,15 +204,6 @@ func properties(list []string) (map[string]string, error) {
 	return m, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func joinInt32(ids []int32) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
@@ -228,3 +218,11 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
 }
+
+// kafkaMessage is an error in the words of Kafka's own tool, capitals
+// and full stop included, so that scripts matching them keep working.
+type kafkaMessage string
+
+func (m kafkaMessage) Error() string { return string(m) }
+
+func kafkaErr(format string, a ...any) error { return kafkaMessage(fmt.Sprintf(format, a...)) }

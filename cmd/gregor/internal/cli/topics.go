@@ -93,16 +93,16 @@ func countTrue(bs ...bool) int {
 
 func createTopic(ctx context.Context, e env, adm *kadm.Client, f *topicsFlags) error {
 	if f.replicationFactor == 0 || f.replicationFactor > 32767 {
-		return errors.New("The replication factor must be between 1 and 32767 inclusive")
+		return kafkaErr("The replication factor must be between 1 and 32767 inclusive")
 	}
 	if f.partitions == 0 {
-		return errors.New("The partitions must be greater than 0")
+		return kafkaErr("The partitions must be greater than 0")
 	}
 	configs := map[string]*string{}
 	for _, kv := range f.configs {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || strings.TrimSpace(name) == "" {
-			return errors.New(`requirement failed: Invalid topic config: all configs to be added must be in the format "key=val".`)
+			return kafkaErr(`requirement failed: Invalid topic config: all configs to be added must be in the format "key=val".`)
 		}
 		v := strings.TrimSpace(value)
 		configs[strings.TrimSpace(name)] = &v
@@ -116,7 +116,7 @@ func createTopic(ctx context.Context, e env, adm *kadm.Client, f *topicsFlags) e
 		if f.ifNotExists {
 			return nil
 		}
-		return fmt.Errorf("Topic '%s' already exists.", f.topic)
+		return kafkaErr("Topic '%s' already exists.", f.topic)
 	case err != nil:
 		return topicErr(err, resp.ErrMessage)
 	}
@@ -156,7 +156,7 @@ func matchingTopics(ctx context.Context, adm *kadm.Client, f *topicsFlags) (kadm
 	}
 	slices.Sort(names)
 	if len(names) == 0 && f.topic != "" && !f.ifExists && !f.list {
-		return nil, nil, fmt.Errorf("Topic '%s' does not exist as expected", f.topic)
+		return nil, nil, kafkaErr("Topic '%s' does not exist as expected", f.topic)
 	}
 	return details, names, nil
 }
