@@ -19,13 +19,13 @@ import (
 func runConsoleConsumer(ctx context.Context, e env, args []string) int {
 	fs, cf := newFlagSet(e, "console-consumer", "Prints records to standard output, as kafka-console-consumer.sh.")
 	topic := fs.String("topic", "", "REQUIRED: the topic to consume")
-	partition := fs.Int("partition", -1, "consume this partition only (default: all)")
+	partition := fs.Int("partition", -1, "consume this partition only; -1: all")
 	offset := fs.String("offset", "latest", "with --partition: earliest, latest or an offset to start at")
 	fromBeginning := fs.Bool("from-beginning", false, "start at the earliest offset, not the latest, when there is no committed offset")
 	group := fs.String("group", "", "consume as a member of this consumer group, committing offsets")
-	maxMessages := fs.Int("max-messages", -1, "exit after this many records (default: no limit)")
+	maxMessages := fs.Int("max-messages", -1, "exit after this many records; -1: no limit")
 	isolation := fs.String("isolation-level", "read_uncommitted", "read_uncommitted, or read_committed to skip aborted transactions")
-	timeoutMs := fs.Int("timeout-ms", -1, "exit when no record came in this many ms (default: wait forever)")
+	timeoutMs := fs.Int("timeout-ms", -1, "exit when no record came in this many ms; -1: wait forever")
 	var props, consumerProps listFlag
 	fs.Var(&props, "property", "a formatter property: print.key, print.timestamp, print.partition, print.offset, print.headers, print.value, key.separator, line.separator (repeatable)")
 	fs.Var(&consumerProps, "consumer-property", "a consumer config: group.id, auto.offset.reset, isolation.level (repeatable)")

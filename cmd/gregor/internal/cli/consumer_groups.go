@@ -158,6 +158,9 @@ func printGroupOffsets(w io.Writer, g *kadm.DescribedGroupLag) {
 	var rows []row
 	withPartitions := map[string]bool{}
 	for _, l := range g.Lag.Sorted() {
+		if l.Member == nil && l.Commit.At < 0 {
+			continue // neither assigned nor committed: Kafka leaves it out
+		}
 		r := row{g.Group, l.Topic, fmt.Sprint(l.Partition), missing, missing, missing, missing, missing, missing}
 		if l.End.Err == nil {
 			r.end = fmt.Sprint(l.End.Offset)

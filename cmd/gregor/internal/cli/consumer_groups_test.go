@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -133,4 +134,23 @@ func TestConsumerGroupsActiveMemberDeleteAndDeleteOffsets(t *testing.T) {
 	wantOutput(t, mustRun(t, "", "consumer-groups", "--bootstrap-server", bs, "--delete", "--group", "g"),
 		"Deletion of requested consumer groups ('g') was successful.\n")
 	wantOutput(t, mustRun(t, "", "consumer-groups", "--bootstrap-server", bs, "--list"), "live\n")
+}
+
+// A group without members shows the partitions it committed, not the
+// others of the same topic, as Kafka's ConsumerGroupCommand.
+func TestConsumerGroupsDescribeShowsCommittedPartitionsOnly(t *testing.T) {
+	bs := startCluster(t, broker.Topic("two", 2, 1, nil))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	offsets := kadm.Offsets{}
+	offsets.Add(kadm.Offset{Topic: "two", Partition: 1, At: 0, LeaderEpoch: -1})
+	if err := kadm.NewClient(cl).CommitAllOffsets(t.Context(), "g", offsets); err != nil {
+		t.Fatal(err)
+	}
+	wantOutput(t, mustRun(t, "", "consumer-groups", "--bootstrap-server", bs, "--describe", "--group", "g"), "\n"+
+		"GROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n"+
+		"g               two             1          0               0               0               -               -               -\n")
 }
