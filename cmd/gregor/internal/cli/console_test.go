@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -73,5 +74,41 @@ func TestConsoleConsumerPartitionOffsetAndGroup(t *testing.T) {
 	}
 	if r := gregorCmd(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "events", "--offset", "1"); r.code != exitUsage {
 		t.Errorf("--offset without --partition: exit %d, want 2", r.code)
+	}
+}
+
+// cancelOnWrite is a standard output that presses Ctrl-C (cancels the
+// context) once the consumer printed something.
+type cancelOnWrite struct {
+	strings.Builder
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	defer w.cancel()
+	return w.Builder.Write(p)
+}
+
+// Ctrl-C is how a console consumer without --max-messages ends: exit 0,
+// the count on standard error, and in a group the printed offsets
+// committed.
+func TestConsoleConsumerCtrlC(t *testing.T) {
+	bs := startCluster(t, broker.Topic("t", 1, 1, nil))
+	mustRun(t, "only\n", "console-producer", "--bootstrap-server", bs, "--topic", "t")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out := &cancelOnWrite{cancel: cancel}
+	var errOut strings.Builder
+	code := Run(ctx, []string{"console-consumer", "--bootstrap-server", bs, "--topic", "t", "--from-beginning", "--group", "g"},
+		strings.NewReader(""), out, &errOut)
+	if code != exitOK || out.String() != "only\n" || errOut.String() != "Processed a total of 1 messages\n" {
+		t.Fatalf("after Ctrl-C: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+	if got := mustRun(t, "", "get-offsets", "--bootstrap-server", bs, "--topic", "t"); got != "t:0:1\n" {
+		t.Fatalf("get-offsets: %q", got)
+	}
+	desc := mustRun(t, "", "consumer-groups", "--bootstrap-server", bs, "--describe", "--group", "g")
+	if f := strings.Fields(strings.Split(strings.TrimSpace(desc), "\n")[1]); f[3] != "1" {
+		t.Errorf("committed offset after Ctrl-C:\n%s", desc)
 	}
 }
