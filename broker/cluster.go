@@ -28,6 +28,8 @@ type Cluster struct {
 	stats        replicationStats
 	changes      changeNotifier
 	groupEvents  *groupEventHub // groups_introspect.go
+	traffic      trafficStats   // metrics_hooks.go
+	httpServers  sync.Map       // *http.Server → struct{}, http_hooks.go
 
 	closeOnce     sync.Once
 	closeErr      error
@@ -182,6 +184,7 @@ func (c *Cluster) Close() error {
 			c.removeSettler()
 		}
 		c.ctl.stopTimers()
+		c.closeHTTPServers()
 		c.closeErr = c.closeBrokers()
 		c.logger.Info("cluster closed")
 	})
