@@ -105,14 +105,25 @@ func (m *Collector) collectTraffic(ch chan<- prometheus.Metric) {
 		counter(ch, bytesOut, float64(tt.BytesOut), id(tt.Broker), tt.Topic)
 	}
 	for _, r := range t.Requests {
-		counter(ch, requests, float64(r.Requests), id(r.Broker), r.API)
+		name := requestName(r.API)
+		counter(ch, requests, float64(r.Requests), id(r.Broker), name)
 		buckets := make(map[float64]uint64, len(r.Buckets))
 		for i, n := range r.Buckets {
 			buckets[broker.LatencyBucketsMs[i]] = uint64(n)
 		}
 		ms := r.Total.Seconds() * 1000
-		ch <- prometheus.MustNewConstHistogram(totalTime, uint64(r.Requests), ms, buckets, id(r.Broker), r.API)
+		ch <- prometheus.MustNewConstHistogram(totalTime, uint64(r.Requests), ms, buckets, id(r.Broker), name)
 	}
+}
+
+// requestName is the request label Kafka's RequestMetrics uses: the API's
+// name, except that Fetch is split into FetchConsumer and FetchFollower.
+// gregor's followers copy in process, so every Fetch is a consumer's.
+func requestName(api string) string {
+	if api == "Fetch" {
+		return "FetchConsumer"
+	}
+	return api
 }
 
 func (m *Collector) collectReplication(ch chan<- prometheus.Metric) {
@@ -122,15 +133,17 @@ func (m *Collector) collectReplication(ch chan<- prometheus.Metric) {
 	counter(ch, elections, float64(rm.LeaderElections))
 	gauge(ch, offline, float64(rm.OfflinePartitions))
 	for _, b := range m.c.BrokerReplication() {
-		if !b.Running {
-			// A stopped Kafka broker reports nothing.
-			continue
-		}
 		active := 0.0
 		if b.Controller {
 			active = 1
 		}
+		// gregor's controller is one in-process object that goes on
+		// deciding while its broker is stopped, so it is always reported.
 		gauge(ch, activeController, active, id(b.Broker))
+		if !b.Running {
+			// A stopped Kafka broker reports nothing.
+			continue
+		}
 		gauge(ch, underReplicated, float64(b.UnderReplicatedPartitions), id(b.Broker))
 		gauge(ch, underMinISR, float64(b.UnderMinISRPartitions), id(b.Broker))
 		gauge(ch, leaderCount, float64(b.LeaderPartitions), id(b.Broker))

@@ -36,6 +36,14 @@
 // Notes on the mapping:
 //
 //   - A Kafka meter's one-minute rate is left to PromQL: rate(...[1m]).
+//   - The request label is Kafka's request name (Produce, Metadata,
+//     ApiVersions, ...), except that Fetch is FetchConsumer, as Kafka
+//     splits it: gregor's followers copy in process, not by Fetch, so
+//     there is no FetchFollower.
+//   - A stopped broker reports no per-broker series, as a stopped Kafka
+//     broker's JMX is gone, except ActiveControllerCount: the controller
+//     is one in-process object on the broker the metadata names (node
+//     1), which goes on deciding while that broker is stopped.
 //   - MessagesIn and BytesIn count what a leader appended for producers;
 //     replication is not counted (Kafka counts it as
 //     ReplicationBytesInPerSec). BytesOut counts record bytes returned to

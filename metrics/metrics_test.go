@@ -194,6 +194,9 @@ func TestMessagesInCountRecordsProduced(t *testing.T) {
 	if got := sum(fams, "kafka_server_brokertopicmetrics_bytesout_total", map[string]string{"topic": "other"}); got != bytesIn {
 		t.Fatalf("bytes out for other after reading it once: %v, want the %v bytes produced", got, bytesIn)
 	}
+	if got := sum(fams, "kafka_network_requestmetrics_requests_total", map[string]string{"request": "FetchConsumer"}); got < 1 {
+		t.Fatalf("FetchConsumer requests after consuming: %v", got)
+	}
 	// The same numbers from Go.
 	var fromGo int64
 	for _, tt := range c.TrafficMetrics().Topics {
