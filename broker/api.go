@@ -28,7 +28,7 @@ func register[Req kmsg.Request](minVersion, maxVersion int16, h func(*request, R
 	var zero Req
 	key := zero.Key()
 	apis[key] = &api{key: key, minVersion: minVersion, maxVersion: maxVersion,
-		handle: func(r *request) (kmsg.Response, error) { return h(r, r.body.(Req)) }}
+		handle: timed(func(r *request) (kmsg.Response, error) { return h(r, r.body.(Req)) })}
 }
 
 // supportedAPIs returns the registered APIs by key, as ApiVersions lists

@@ -28,6 +28,8 @@ type Cluster struct {
 	stats        replicationStats
 	changes      changeNotifier
 	groupEvents  *groupEventHub // groups_introspect.go
+	traffic      trafficStats   // metrics_hooks.go
+	httpServers  sync.Map       // *http.Server → struct{}, http_hooks.go
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
 	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
@@ -238,6 +240,7 @@ func (c *Cluster) Close() error {
 			c.removeSettler()
 		}
 		c.ctl.stopTimers()
+		c.closeHTTPServers()
 		c.closeErr = c.closeBrokers()
 		c.logger.Info("cluster closed")
 	})

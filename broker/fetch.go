@@ -77,6 +77,7 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 	if r.ctx.Err() != nil {
 		return nil, r.ctx.Err()
 	}
+	b.countFetched(targets, results)
 	fillFetchResponse(r.version, resp, fc, targets, results)
 	return resp, nil
 }

@@ -269,6 +269,8 @@ type groupEventHub struct {
 	events []GroupEvent
 	wake   chan struct{} // closed on the next event; nil until someone waits
 	subs   map[*eventSub]struct{}
+
+	rebalances rebalanceCounts // metrics_hooks.go
 }
 
 func newGroupEventHub(logger *slog.Logger) *groupEventHub {
@@ -279,6 +281,7 @@ func newGroupEventHub(logger *slog.Logger) *groupEventHub {
 // locked, so it never blocks.
 func (h *groupEventHub) publish(broker int32, e group.Event) {
 	ge := GroupEvent{Event: e, Coordinator: broker}
+	h.rebalances.observe(e)
 	level := slog.LevelInfo
 	if e.Type == group.EventOffsetsCommitted {
 		level = slog.LevelDebug

@@ -175,6 +175,7 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(err)
 		return nil
 	}
+	b.countProduced(topic, rp.Records, res)
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
 	if req.Acks != -1 {
 		return nil
