@@ -17,152 +17,31 @@
 //	-config num.partitions=3        a broker config by its Kafka name (repeatable)
 //	-topic orders:6:1               create a topic at start: name:partitions:rf (repeatable)
 //	-log-level debug                debug, info, warn or error
+//	-http-port 8080                 Prometheus /metrics and the JSON control plane (/v1/...)
 //
 // Ctrl-C (SIGINT) or SIGTERM stops the brokers cleanly: connections are
 // closed and, with a data directory, the logs are flushed and checkpointed
 // so the next start finds every topic and record again.
+//
+// The program is a few lines around internal/tinybroker.Run, which the
+// gregor command's `gregor broker` runs too.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 
-	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/internal/tinybroker"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := tinybroker.Run(ctx, "tinybroker", os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "tinybroker:", err)
 		os.Exit(1)
 	}
 }
-
-func run(args []string) error {
-	fs := flag.NewFlagSet("tinybroker", flag.ContinueOnError)
-	brokers := fs.Int("brokers", 1, "number of brokers (node ids 1..n)")
-	port := fs.Int("port", 9092, "port of broker 1; broker n gets port+n-1 (0: any free port for each)")
-	host := fs.String("host", "127.0.0.1", "address to listen on and to advertise to clients")
-	dataDir := fs.String("data-dir", "", "directory for the logs, in Kafka's layout (default: in memory)")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	var configs, topics listFlag
-	fs.Var(&configs, "config", "broker config as name=value, by its Kafka name (repeatable)")
-	fs.Var(&topics, "topic", "topic to create at start as name:partitions:rf (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: go run ./examples/tinybroker [flags]\n\nRuns a gregor cluster that any Kafka client can use. Flags:\n\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-
-	var level slog.LevelVar
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("-log-level: %w", err)
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: &level}))
-
-	if ip := net.ParseIP(*host); ip != nil && ip.IsUnspecified() {
-		// A broker tells clients where to connect (Metadata), and
-		// "0.0.0.0" is not an address anyone can reach.
-		return fmt.Errorf("-host %s: gregor advertises the address it listens on; give one clients can reach, such as 127.0.0.1 or this machine's IP", *host)
-	}
-	if *brokers < 1 {
-		return fmt.Errorf("-brokers %d: need at least one broker", *brokers)
-	}
-	opts := []broker.Option{
-		broker.Brokers(*brokers),
-		broker.Host(*host),
-		broker.Logger(logger),
-	}
-	if *port < 0 || *port+*brokers-1 > 65535 {
-		return fmt.Errorf("-port %d: ports %d..%d are out of range", *port, *port, *port+*brokers-1)
-	}
-	ports := make([]int, *brokers)
-	for i := range ports {
-		if *port != 0 {
-			ports[i] = *port + i
-		}
-	}
-	opts = append(opts, broker.Ports(ports...))
-	if *dataDir != "" {
-		opts = append(opts, broker.DataDir(*dataDir))
-	}
-	for _, kv := range configs {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || name == "" {
-			return fmt.Errorf("-config %q: want name=value", kv)
-		}
-		opts = append(opts, broker.Config(name, value))
-	}
-	for _, spec := range topics {
-		opt, err := topicOption(spec)
-		if err != nil {
-			return err
-		}
-		opts = append(opts, opt)
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	c, err := broker.New(opts...)
-	if err != nil {
-		return err
-	}
-	storage := "in memory"
-	if *dataDir != "" {
-		storage = "in " + *dataDir
-	}
-	bootstrap := strings.Join(c.Addrs(), ",")
-	fmt.Printf("gregor: %d broker(s), cluster id %s, logs %s\n", *brokers, c.ClusterID(), storage)
-	fmt.Printf("bootstrap servers: %s\n", bootstrap)
-	fmt.Printf("try: kcat -b %s -L    (Ctrl-C stops the brokers)\n", bootstrap)
-
-	<-ctx.Done()
-	logger.Info("shutting down")
-	return c.Close()
-}
-
-// topicOption parses name:partitions:rf; partitions and rf may be left
-// out (name, or name:partitions) to take the broker defaults
-// num.partitions and default.replication.factor.
-func topicOption(spec string) (broker.Option, error) {
-	parts := strings.Split(spec, ":")
-	if len(parts) > 3 || parts[0] == "" {
-		return nil, fmt.Errorf("-topic %q: want name:partitions:rf", spec)
-	}
-	partitions, rf := int64(-1), int64(-1)
-	var err error
-	if len(parts) > 1 {
-		if partitions, err = strconv.ParseInt(parts[1], 10, 32); err != nil {
-			return nil, fmt.Errorf("-topic %q: partitions: %w", spec, err)
-		}
-	}
-	if len(parts) > 2 {
-		if rf, err = strconv.ParseInt(parts[2], 10, 16); err != nil {
-			return nil, fmt.Errorf("-topic %q: replication factor: %w", spec, err)
-		}
-	}
-	return broker.Topic(parts[0], int32(partitions), int16(rf), nil), nil
-}
-
-// listFlag collects a repeatable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }

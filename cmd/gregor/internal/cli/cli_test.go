@@ -71,7 +71,11 @@ func TestUnknownCommandAndFlag(t *testing.T) {
 			t.Errorf("%s --no-such-flag: exit %d, stderr %q; want exit 2 and the usage", c.name, r.code, r.stderr)
 		}
 		r = gregorCmd(t, "", c.name, "--help")
-		if r.code != exitOK || !strings.Contains(r.stderr, "-bootstrap-server") {
+		flag := "-bootstrap-server" // every client subcommand's
+		if c.name == "broker" {
+			flag = "-data-dir"
+		}
+		if r.code != exitOK || !strings.Contains(r.stderr, flag) {
 			t.Errorf("%s --help: exit %d, stderr %q; want exit 0 and the flags", c.name, r.code, r.stderr)
 		}
 	}

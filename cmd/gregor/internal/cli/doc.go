@@ -3,6 +3,7 @@
 // Kafka 4 script it stands for, so that a course's commands work after
 // replacing kafka-topics.sh with gregor topics.
 //
+//	gregor broker             kafka-server-start.sh: the tiny broker (examples/tinybroker), -http-port for metrics
 //	gregor topics             kafka-topics.sh (TopicCommand): --create --list --describe --alter --delete
 //	gregor console-producer   kafka-console-producer.sh: stdin lines, parse.key, key.separator, acks, compression
 //	gregor console-consumer   kafka-console-consumer.sh: --from-beginning, --partition/--offset, --group, print.*
@@ -29,8 +30,10 @@
 // so tests run subcommands in-process against a cluster from
 // gregor.Start, as a shell would run them.
 //
-// Not here yet: the broker subcommand (the tiny broker lives in
-// examples/tinybroker's package main), dump-log (kafka-dump-log.sh), and
+// Every subcommand but broker is a Kafka client; broker runs the cluster
+// itself, with the tiny broker's flags (package internal/tinybroker).
+//
+// Not here yet: dump-log (kafka-dump-log.sh), and
 // the tools' options for security (--command-config) and for partition
 // reassignment.
 package cli

@@ -37,6 +37,7 @@ type command struct {
 }
 
 var commands = []command{
+	{"broker", "kafka-server-start.sh", "run a gregor cluster (the tiny broker) for any Kafka client", runBroker},
 	{"topics", "kafka-topics.sh", "create, list, describe, alter and delete topics", runTopics},
 	{"console-producer", "kafka-console-producer.sh", "produce lines of standard input", runConsoleProducer},
 	{"console-consumer", "kafka-console-consumer.sh", "print records to standard output", runConsoleConsumer},

@@ -1,0 +1,79 @@
+package tinybroker
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Bad flags stop the tiny broker before it listens, saying what is wrong.
+func TestBadFlagsAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-host", "0.0.0.0"}, "give one clients can reach"},
+		{[]string{"-brokers", "0"}, "need at least one broker"},
+		{[]string{"-port", "65535", "-brokers", "2"}, "out of range"},
+		{[]string{"-config", "num.partitions"}, "want name=value"},
+		{[]string{"-config", "no.such.config=1"}, `unknown broker config "no.such.config"`},
+		{[]string{"-topic", "orders:six"}, "partitions"},
+		{[]string{"-topic", "a:1:1:1"}, "want name:partitions:rf"},
+		{[]string{"-log-level", "loud"}, "-log-level"},
+		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-http-port", "70000"}, "-http-port"},
+	} {
+		err := Run(context.Background(), "tinybroker", append([]string{"-port", "0"}, tc.args...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("tinybroker %s: error %v, want one mentioning %q", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}
+
+// -http-port serves Prometheus metrics and the control plane beside the
+// Kafka listener, and the broker stops when its context ends.
+func TestHTTPPortServesMetricsAndControlPlane(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, "tinybroker", []string{"-port", "0", "-http-port", "0", "-log-level", "error"}, w, io.Discard)
+		w.Close()
+	}()
+	var base string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "metrics: "); ok {
+			base = strings.TrimSuffix(strings.Fields(rest)[0], "/metrics")
+		}
+		if strings.HasPrefix(sc.Text(), "try: ") { // the last line it prints
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if base == "" {
+		cancel()
+		t.Fatalf("the tiny broker printed no metrics URL (run: %v)", <-done)
+	}
+	for path, want := range map[string]string{
+		"/metrics":    "kafka_controller_kafkacontroller_activecontrollercount",
+		"/v1/cluster": `"brokers"`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %s, body without %q:\n%.400s", path, resp.Status, want, body)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("the tiny broker stopped with %v", err)
+	}
+}
