@@ -2,6 +2,7 @@ package broker
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"net"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/clock"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -95,4 +97,48 @@ func TestSlowRequestIsNotIdle(t *testing.T) {
 		clk.Advance(time.Second) // 60s silent in the middle of the frame
 		expectClosed(t, nc)
 	})
+}
+
+// The reader stops at a bad frame, but the requests read before it are
+// still answered before the connection closes, as Kafka, which reads one
+// request at a time, answers them: here a fetch parked for data, which a
+// produce from another client then provides.
+func TestRequestsBeforeABadFrameAreAnswered(t *testing.T) {
+	c := startConnTestCluster(t, Clock(clock.NewManual(time.Time{})), quietConfigs(),
+		Config("connections.max.idle.ms", "-1"), Topic("orders", 1, 1, nil))
+	fetch := kmsg.NewPtrFetchRequest()
+	fetch.MaxWaitMillis, fetch.MinBytes, fetch.SessionEpoch = 60_000, 1, -1 // the clock is manual: waits for data
+	ft := kmsg.NewFetchRequestTopic()
+	ft.Topic = "orders"
+	fp := kmsg.NewFetchRequestTopicPartition()
+	fp.PartitionMaxBytes = 1 << 20
+	ft.Partitions = append(ft.Partitions, fp)
+	fetch.Topics = append(fetch.Topics, ft)
+	bad := binary.BigEndian.AppendUint32(nil, 10)
+	bad = append(bad, 0x27, 0x0f, 0, 0, 0, 0, 0, 2, 0xff, 0xff) // API key 9999, correlation id 2
+	nc := dialRaw(t, c)
+	if _, err := nc.Write(append(frameOf(fetch, 11, 1), bad...)); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Value: []byte("wakes the fetch")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := readResponseFrame(nc)
+	if err != nil {
+		t.Fatalf("the fetch before the bad frame was not answered: %v", err)
+	}
+	if corr := int32(binary.BigEndian.Uint32(resp)); corr != 1 {
+		t.Fatalf("response to correlation id %d, want the fetch's 1", corr)
+	}
+	fr := withVersion(kmsg.NewPtrFetchResponse(), 11)
+	if err := fr.ReadFrom(resp[4:]); err != nil || len(fr.Topics) != 1 || len(fr.Topics[0].Partitions[0].RecordBatches) == 0 {
+		t.Fatalf("the fetch's answer has no records (%v)", err)
+	}
+	expectClosed(t, nc)
 }

@@ -27,19 +27,17 @@ type frame struct {
 
 // readFrames reads and decodes frames until the connection fails or a
 // frame is bad. A size outside 0..socket.request.max.bytes closes the
-// connection without the body being read.
+// connection without the body being read. A bad frame stops reading
+// only: the requests before it are still handled and answered, and the
+// handling goroutine closes the connection when it reaches the bad one.
 func (c *conn) readFrames(out chan<- frame) {
 	defer close(out)
-	// Once nothing more can be read the client is gone (Kafka clients
-	// never half-close): requests parked for it give up, as their
-	// responses could not be delivered anyway.
-	defer c.cancel()
 	maxSize := c.b.config.Int("socket.request.max.bytes")
 	r := wireReader{c}
 	var sizeBuf [4]byte
 	for {
 		if _, err := io.ReadFull(r, sizeBuf[:]); err != nil {
-			c.deliver(out, frame{err: err})
+			c.readFailed(out, err)
 			return
 		}
 		size := int32(binary.BigEndian.Uint32(sizeBuf[:]))
@@ -49,13 +47,26 @@ func (c *conn) readFrames(out chan<- frame) {
 		}
 		buf, err := c.readBody(r, int(size))
 		if err != nil {
-			c.deliver(out, frame{err: err})
+			c.readFailed(out, err)
 			return
 		}
 		f := c.decodeFrame(buf)
 		if !c.deliver(out, f) || f.err != nil {
 			return
 		}
+	}
+}
+
+// readFailed ends reading when the connection fails. Once nothing more
+// can be read the client is gone (Kafka clients never half-close):
+// requests parked for it give up, as their responses could not be
+// delivered anyway. The error is passed on if there is room for it; if
+// not, the closed channel says as much.
+func (c *conn) readFailed(out chan<- frame, err error) {
+	c.cancel()
+	select {
+	case out <- frame{err: err}:
+	default:
 	}
 }
 
