@@ -341,13 +341,13 @@ func TestIdleConnectionIsClosedAfterConnectionsMaxIdleMs(t *testing.T) {
 
 // A request announcing socket.request.max.bytes was allocated in full as
 // soon as its size was read: a client could make the broker allocate
-// 100 MB per connection with four bytes. A large body's buffer now grows
-// with the bytes that arrive.
+// 100 MB per connection with four bytes. A large body's buffer is now
+// allocated only once its first believedBodyBytes have arrived.
 func TestAnnouncedRequestSizeIsNotAllocatedUpFront(t *testing.T) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	before := m.TotalAlloc
-	_, err := readGrowing(bytes.NewReader([]byte("only a few bytes")), 100<<20, nil)
+	_, err := readBody(bytes.NewReader([]byte("only a few bytes")), 100<<20, nil)
 	runtime.ReadMemStats(&m)
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("reading a cut body: %v, want ErrUnexpectedEOF", err)
@@ -356,13 +356,13 @@ func TestAnnouncedRequestSizeIsNotAllocatedUpFront(t *testing.T) {
 		t.Fatalf("16 bytes of a body announced as 100 MB allocated %d bytes", used)
 	}
 	// Whole bodies read back intact, from scratch or into a spare buffer.
-	for _, size := range []int{0, 10, eagerBodyBytes + 1, 5*eagerBodyBytes + 7} {
+	for _, size := range []int{0, 10, believedBodyBytes + 1, 5*believedBodyBytes + 7} {
 		want := make([]byte, size)
 		for i := range want {
 			want[i] = byte(i * 7)
 		}
 		for _, start := range [][]byte{nil, make([]byte, 0, 100), make([]byte, 0, size)} {
-			got, err := readGrowing(iotest.OneByteReader(bytes.NewReader(want)), size, start)
+			got, err := readBody(iotest.OneByteReader(bytes.NewReader(want)), size, start)
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("body of %d bytes into a buffer of %d: %d bytes back, %v", size, cap(start), len(got), err)
 			}

@@ -252,7 +252,9 @@ func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*rep
 	}
 	part, err := partition.Open(partition.Options{
 		Topic: t.name, Index: p, BrokerID: b.id,
-		Dir: dir, Config: cfg, Clock: b.cluster.clock, Logger: b.logger,
+		Dir: dir, Config: cfg, Clock: b.cluster.clock,
+		// The cluster's logger: the partition names its broker itself.
+		Logger:         b.cluster.logger,
 		LogStartOffset: logStart, HighWatermark: hw,
 		ReplicaEligible: b.cluster.brokerEligible,
 	})

@@ -8,8 +8,8 @@ import (
 	"io"
 	"net"
 	"runtime/debug"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gregorkafka/gregor/clock"
@@ -20,18 +20,30 @@ import (
 // size-prefixed frames; each is handled to completion and its response
 // written before the next is handled, so responses leave in request
 // order, as Kafka guarantees per connection. A separate reader goroutine
-// reads ahead (and notices a client hanging up while a request is parked).
+// reads and decodes ahead (frame.go), and notices a client hanging up
+// while a request is parked.
+//
+// A connection ends in one of two ways. The client hangs up: ctx is
+// canceled, so parked requests give up, but the requests already read
+// are still handled (an acks=0 produce sent just before hanging up
+// counts). Or the broker closes it (close: a stop, or
+// connections.max.idle.ms): closed is closed too, and the requests not
+// yet being handled are dropped, so that a stop never waits for a request
+// that is still arriving or being decoded.
 type conn struct {
-	b        *Broker
-	nc       net.Conn
-	ctx      context.Context
-	cancel   context.CancelFunc
-	closeMu  sync.Once
-	clientID string
+	b       *Broker
+	nc      net.Conn
+	ctx     context.Context
+	cancel  context.CancelFunc
+	closed  chan struct{}
+	closeMu sync.Once
 
+	// idleMu guards the fields below: the idle timer reads them on the
+	// clock's goroutine.
 	idleMu     sync.Mutex
 	lastActive time.Time
 	idleTimer  clock.Timer
+	clientID   string // of the last request; written only by serve
 
 	// spare is a frame buffer to read the next request into. Only
 	// Produce frames come back here: once a Produce request is answered
@@ -46,13 +58,15 @@ const maxSpareFrame = 16 << 20
 
 func newConn(b *Broker, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, lastActive: b.cluster.clock.Now(),
-		spare: make(chan []byte, 1)}
+	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}),
+		lastActive: b.cluster.clock.Now(), spare: make(chan []byte, 1)}
 }
 
-// close closes the connection; handlers parked for it give up.
+// close closes the connection; handlers parked for it give up, and
+// requests not yet being handled are dropped.
 func (c *conn) close() {
 	c.closeMu.Do(func() {
+		close(c.closed)
 		c.cancel()
 		c.nc.Close()
 		c.idleMu.Lock()
@@ -63,179 +77,136 @@ func (c *conn) close() {
 	})
 }
 
-// frame is a request read off the wire, or the error that ended reading.
-type frame struct {
-	buf []byte
-	err error
-}
-
 func (c *conn) serve() {
 	defer c.close()
 	c.armIdleTimer()
 	frames := make(chan frame, 4)
 	go c.readFrames(frames)
-	for f := range frames {
+	for {
+		var f frame
+		var ok bool
+		select {
+		case f, ok = <-frames:
+		case <-c.closed:
+			// Closed by the broker (a stop, connections.max.idle.ms): a
+			// request still being read or decoded is dropped, so that a
+			// stop waits only for a request already being handled.
+			c.logClosed("connection closed by the broker")
+			return
+		}
+		if !ok {
+			c.logClosed("connection closed")
+			return
+		}
+		if f.h.clientID != nil && *f.h.clientID != c.clientID {
+			c.idleMu.Lock()
+			c.clientID = *f.h.clientID
+			c.idleMu.Unlock()
+		}
 		if f.err != nil {
-			if !errors.Is(f.err, io.EOF) && !errors.Is(f.err, net.ErrClosed) && c.ctx.Err() == nil {
-				c.b.logger.Debug("closing connection", "remote", c.nc.RemoteAddr().String(), "reason", f.err)
+			c.endReading(f.err)
+			return
+		}
+		resp, err := c.handle(f)
+		if err != nil {
+			if errors.Is(err, context.Canceled) && c.ctx.Err() != nil {
+				// A client hanging up during a long-poll fetch (or a
+				// stop) ends the request: a disconnect, not a bad request.
+				c.logClosed("connection closed during a request", "api", kmsg.NameForKey(f.h.key))
+			} else {
+				c.b.logger.Info("closing connection after a bad request", "remote", c.nc.RemoteAddr().String(), "client_id", c.clientID, "reason", err)
 			}
 			return
 		}
-		c.touch()
-		out, err := c.handleFrame(f.buf)
-		if err != nil {
-			c.b.logger.Info("closing connection after a bad request", "remote", c.nc.RemoteAddr().String(), "client_id", c.clientID, "reason", err)
-			return
-		}
-		if out != nil {
-			if _, err := c.nc.Write(out); err != nil {
+		if resp != nil {
+			if _, err := c.nc.Write(encodeResponse(f.h.correlationID, resp)); err != nil {
+				c.logClosed("connection closed while writing a response")
 				return
 			}
+			c.touch()
 		}
 		c.recycle(f.buf)
 	}
 }
 
-// recycle offers a handled frame's buffer for the next request, if it
-// held a Produce request (see conn.spare).
-func (c *conn) recycle(buf []byte) {
-	if len(buf) < 2 || int16(binary.BigEndian.Uint16(buf)) != kmsg.Produce.Int16() || cap(buf) > maxSpareFrame {
-		return
-	}
-	select {
-	case c.spare <- buf:
+// endReading logs why reading stopped: a client hanging up, or a frame
+// that could not be read or parsed.
+func (c *conn) endReading(err error) {
+	switch {
+	case isBadRequest(err):
+		c.b.logger.Info("closing connection after a bad request", "remote", c.nc.RemoteAddr().String(), "client_id", c.clientID, "reason", err)
+	case errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || c.ctx.Err() != nil:
+		c.logClosed("connection closed")
 	default:
+		c.logClosed("closing connection", "reason", err)
 	}
 }
 
-// frameBuffer returns a buffer of size bytes for the next frame: the spare
-// one when it is large enough. Producers send requests of similar sizes,
-// so after the first one a steady producer reuses the same memory rather
-// than having fresh pages faulted in for every request.
-func (c *conn) frameBuffer(size int) []byte {
-	select {
-	case buf := <-c.spare:
-		if cap(buf) >= size {
-			return buf[:size]
-		}
-	default:
-	}
-	return make([]byte, size)
+func (c *conn) logClosed(msg string, args ...any) {
+	c.b.logger.Debug(msg, append([]any{"remote", c.nc.RemoteAddr().String(), "client_id", c.clientID}, args...)...)
 }
 
-// readFrames reads whole frames until the connection fails, enforcing
-// socket.request.max.bytes as Kafka's socket server does: a larger size
-// closes the connection without reading the body.
-func (c *conn) readFrames(out chan<- frame) {
-	defer close(out)
-	// Once nothing more can be read the client is gone (Kafka clients
-	// never half-close): requests parked for it give up, as their
-	// responses could not be delivered anyway.
-	defer c.cancel()
-	maxSize := c.b.config.Int("socket.request.max.bytes")
-	var sizeBuf [4]byte
-	for {
-		if _, err := io.ReadFull(c.nc, sizeBuf[:]); err != nil {
-			c.deliver(out, frame{err: err})
-			return
-		}
-		size := int32(binary.BigEndian.Uint32(sizeBuf[:]))
-		if size < 0 || int(size) > maxSize {
-			c.deliver(out, frame{err: fmt.Errorf("request size %d is outside 0..socket.request.max.bytes (%d)", size, maxSize)})
-			return
-		}
-		buf, err := c.readBody(int(size))
-		if err != nil {
-			c.deliver(out, frame{err: err})
-			return
-		}
-		if !c.deliver(out, frame{buf: buf}) {
-			return
-		}
+// handle runs a decoded request's handler and returns the response to
+// send, nil when none is due. A panic is recovered and closes only this
+// connection.
+func (c *conn) handle(f frame) (resp kmsg.Response, err error) {
+	if f.direct != nil {
+		return f.direct, nil
 	}
-}
-
-// eagerBodyBytes is the largest request body whose buffer is allocated
-// as soon as its size is read.
-const eagerBodyBytes = 1 << 20
-
-// readBody reads a request body of size bytes. A body larger than
-// eagerBodyBytes, unless the spare buffer holds it, gets a buffer that
-// grows as its bytes arrive, so that a client announcing a request of
-// socket.request.max.bytes and sending nothing more does not make the
-// broker allocate it, once per connection.
-func (c *conn) readBody(size int) ([]byte, error) {
-	if size <= eagerBodyBytes {
-		buf := c.frameBuffer(size)
-		_, err := io.ReadFull(c.nc, buf)
-		return buf, err
-	}
-	var start []byte
-	select {
-	case start = <-c.spare:
-	default:
-	}
-	return readGrowing(c.nc, size, start[:0])
-}
-
-// readGrowing reads size bytes into buf (empty, any capacity), growing it
-// by doubling as the bytes arrive.
-func readGrowing(r io.Reader, size int, buf []byte) ([]byte, error) {
-	if cap(buf) == 0 {
-		buf = make([]byte, 0, min(size, eagerBodyBytes))
-	}
-	for len(buf) < size {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(cap(buf), size-len(buf)))
-		}
-		n, err := r.Read(buf[len(buf):min(cap(buf), size)])
-		buf = buf[:len(buf)+n]
-		if err != nil && len(buf) < size {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, err
-		}
-	}
-	return buf, nil
-}
-
-func (c *conn) deliver(out chan<- frame, f frame) bool {
-	select {
-	case out <- f:
-		return true
-	case <-c.ctx.Done():
-		return false
-	}
-}
-
-// handleFrame decodes and handles one request and returns the encoded
-// response frame (nil when none is due). An error closes the connection.
-func (c *conn) handleFrame(buf []byte) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.b.logger.Error("request handler failed", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			out, err = nil, fmt.Errorf("internal error handling the request")
+			resp, err = nil, fmt.Errorf("internal error handling the request")
 		}
 	}()
+	return apis[f.h.key].handle(f.req)
+}
+
+// badRequest is what is wrong with a frame that is not a request the
+// broker serves: the connection is closed, as Kafka closes it.
+type badRequest struct{ err error }
+
+func (e badRequest) Error() string { return e.err.Error() }
+func (e badRequest) Unwrap() error { return e.err }
+
+func badRequestf(format string, args ...any) error { return badRequest{fmt.Errorf(format, args...)} }
+
+func isBadRequest(err error) bool {
+	var br badRequest
+	return errors.As(err, &br)
+}
+
+// decodeFrame decodes one request frame. An error in the frame (a
+// badRequest) closes the connection.
+func (c *conn) decodeFrame(buf []byte) (f frame) {
+	f.buf = buf
+	defer func() {
+		if p := recover(); p != nil {
+			c.b.logger.Error("request decoding failed", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			f = frame{err: badRequestf("internal error decoding the request")}
+		}
+	}()
+	if hook := testHookDecoding.Load(); hook != nil {
+		(*hook)()
+	}
 	h, err := parseRequestHeader(buf)
 	if err != nil {
-		return nil, err
+		return frame{err: badRequest{err}}
 	}
-	if h.clientID != nil {
-		c.clientID = *h.clientID
-	}
+	f.h = h
+	bad := func(format string, args ...any) frame { return frame{h: h, err: badRequestf(format, args...)} }
 	a := apis[h.key]
 	if a == nil {
-		return nil, fmt.Errorf("unknown API key %d", h.key)
+		return bad("unknown API key %d", h.key)
 	}
 	if h.version < a.minVersion || h.version > a.maxVersion {
 		if h.key == apiVersionsKey {
 			// KIP-511: answer an unknown ApiVersions version with v0 and
 			// the list of what is supported, so the client can pick.
-			return encodeResponse(h.correlationID, unsupportedAPIVersionsResponse()), nil
+			f.direct = unsupportedAPIVersionsResponse()
+			return f
 		}
-		return nil, fmt.Errorf("unsupported version %d of API %d (supported %d-%d)", h.version, h.key, a.minVersion, a.maxVersion)
+		return bad("unsupported version %d of API %d (supported %d-%d)", h.version, h.key, a.minVersion, a.maxVersion)
 	}
 	body := kmsg.RequestForKey(h.key)
 	if d, ok := body.(interface{ Default() }); ok {
@@ -248,24 +219,20 @@ func (c *conn) handleFrame(buf []byte) (out []byte, err error) {
 	rest := buf[h.bodyStart:]
 	if body.IsFlexible() {
 		if rest, err = skipTaggedFields(rest); err != nil {
-			return nil, fmt.Errorf("request header: %w", err)
+			return bad("request header: %w", err)
 		}
 	}
-	// (kmsg v1.15 decodes a flexible request's tagged fields one
-	// announced tag at a time, even past the end of the bytes: a request
-	// announcing billions of tags keeps this goroutine busy for seconds
-	// before it fails. See slowDecodes in fuzz_test.go.)
 	if err := body.ReadFrom(rest); err != nil {
-		return nil, fmt.Errorf("malformed %s v%d request: %w", kmsg.NameForKey(h.key), h.version, err)
+		return bad("malformed %s v%d request: %w", kmsg.NameForKey(h.key), h.version, err)
 	}
-	r := &request{ctx: c.ctx, broker: c.b, conn: c, key: h.key, version: h.version,
+	f.req = &request{ctx: c.ctx, broker: c.b, conn: c, key: h.key, version: h.version,
 		correlationID: h.correlationID, clientID: h.clientID, body: body}
-	resp, err := a.handle(r)
-	if err != nil || resp == nil {
-		return nil, err
-	}
-	return encodeResponse(h.correlationID, resp), nil
+	return f
 }
+
+// testHookDecoding, when set by a test, runs as each frame starts to be
+// decoded, on the connection's reader goroutine.
+var testHookDecoding atomic.Pointer[func()]
 
 type requestHeader struct {
 	key           int16

@@ -16,9 +16,10 @@
 //
 // # Requests
 //
-// Each connection (conn.go) reads 4-byte size-prefixed frames, decodes
-// them with franz-go's kmsg, handles one request at a time and writes the
-// responses in request order, as Kafka does per connection. Each Kafka API
+// Each connection (conn.go) reads 4-byte size-prefixed frames and decodes
+// them with franz-go's kmsg on a reader goroutine (frame.go), handles one
+// request at a time and writes the responses in request order, as Kafka
+// does per connection. Each Kafka API
 // has its own file that registers the versions it serves (api.go), so
 // ApiVersions always tells the truth: produce.go, fetch.go (with
 // fetchsession.go), listoffsets.go, metadata.go, createtopics.go, ...

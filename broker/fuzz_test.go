@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,9 +195,6 @@ func frameInput(input []byte) (wire []byte, frames []sentFrame, closed bool) {
 // closes the connection.
 func (fc *fuzzCluster) checkInput(t *testing.T, input []byte) {
 	wire, frames, closed := frameInput(input)
-	if decodesSlowly(frames) {
-		t.Skip("known kmsg issue: a huge tagged-field count (see slowDecodes)")
-	}
 	if !closed {
 		sentinel := kmsg.NewPtrApiVersionsRequest()
 		sentinel.SetVersion(3)
@@ -262,59 +258,6 @@ func (fc *fuzzCluster) checkInput(t *testing.T, input []byte) {
 			}
 		}
 	}
-}
-
-// Known issue, not the broker's: kmsg (v1.15) reads a tagged-field count
-// and then loops once per announced tag, even after the request's bytes
-// have run out. A flexible request that announces four billion tags keeps
-// a core busy for tens of seconds before it fails to decode and the
-// connection is closed; gregor cannot bound that loop without its own
-// decoder. The harness decodes every frame itself first and skips inputs
-// that take long, so that such inputs neither pile up busy goroutines in
-// the broker nor pass for a hang; while one of its own decodes is still
-// busy it skips every input with a flexible request.
-var slowDecodes atomic.Int32
-
-// decodesSlowly reports whether some frame is a request that kmsg takes
-// more than a moment to decode.
-func decodesSlowly(frames []sentFrame) bool {
-	for _, f := range frames {
-		h, err := parseRequestHeader(f.body)
-		if err != nil || apis[h.key] == nil {
-			continue
-		}
-		req := kmsg.RequestForKey(h.key)
-		req.SetVersion(h.version)
-		if !req.IsFlexible() {
-			continue
-		}
-		if slowDecodes.Load() > 0 {
-			return true
-		}
-		// state: 0 decoding, 1 done, 2 given up on (counted in
-		// slowDecodes until the decode ends).
-		var state atomic.Int32
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			if rest, err := skipTaggedFields(f.body[h.bodyStart:]); err == nil {
-				_ = req.ReadFrom(rest)
-			}
-			if !state.CompareAndSwap(0, 1) {
-				slowDecodes.Add(-1)
-			}
-		}()
-		select {
-		case <-done:
-		case <-time.After(50 * time.Millisecond):
-			if state.CompareAndSwap(0, 2) {
-				slowDecodes.Add(1)
-				return true
-			}
-			<-done
-		}
-	}
-	return false
 }
 
 func (fc *fuzzCluster) failOnPanics(t *testing.T, input []byte) {
