@@ -22,7 +22,11 @@ func TestRecordsOfEveryReplica(t *testing.T) {
 	sent := &kgo.Record{Topic: "r", Partition: 0, Key: []byte("k"), Value: []byte(v0),
 		Headers: []kgo.RecordHeader{{Key: "h", Value: []byte("hv")}}}
 	mustDo(t, cl.ProduceSync(apiCtx(t), sent).FirstErr())
-	produceValues(t, cl, "r", 0, "v1", "v2", "v3")
+	var batch []*kgo.Record // one batch: v1 at offset 1 to v3 at 3
+	for _, v := range []string{"v1", "v2", "v3"} {
+		batch = append(batch, &kgo.Record{Topic: "r", Partition: 0, Value: []byte(v)})
+	}
+	mustDo(t, cl.ProduceSync(apiCtx(t), batch...).FirstErr())
 	mustDo(t, c.WaitForReplication(apiCtx(t)))
 
 	for _, id := range []int32{1, 2, 3} {
@@ -47,8 +51,8 @@ func TestRecordsOfEveryReplica(t *testing.T) {
 	}
 	from2, err := c.Records("r", 0, 3, 2, 1)
 	mustDo(t, err)
-	if got := values(from2); !slices.Equal(got, []string{"v2"}) || from2[0].Offset != 2 {
-		t.Fatalf("Records from offset 2, max 1: %v", got)
+	if got := values(from2); !slices.Equal(got, []string{"v2"}) || from2[0].Offset != 2 || from2[0].Batch.BaseOffset != 1 {
+		t.Fatalf("Records from offset 2, max 1: %v (batch %+v), want v2 of the batch at 1", got, from2[0].Batch)
 	}
 
 	deleteBefore(t, apiAdmin(t, c), "r", 0, 2)
