@@ -43,9 +43,13 @@ func (n *changeNotifier) notify() {
 	}
 }
 
-// WaitUntil blocks until cond returns true or ctx ends. cond is evaluated
-// at once and again after every change of the cluster metadata or of any
-// replica's offsets or leadership.
+// WaitUntil blocks until cond returns true or ctx ends, and returns ctx's
+// error in that case. cond is evaluated at once and again after every
+// change of the cluster metadata (topics, leaders, ISRs, fenced brokers)
+// or of any replica's offsets (log start, high watermark, log end) or
+// leadership. It is not woken by group changes (use WaitForGroup) or by
+// the clock alone: a cond that reads the clock must be paired with
+// something that advances it.
 func (c *Cluster) WaitUntil(ctx context.Context, cond func() bool) error {
 	wake := make(chan struct{}, 1)
 	cancelImage := c.changes.add(wake)
@@ -80,7 +84,11 @@ func (c *Cluster) WaitUntil(ctx context.Context, cond func() bool) error {
 	}
 }
 
-// WaitForISR waits until a partition's ISR is exactly isr (in any order).
+// WaitForISR waits until a partition's ISR, as registered in the cluster
+// metadata by the controller (what Metadata and DescribeTopicPartitions
+// report), is exactly isr, in any order. It does not wait for the leader's
+// high watermark; follow it with WaitForReplication for that. A topic or
+// partition that does not exist yet is waited for, not an error.
 func (c *Cluster) WaitForISR(ctx context.Context, topic string, partition int32, isr ...int32) error {
 	want := slices.Sorted(slices.Values(isr))
 	var last []int32
