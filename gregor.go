@@ -55,3 +55,29 @@ func Start(tb testing.TB, opts ...broker.Option) *broker.Cluster {
 	})
 	return c
 }
+
+// Restart restarts a whole cluster that Start (or New) started with a
+// broker.DataDir, within one test: it closes c and starts a new cluster on
+// the same data directory with the same options, Start's test defaults
+// included, on the same addresses (see broker.Cluster.Restart), and closes
+// the new one when the test ends. Clients made for c reconnect by
+// themselves. It fails the test if c has no data directory or the new
+// cluster cannot start.
+//
+//	dir := t.TempDir()
+//	c := gregor.Start(t, broker.DataDir(dir), broker.Brokers(3))
+//	// ... produce, commit ...
+//	c = gregor.Restart(t, c) // everything is read back from dir
+func Restart(tb testing.TB, c *broker.Cluster) *broker.Cluster {
+	tb.Helper()
+	next, err := c.Restart()
+	if err != nil {
+		tb.Fatalf("restarting gregor cluster: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := next.Close(); err != nil {
+			tb.Errorf("closing gregor cluster: %v", err)
+		}
+	})
+	return next
+}

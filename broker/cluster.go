@@ -27,15 +27,20 @@ type Cluster struct {
 	ctl          *controller
 	stats        replicationStats
 	changes      changeNotifier
-	groupEvents  *groupEventHub // groups_introspect.go
-	traffic      trafficStats   // metrics_hooks.go
-	httpServers  sync.Map       // *http.Server → struct{}, http_hooks.go
+	// sessionRenewals wakes AdvanceInSteps when a group member renews
+	// its session (advance.go).
+	sessionRenewals changeNotifier
+	groupEvents     *groupEventHub // groups_introspect.go
+	traffic         trafficStats   // metrics_hooks.go
+	httpServers     sync.Map       // *http.Server → struct{}, http_hooks.go
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
 	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
 	// changing different keys of one topic must both take effect. It is
 	// taken before the controller's lock (LOCKING.md).
 	alterConfigsMu sync.Mutex
+
+	opts []Option // what New was given, for Restart
 
 	closeOnce     sync.Once
 	closeErr      error
@@ -59,6 +64,7 @@ func New(opts ...Option) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.opts = append([]Option(nil), opts...)
 	img, err := c.loadImage(o)
 	if err != nil {
 		return nil, err
@@ -113,9 +119,12 @@ func newCluster(o options) (*Cluster, error) {
 		c.logger.Warn("broker config has no effect in gregor", "note", n)
 	}
 	c.brokerConfig = cfg
-	if o.inMemory {
+	switch {
+	case o.net != nil:
+		c.net = o.net
+	case o.inMemory:
 		c.net = newMemNetwork()
-	} else {
+	default:
 		c.net = tcpNetwork{}
 	}
 	if o.dataDir == "" {
@@ -190,7 +199,7 @@ func (c *Cluster) createInitialTopics(topics []seedTopic) error {
 		if _, exists := c.ctl.current().topics[t.name]; exists {
 			continue
 		}
-		spec := topicSpec{name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs}
+		spec := topicSpec{name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, assignment: t.assignment, configs: t.configs}
 		if _, err := c.ctl.createTopic(spec, false); err != nil {
 			return fmt.Errorf("creating topic %s: %w", t.name, err)
 		}

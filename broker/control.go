@@ -81,6 +81,14 @@ func (c *Cluster) StartBroker(id int32) error {
 // is in flight, so records produced afterwards are on the leader only. A
 // paused follower falls behind and, after replica.lag.time.max.ms, out of
 // the ISR.
+//
+// The pause belongs to the replica, not to its current role: pausing the
+// replica of the current leader is allowed and changes nothing while it
+// leads, and takes effect as soon as it becomes a follower (after
+// ElectLeader of another replica, a failover or a restart of its broker),
+// so a test can make an old leader miss everything its successor
+// appends. Pauses last until ResumeReplication, across leader changes and
+// broker restarts, but not across Cluster.Restart.
 func (c *Cluster) PauseReplication(topic string, partition, brokerID int32) error {
 	b, err := c.replicaBroker(topic, partition, brokerID)
 	if err != nil {
@@ -155,28 +163,62 @@ type ReplicationMetrics struct {
 	LeaderElections int64
 }
 
-// ReplicationMetrics returns the current replication figures.
+// ReplicationMetrics returns the current replication figures of the
+// whole cluster, internal topics (__consumer_offsets) included, as Kafka's
+// JMX metrics count them. Use TopicReplicationMetrics to leave the
+// internal topics apart.
 func (c *Cluster) ReplicationMetrics() ReplicationMetrics {
-	im := c.ctl.current()
 	m := ReplicationMetrics{
 		ISRShrinks:      c.stats.isrShrinks.Load(),
 		ISRExpands:      c.stats.isrExpands.Load(),
 		LeaderElections: c.stats.elections.Load(),
 	}
-	for _, t := range im.topics {
-		minISR := c.brokerConfig.Topic(t.configs).Int("min.insync.replicas")
-		for _, p := range t.partitions {
-			minISR := partition.EffectiveMinISR(minISR, len(p.replicas))
-			if len(p.isr) < len(p.replicas) {
-				m.UnderReplicatedPartitions++
-			}
-			if p.leader < 0 {
-				m.OfflinePartitions++
-			}
-			if len(p.isr) < minISR {
-				m.UnderMinISRPartitions++
-			}
+	for _, t := range c.ctl.current().topics {
+		c.addPartitionGauges(&m, t)
+	}
+	return m
+}
+
+// TopicReplicationMetrics returns the partition gauges of one topic
+// (under-replicated, offline, under min ISR), so that a test's figures
+// are not disturbed by internal topics or other tests' topics. The
+// counters (ISR shrinks and expands, elections) are kept cluster-wide
+// only, as in Kafka, and are zero here. An unknown topic is an error.
+func (c *Cluster) TopicReplicationMetrics(topic string) (ReplicationMetrics, error) {
+	t := c.ctl.current().topics[topic]
+	if t == nil {
+		return ReplicationMetrics{}, fmt.Errorf("topic %q does not exist", topic)
+	}
+	var m ReplicationMetrics
+	c.addPartitionGauges(&m, t)
+	return m, nil
+}
+
+// UserReplicationMetrics returns the partition gauges over every topic
+// that is not internal: the figures of the topics a test created.
+// Counters are zero, as in TopicReplicationMetrics.
+func (c *Cluster) UserReplicationMetrics() ReplicationMetrics {
+	var m ReplicationMetrics
+	for _, t := range c.ctl.current().topics {
+		if !t.internal {
+			c.addPartitionGauges(&m, t)
 		}
 	}
 	return m
+}
+
+func (c *Cluster) addPartitionGauges(m *ReplicationMetrics, t *topicImage) {
+	minISR := c.brokerConfig.Topic(t.configs).Int("min.insync.replicas")
+	for _, p := range t.partitions {
+		minISR := partition.EffectiveMinISR(minISR, len(p.replicas))
+		if len(p.isr) < len(p.replicas) {
+			m.UnderReplicatedPartitions++
+		}
+		if p.leader < 0 {
+			m.OfflinePartitions++
+		}
+		if len(p.isr) < minISR {
+			m.UnderMinISRPartitions++
+		}
+	}
 }

@@ -77,6 +77,8 @@ func (b *Broker) initGroups() error {
 		Clock:  b.cluster.clock,
 		Logger: b.logger.With("component", "group-coordinator"),
 		Events: func(e group.Event) { b.cluster.groupEvents.publish(b.id, e) },
+		// AdvanceInSteps waits for members to renew their sessions.
+		SessionRenewed: b.cluster.sessionRenewals.notify,
 		Topics: func() group.Topics {
 			im := b.cluster.ctl.current()
 			if s := topicsCache.Load(); s != nil && s.img == im {

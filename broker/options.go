@@ -24,12 +24,14 @@ type options struct {
 	topics       []seedTopic
 	logger       *slog.Logger
 	clusterID    string
+	net          network // set only by Cluster.Restart (sameNetwork)
 }
 
 type seedTopic struct {
 	name              string
 	partitions        int32
 	replicationFactor int16
+	assignment        [][]int32 // TopicAssignment; partitions and replicationFactor are then -1
 	configs           map[string]string
 }
 
@@ -81,8 +83,24 @@ func Host(host string) Option {
 }
 
 // DataDir keeps the logs in files under dir, in Kafka's layout, so a
-// cluster restarted on the same directory finds its topics, records and
-// offsets again. Without it everything lives in memory.
+// cluster restarted on the same directory (Cluster.Restart, or New with
+// the same options) finds its topics, records and offsets again. Without
+// it everything lives in memory. The layout:
+//
+//	<dir>/cluster-metadata.json        the cluster metadata (topics, ids,
+//	                                   assignments, leaders, epochs), what
+//	                                   KRaft keeps in __cluster_metadata
+//	<dir>/broker-<id>/                 one broker's log.dirs (ids 1..n)
+//	    meta.properties                node.id and cluster.id
+//	    replication-offset-checkpoint  high watermarks, log start offsets
+//	    log-start-offset-checkpoint    and recovery points, written when
+//	    recovery-point-offset-checkpoint the broker stops cleanly
+//	    <topic>-<partition>/           one replica: its segments (.log,
+//	                                   .index, .timeindex),
+//	                                   leader-epoch-checkpoint and
+//	                                   partition.metadata (the topic id)
+//
+// Several clusters must not share one dir at the same time.
 func DataDir(dir string) Option {
 	return func(o *options) error {
 		if dir == "" {
@@ -141,7 +159,7 @@ func Configs(configs map[string]string) Option {
 // takes the broker default; configs are topic configs by Kafka name.
 func Topic(name string, partitions int32, replicationFactor int16, configs map[string]string) Option {
 	return func(o *options) error {
-		o.topics = append(o.topics, seedTopic{name, partitions, replicationFactor, maps.Clone(configs)})
+		o.topics = append(o.topics, seedTopic{name: name, partitions: partitions, replicationFactor: replicationFactor, configs: maps.Clone(configs)})
 		return nil
 	}
 }

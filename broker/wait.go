@@ -44,10 +44,14 @@ func (n *changeNotifier) notify() {
 	}
 }
 
-// WaitUntil blocks until cond returns true or ctx ends. cond is evaluated
-// at once and again after every change of the cluster metadata, of any
-// replica's offsets or leadership, and whenever a broker accepts or drops
-// a client connection.
+// WaitUntil blocks until cond returns true or ctx ends, and returns ctx's
+// error in that case. cond is evaluated at once and again after every
+// change of the cluster metadata (topics, leaders, ISRs, fenced brokers),
+// of any replica's offsets (log start, high watermark, log end) or
+// leadership, and whenever a broker accepts or drops a client connection.
+// It is not woken by group changes (use WaitForGroup) or by the clock
+// alone: a cond that reads the clock must be paired with something that
+// advances it.
 func (c *Cluster) WaitUntil(ctx context.Context, cond func() bool) error {
 	wake := make(chan struct{}, 1)
 	cancelImage := c.changes.add(wake)
@@ -82,7 +86,11 @@ func (c *Cluster) WaitUntil(ctx context.Context, cond func() bool) error {
 	}
 }
 
-// WaitForISR waits until a partition's ISR is exactly isr (in any order).
+// WaitForISR waits until a partition's ISR, as registered in the cluster
+// metadata by the controller (what Metadata and DescribeTopicPartitions
+// report), is exactly isr, in any order. It does not wait for the leader's
+// high watermark; follow it with WaitForReplication for that. A topic or
+// partition that does not exist yet is waited for, not an error.
 func (c *Cluster) WaitForISR(ctx context.Context, topic string, partition int32, isr ...int32) error {
 	want := slices.Sorted(slices.Values(isr))
 	var last []int32
@@ -100,56 +108,81 @@ func (c *Cluster) WaitForISR(ctx context.Context, topic string, partition int32,
 	return nil
 }
 
-// WaitForReplication waits until every running follower of every
-// partition has copied its leader's whole log and learned its high
-// watermark (paused followers excepted).
+// WaitForReplication waits until every partition's replicas agree: each
+// running, unpaused follower has copied its leader's whole log, has told
+// the leader so (the leader knows its log end offset) and has learned the
+// leader's high watermark. Partitions with no leader (offline) and paused
+// followers (PauseReplication) are skipped: nothing can replicate there.
+//
+// A partition whose leader has crashed (CrashBroker) but is not yet fenced
+// is not replicated: its registered leader cannot serve, and no follower
+// has caught up with anything. WaitForReplication keeps waiting until the
+// controller fences the crashed broker (broker.session.timeout.ms on the
+// cluster clock; advance a manual clock past it from another goroutine,
+// or restart the broker) and a new leader's followers have caught up.
 func (c *Cluster) WaitForReplication(ctx context.Context) error {
-	lagging := c.firstLaggingFollower()
+	lagging := c.firstLaggingFollower(false)
 	if lagging == "" {
-		// The common case, checked without registering any watches:
-		// a manual clock asks before every timer it fires.
 		return nil
 	}
 	err := c.WaitUntil(ctx, func() bool {
-		lagging = c.firstLaggingFollower()
+		lagging = c.firstLaggingFollower(false)
 		return lagging == ""
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for replication, %s is behind: %w", lagging, err)
+		return fmt.Errorf("waiting for replication, %s: %w", lagging, err)
 	}
 	return nil
 }
 
 // firstLaggingFollower describes a running, unpaused follower that has not
-// caught up with its running leader, or returns "".
-func (c *Cluster) firstLaggingFollower() string {
+// caught up with its running leader, or a partition led by a broker that
+// is not running, or returns "". skipCrashedLeaders leaves out the
+// partitions whose leader is down: the manual clock's settler must not wait
+// for a fencing that only the clock it holds can bring.
+func (c *Cluster) firstLaggingFollower(skipCrashedLeaders bool) string {
 	im := c.ctl.current()
 	for _, t := range im.sortedTopics() {
 		for i, p := range t.partitions {
 			key := topicPartition{t.name, int32(i)}
-			leader := c.leaderReplica(key, p.leader)
-			if leader == nil {
+			if p.leader < 0 {
 				continue
 			}
-			_, leaderHW, leaderEnd := leader.Offsets()
-			// The leader's view matters too: a follower that has copied
-			// everything but not yet fetched again at the log end has
-			// not told the leader, whose high watermark is then behind.
-			known := leader.FollowerLogEndOffsets()
-			for _, id := range p.replicas {
-				b := c.Broker(id)
-				if id == p.leader || b == nil || !b.Running() || b.isPaused(key) {
+			leader := c.leaderReplica(key, p.leader)
+			if leader == nil {
+				if skipCrashedLeaders {
 					continue
 				}
-				r := b.replica(t.name, int32(i))
-				if r == nil {
-					continue
-				}
-				if _, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW || known[id] != leaderEnd {
-					return fmt.Sprintf("%s-%d on broker %d (log end %d/%d, known to the leader as %d, high watermark %d/%d)",
-						t.name, i, id, end, leaderEnd, known[id], hw, leaderHW)
-				}
+				return fmt.Sprintf("%s-%d has leader %d, which is not running and not yet fenced", t.name, i, p.leader)
 			}
+			if lag := c.laggingFollower(key, p, leader); lag != "" {
+				return lag
+			}
+		}
+	}
+	return ""
+}
+
+// laggingFollower describes the first follower of one partition that has
+// not caught up with leader, or returns "".
+func (c *Cluster) laggingFollower(key topicPartition, p *partitionImage, leader *replica) string {
+	_, leaderHW, leaderEnd := leader.Offsets()
+	// The leader's view matters too: a follower that has copied
+	// everything but not yet fetched again at the log end has not told
+	// the leader, whose high watermark is then behind.
+	known := leader.FollowerLogEndOffsets()
+	for _, id := range p.replicas {
+		b := c.Broker(id)
+		if id == p.leader || b == nil || !b.Running() || b.isPaused(key) {
+			continue
+		}
+		r := b.replica(key.topic, key.partition)
+		if r == nil {
+			continue
+		}
+		if _, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW || known[id] != leaderEnd {
+			return fmt.Sprintf("%s-%d on broker %d is behind (log end %d/%d, known to the leader as %d, high watermark %d/%d)",
+				key.topic, key.partition, id, end, leaderEnd, known[id], hw, leaderHW)
 		}
 	}
 	return ""
@@ -158,7 +191,17 @@ func (c *Cluster) firstLaggingFollower() string {
 // settleReplication is registered with a manual clock: before the clock
 // moves, followers finish copying what their leaders already have.
 func (c *Cluster) settleReplication(ctx context.Context) {
-	if err := c.WaitForReplication(ctx); err != nil {
-		c.logger.Warn("manual clock advanced before replication settled", "error", err)
+	lagging := c.firstLaggingFollower(true)
+	if lagging == "" {
+		// The common case, checked without registering any watches:
+		// a manual clock asks before every timer it fires.
+		return
+	}
+	err := c.WaitUntil(ctx, func() bool {
+		lagging = c.firstLaggingFollower(true)
+		return lagging == ""
+	})
+	if err != nil {
+		c.logger.Warn("manual clock advanced before replication settled", "lagging", lagging, "error", err)
 	}
 }

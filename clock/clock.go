@@ -21,6 +21,34 @@
 // Timer callbacks run on the goroutine that made them due: a goroutine of
 // the runtime for Real, the caller of Advance for Manual. Callbacks must
 // therefore be short and must not call Advance themselves.
+//
+// # Real clients on a manual clock
+//
+// A real Kafka client keeps its own time. A group consumer sends a
+// heartbeat every heartbeat.interval.ms of wall time, and the coordinator
+// stamps it with the cluster's clock; while a Manual clock stands still
+// every heartbeat renews the member's session at the same reading. One
+// Advance(session.timeout.ms) then finds every session expired and evicts
+// the live members with the dead ones, which no real cluster would do.
+//
+// Move time in steps instead, letting the heartbeats land in between:
+// broker.Cluster.AdvanceInSteps(ctx, d, step) advances by step at a time
+// and, after each step, waits (on events, not on sleeps) until every live
+// member of every group has renewed its session at the new reading, so
+// only a member that stopped heartbeating reaches its deadline. Keep the
+// step well under the session timeout (a third of it or less) and make
+// the clients heartbeat often in wall time:
+//
+//	mc := clock.NewManual(time.Time{})
+//	c := gregor.Start(t, broker.Clock(mc))
+//	cl, _ := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...), kgo.ConsumerGroup("g"),
+//		kgo.ConsumeTopics("t"), kgo.HeartbeatInterval(100*time.Millisecond))
+//	// ... wait for the group: c.WaitForStable(ctx, "g", 1)
+//	err := c.AdvanceInSteps(ctx, 2*time.Minute, 2*time.Second)
+//
+// Plain Advance remains right for what has no client heartbeat in it:
+// fetch waits, segment rolls, retention, ISR checks, broker session
+// timeouts after CrashBroker.
 package clock
 
 import "time"

@@ -82,7 +82,8 @@ type classicMember struct {
 	syncCh      chan *kmsg.SyncGroupResponse
 	// isNew members have not completed a join yet; they can be expired
 	// while their JoinGroup is parked (NewMemberJoinTimeout).
-	isNew bool
+	isNew   bool
+	session sessionRenewal
 }
 
 func newClassicGroup(s *shard, id string) *classicGroup {

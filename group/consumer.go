@@ -147,6 +147,7 @@ type consumerMember struct {
 
 	assigned          assignment // partitions the member owns
 	pendingRevocation assignment // partitions it must give up first
+	session           sessionRenewal
 }
 
 func (m *consumerMember) clone() *consumerMember {
@@ -380,6 +381,7 @@ func (g *consumerGroup) describe() Description {
 	for _, m := range g.sortedMembers() {
 		md := MemberDescription{MemberID: m.id, InstanceID: m.instanceID, ClientID: m.clientID, ClientHost: m.clientHost,
 			Assignment: m.assigned.byName(ids), MemberEpoch: m.epoch, Subscribed: g.memberTopics(m)}
+		m.session.describe(&md)
 		if len(m.pendingRevocation) > 0 {
 			md.Revoking = m.pendingRevocation.byName(ids)
 		}

@@ -132,6 +132,9 @@ func (s *shard) onMemberReconciled(g *consumerGroup, before, after *consumerMemb
 
 // scheduleSession (re)arms a member's session timeout.
 func (s *shard) scheduleSession(groupID, memberID string) {
+	if g, ok := s.groups[groupID].(*consumerGroup); ok && g.members[memberID] != nil {
+		s.renewSession(&g.members[memberID].session)
+	}
 	s.schedule(sessionKey(groupID, memberID), s.c.cfg.ConsumerSessionTimeout, func() {
 		g, ok := s.groups[groupID].(*consumerGroup)
 		if !ok {

@@ -66,6 +66,11 @@ type Options struct {
 	// It is called with the group's shard locked and must not block or
 	// call back into the coordinator.
 	Events func(Event)
+	// SessionRenewed, if set, is called each time a member's session is
+	// renewed (MemberDescription.SessionRenewedAt). Like Events it runs
+	// with the group's shard locked and must not block or call back
+	// into the coordinator.
+	SessionRenewed func()
 	// Topics returns the current topics; nil means none are known.
 	Topics func() Topics
 	// NewMemberID, if set, makes member ids (default: a random UUID after
@@ -83,6 +88,7 @@ type Coordinator struct {
 	clock       clock.Clock
 	logger      *slog.Logger
 	events      func(Event)
+	renewed     func()
 	topics      func() Topics
 	newMemberID func(prefix string) string
 
@@ -106,6 +112,7 @@ func New(opts Options) (*Coordinator, error) {
 		clock:       opts.Clock,
 		logger:      opts.Logger,
 		events:      opts.Events,
+		renewed:     opts.SessionRenewed,
 		topics:      opts.Topics,
 		newMemberID: opts.NewMemberID,
 		shards:      map[int32]*shard{},
@@ -115,6 +122,9 @@ func New(opts Options) (*Coordinator, error) {
 	}
 	if c.events == nil {
 		c.events = func(Event) {}
+	}
+	if c.renewed == nil {
+		c.renewed = func() {}
 	}
 	if c.topics == nil {
 		c.topics = func() Topics { return nil }

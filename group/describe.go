@@ -6,6 +6,7 @@ package group
 
 import (
 	"sort"
+	"time"
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -46,6 +47,16 @@ type MemberDescription struct {
 	MemberEpoch int32
 	Revoking    map[string][]int32
 	Subscribed  []string
+	// SessionRenewedAt is the cluster clock's reading when the member's
+	// session deadline was last pushed out (a heartbeat, or a classic
+	// member's JoinGroup, SyncGroup or OffsetCommit), and SessionRenewals
+	// how many times that has happened. A member is evicted once
+	// session.timeout.ms passes after SessionRenewedAt.
+	SessionRenewedAt time.Time
+	SessionRenewals  int64
+	// AwaitingRebalance: a classic member parked in JoinGroup or
+	// SyncGroup, which needs no heartbeat until it is answered.
+	AwaitingRebalance bool
 }
 
 // OffsetDescription is one committed offset.
@@ -129,7 +140,8 @@ func (g *classicGroup) describe() Description {
 		Protocol: g.protocolName, Generation: g.generation, Leader: g.leader}
 	for _, m := range g.memberList() {
 		md := MemberDescription{MemberID: m.id, InstanceID: m.instanceID, ClientID: m.clientID, ClientHost: m.clientHost,
-			Assignment: map[string][]int32{}}
+			Assignment: map[string][]int32{}, AwaitingRebalance: m.awaitingJoin() || m.awaitingSync()}
+		m.session.describe(&md)
 		if g.protocolType == "consumer" {
 			md.Assignment = decodeConsumerAssignment(m.assignment)
 			if g.protocolName != "" {

@@ -79,6 +79,7 @@ func (s *shard) heartbeat(req *kmsg.HeartbeatRequest) *kerr.Error {
 // rescheduleHeartbeat moves a member's session deadline to d from now.
 func (s *shard) rescheduleHeartbeat(g *classicGroup, m *classicMember, d time.Duration) {
 	groupID, memberID := g.id, m.id
+	s.renewSession(&m.session)
 	s.schedule(heartbeatKey(groupID, memberID), d, func() { s.expireHeartbeat(groupID, memberID) })
 }
 
