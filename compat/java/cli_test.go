@@ -90,6 +90,13 @@ func TestKafkaCLI(t *testing.T) {
 	mustContain(t, out, "partition: orders-"+alice+"\tlow_watermark: 2")
 	out = k.run(t, "", "org.apache.kafka.tools.GetOffsetShell", "--bootstrap-server", k.bootstrap, "--topic", "orders", "--time", "-2")
 	mustContain(t, out, "orders:"+alice+":2\n")
+	// A consumer from the beginning of that partition starts at the new log start offset.
+	out = k.run(t, "", "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", k.bootstrap,
+		"--topic", "orders", "--partition", alice, "--from-beginning", "--max-messages", "1",
+		"--formatter-property", "print.offset=true")
+	if !strings.HasPrefix(out, "Offset:2\t") {
+		t.Errorf("console consumer from the beginning of orders-%s after deleting records below 2 printed %q", alice, out)
+	}
 
 	// kafka-configs.sh
 	out = k.run(t, "", "org.apache.kafka.tools.ConfigCommand", "--bootstrap-server", k.bootstrap,
@@ -132,6 +139,11 @@ func TestKafkaCLI(t *testing.T) {
 	rows := strings.Split(strings.TrimSpace(out), "\n")
 	if cols := strings.Split(rows[len(rows)-1], ", "); len(cols) < 5 || cols[4] != "20000" {
 		t.Errorf("consumer perf test consumed %v, want 20000 messages\n%s", cols, out)
+	}
+
+	k.run(t, "", "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", k.bootstrap, "--delete", "--topic", "perf")
+	if out := k.run(t, "", "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", k.bootstrap, "--list"); strings.Contains(out, "perf") {
+		t.Errorf("perf still listed after --delete:\n%s", out)
 	}
 }
 
