@@ -79,6 +79,8 @@ func TestKafkaCLI(t *testing.T) {
 	}
 	mustContain(t, k.run(t, "", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server", k.bootstrap, "--list"), "readers\n")
 
+	checkLiveGroup(t, k)
+
 	// kafka-get-offsets.sh: latest, then earliest after kafka-delete-records.sh
 	out = k.run(t, "", "org.apache.kafka.tools.GetOffsetShell", "--bootstrap-server", k.bootstrap, "--topic", "orders")
 	mustContain(t, out, fmt.Sprintf("orders:%s:%d\n", alice, before+3))
@@ -147,6 +149,31 @@ func TestKafkaCLI(t *testing.T) {
 	}
 }
 
+// checkLiveGroup describes a KIP-848 group while its one member, a console
+// consumer, is running: --state until it is Stable, then --members.
+func checkLiveGroup(t *testing.T, k *kafkaTools) {
+	t.Helper()
+	consumer := k.start(t, "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", k.bootstrap,
+		"--topic", "orders", "--group", "live", "--command-property", "group.protocol=consumer")
+	defer consumer()
+	var state string
+	// Each describe is a JVM start, a second or so; the member joins within a few.
+	for range 30 {
+		state = k.run(t, "", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server", k.bootstrap,
+			"--describe", "--group", "live", "--state")
+		if regexp.MustCompile(`(?m)^live\s+\S+\s+\(\d\)\s+uniform\s+Stable\s+1\s*$`).MatchString(state) {
+			break
+		}
+	}
+	mustContain(t, state, "Stable")
+	out := k.run(t, "", "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server", k.bootstrap,
+		"--describe", "--group", "live", "--members", "--verbose")
+	// One member owning all three partitions, in the group's first epoch.
+	if !regexp.MustCompile(`(?m)^live\s+\S+\s+/127\.0\.0\.1\s+console-consumer\s+3\s+1\s+orders:0,1,2\s+1\s+orders:0,1,2\s*$`).MatchString(out) {
+		t.Errorf("--members --verbose of a one-member group:\n%s", out)
+	}
+}
+
 // kafkaTools runs Kafka's tool classes on the module's classpath.
 type kafkaTools struct {
 	bootstrap string
@@ -183,6 +210,28 @@ func (k *kafkaTools) run(t *testing.T, stdin, class string, args ...string) stri
 		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", class, strings.Join(args, " "), err, tail(stdout.String(), 4000), tail(stderr.String(), 4000))
 	}
 	return stdout.String()
+}
+
+// start starts a tool that runs until stopped, and returns the function
+// that stops it (its whole process group).
+func (k *kafkaTools) start(t *testing.T, class string, args ...string) (stop func()) {
+	t.Helper()
+	cmd := exec.Command("java", append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+		"-cp", k.classpath, class}, args...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+		}
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 func mustContain(t *testing.T, out, want string) {
