@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -76,9 +77,9 @@ class ExtrasTest {
         String prefix = Gregor.topicName("pattern-" + protocol);
         try (Admin admin = Gregor.admin()) {
             admin.createTopics(List.of(
-                new org.apache.kafka.clients.admin.NewTopic(prefix + ".a", 1, (short) 1),
-                new org.apache.kafka.clients.admin.NewTopic(prefix + ".b", 1, (short) 1),
-                new org.apache.kafka.clients.admin.NewTopic(prefix + "-other", 1, (short) 1))).all().get();
+                new NewTopic(prefix + ".a", 1, (short) 1),
+                new NewTopic(prefix + ".b", 1, (short) 1),
+                new NewTopic(prefix + "-other", 1, (short) 1))).all().get();
         }
         try (KafkaProducer<String, String> p = Gregor.producer(Map.of())) {
             for (String t : List.of(prefix + ".a", prefix + ".b", prefix + "-other")) {
@@ -105,8 +106,8 @@ class ExtrasTest {
         String prefix = Gregor.topicName("re2j");
         try (Admin admin = Gregor.admin()) {
             admin.createTopics(List.of(
-                new org.apache.kafka.clients.admin.NewTopic(prefix + ".a", 1, (short) 1),
-                new org.apache.kafka.clients.admin.NewTopic(prefix + "-other", 1, (short) 1))).all().get();
+                new NewTopic(prefix + ".a", 1, (short) 1),
+                new NewTopic(prefix + "-other", 1, (short) 1))).all().get();
         }
         try (KafkaProducer<String, String> p = Gregor.producer(Map.of())) {
             for (String t : List.of(prefix + ".a", prefix + "-other")) {
