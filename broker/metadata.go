@@ -101,12 +101,14 @@ func validTopicsBeforeV12(topics []kmsg.MetadataRequestTopic) bool {
 	return true
 }
 
-// requestedTopicMetadata answers for one named (or id'd) topic, creating
+// requestedTopicMetadata answers for one topic asked by id or name, creating
 // it if allowed. im is refreshed after a creation.
 func (b *Broker) requestedTopicMetadata(r *request, im **image, rt kmsg.MetadataRequestTopic, autoCreate, includeOps bool) kmsg.MetadataResponseTopic {
 	mt := kmsg.NewMetadataResponseTopic()
 	mt.AuthorizedOperations = notRequestedOps
-	if rt.Topic == nil {
+	// A topic id wins over the name, as in Kafka: the Java consumer asks for
+	// the topics of a KIP-848 assignment by id with an empty name, not null.
+	if rt.Topic == nil || rt.TopicID != [16]byte{} {
 		mt.TopicID = rt.TopicID
 		t := (*im).topicIDs[rt.TopicID]
 		if t == nil {
