@@ -53,6 +53,13 @@ type slicer interface {
 	slice(off int64, n int) ([]byte, error)
 }
 
+// sharer is implemented by files that can keep appended bytes as they
+// are instead of copying them (memory files). Only bytes that nobody will
+// ever modify may be shared: a memory file's lent bytes qualify.
+type sharer interface {
+	appendShared(p []byte) error
+}
+
 // ReadFull returns n bytes of f starting at off, without copying when the
 // file allows it.
 func ReadFull(f File, off int64, n int) ([]byte, error) {

@@ -181,8 +181,23 @@ func (l *Log) Size() int64 {
 
 // Append adds one batch whose base offset the caller has already set to
 // LogEndOffset() (or above it, leaving a gap, as a compacted replica may).
-// The active segment rolls first if the batch would not fit.
+// The active segment rolls first if the batch would not fit. The log
+// keeps a copy: the caller may reuse batch afterwards.
 func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
+	return l.append(batch, h, nowMs, false)
+}
+
+// AppendShared is Append for a batch whose bytes nobody will ever modify,
+// such as a batch lent by another log's Read. A log in memory keeps those
+// bytes instead of a copy, so that the replicas of a partition in one
+// process hold one copy of each batch between them, as a follower copying
+// from its leader in process would otherwise write every byte again. A
+// log in files writes them as Append does.
+func (l *Log) AppendShared(batch []byte, h record.Header, nowMs int64) error {
+	return l.append(batch, h, nowMs, true)
+}
+
+func (l *Log) append(batch []byte, h record.Header, nowMs int64, shared bool) error {
 	if len(batch) < record.HeaderSize || h.Size() != len(batch) {
 		return fmt.Errorf("batch of %d bytes does not match its header (%d bytes)", len(batch), h.Size())
 	}
@@ -197,7 +212,7 @@ func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
 			return err
 		}
 	}
-	return l.active().append(batch, h)
+	return l.active().append(batch, h, shared)
 }
 
 // shouldRoll follows LogSegment.shouldRoll.

@@ -237,6 +237,21 @@ func (f *memFile) Append(p []byte) error {
 	return nil
 }
 
+// appendShared keeps p itself as the file's next chunk. p must never be
+// modified by anyone; its capacity is cut to its length so that a later
+// Append cannot write into the array p belongs to.
+func (f *memFile) appendShared(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	d := f.data
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.chunks = append(d.chunks, memChunk{start: d.size, b: p[:len(p):len(p)]})
+	d.size += int64(len(p))
+	return nil
+}
+
 func (f *memFile) Size() int64 {
 	f.data.mu.RLock()
 	defer f.data.mu.RUnlock()

@@ -157,8 +157,10 @@ func (s *segment) headerAt(pos int64) (record.Header, error) {
 
 var errTornBatch = errors.New("incomplete batch at the end of the segment")
 
-// append adds one batch whose offsets are already assigned.
-func (s *segment) append(batch []byte, h record.Header) error {
+// append adds one batch whose offsets are already assigned. With shared
+// (see Log.AppendShared) a memory file keeps the batch's bytes instead of
+// a copy.
+func (s *segment) append(batch []byte, h record.Header, shared bool) error {
 	pos := s.size()
 	if pos == 0 {
 		s.firstBatchTimestamp = h.MaxTimestamp
@@ -166,7 +168,13 @@ func (s *segment) append(batch []byte, h record.Header) error {
 	if !s.index.canAppend(h.LastOffset()) {
 		return fmt.Errorf("offset %d does not fit in segment %d", h.LastOffset(), s.baseOffset)
 	}
-	if err := s.log.Append(batch); err != nil {
+	var err error
+	if sh, ok := s.log.(sharer); ok && shared {
+		err = sh.appendShared(batch)
+	} else {
+		err = s.log.Append(batch)
+	}
+	if err != nil {
 		return err
 	}
 	return s.afterAppend(h, pos)
