@@ -127,9 +127,15 @@ func (d *memDir) Path() string { return "" }
 
 // memData is a file's bytes, kept in chunks so that a growing log is
 // never copied as a whole: a file starts as one slice that doubles like
-// any Go slice, and once that reaches memChunkSize further bytes go into
-// new chunks of that size. One Append never straddles two chunks, so a
-// record batch is always contiguous and can be lent without copying.
+// any Go slice up to memFirstChunkMax, and then further bytes go into new
+// chunks, each an eighth of the file's size so far (between
+// memMinChunkSize and memMaxChunkSize). Appends fill a chunk to its
+// capacity, a batch running on into the next chunk if need be: a chunk's
+// unused capacity is heap that holds nothing, and a chunk closed early
+// for the next batch (up to a MiB with kgo's default batches) would leave
+// it unused for good. So at most the last chunk has room to spare, about
+// 6% of the file on average and at most one memMaxChunkSize. Reads within
+// one chunk are lent without copying; a read across two is copied.
 //
 // Lent slices are capped at their length, and bytes once lent are never
 // overwritten: appends only fill a chunk's unused capacity, and a
@@ -147,10 +153,20 @@ type memChunk struct {
 	b     []byte
 }
 
-// memChunkSize bounds how far a file grows by copying. It is large enough
-// that most fetches (1 MiB per partition by default) are lent from one
-// chunk, and small enough that a chunk's unused tail costs little.
-const memChunkSize = 4 << 20
+// Chunk sizes. memFirstChunkMax bounds how far a file grows by copying,
+// and small files (most test topics) are lent whole. Later chunks of a
+// MiB or more lend most fetches (1 MiB per partition by default) without
+// a copy; memMaxChunkSize bounds the unused tail of a large file.
+const (
+	memFirstChunkMax = 4 << 20
+	memMinChunkSize  = 1 << 20
+	memMaxChunkSize  = 4 << 20
+)
+
+// nextChunkSize is the capacity of a new chunk for a file of size bytes.
+func nextChunkSize(size int64) int {
+	return int(min(max(size/8, memMinChunkSize), memMaxChunkSize))
+}
 
 type memFile struct{ data *memData }
 
@@ -216,30 +232,32 @@ func (f *memFile) Append(p []byte) error {
 	defer d.mu.Unlock()
 	last := len(d.chunks) - 1
 	switch {
-	case last >= 0 && cap(d.chunks[last].b)-len(d.chunks[last].b) >= len(p):
-		d.chunks[last].b = append(d.chunks[last].b, p...)
-	case last == 0 && len(d.chunks[0].b)+len(p) <= memChunkSize:
+	case last < 0:
+		d.chunks = append(d.chunks, memChunk{b: slices.Clone(p)})
+		d.size = int64(len(p))
+		return nil
+	case last == 0 && len(d.chunks[0].b)+len(p) <= memFirstChunkMax && cap(d.chunks[0].b)-len(d.chunks[0].b) < len(p):
 		// Still one small chunk: grow it by doubling, copying the old
 		// bytes into a new array (readers keep the old one).
 		old := d.chunks[0].b
-		grown := make([]byte, len(old), min(max(2*cap(old), len(old)+len(p)), memChunkSize))
+		grown := make([]byte, len(old), min(max(2*cap(old), len(old)+len(p)), memFirstChunkMax))
 		copy(grown, old)
 		d.chunks[0].b = append(grown, p...)
-	default:
-		size := len(p)
-		if last >= 0 {
-			size = max(size, memChunkSize)
-		}
-		c := make([]byte, 0, size)
-		d.chunks = append(d.chunks, memChunk{start: d.size, b: append(c, p...)})
+		d.size += int64(len(p))
+		return nil
 	}
-	d.size += int64(len(p))
+	c := &d.chunks[last]
+	n := min(cap(c.b)-len(c.b), len(p))
+	c.b = append(c.b, p[:n]...)
+	d.size += int64(n)
+	if p = p[n:]; len(p) > 0 {
+		next := make([]byte, 0, max(nextChunkSize(d.size), len(p)))
+		d.chunks = append(d.chunks, memChunk{start: d.size, b: append(next, p...)})
+		d.size += int64(len(p))
+	}
 	return nil
 }
 
-// appendShared keeps p itself as the file's next chunk. p must never be
-// modified by anyone; its capacity is cut to its length so that a later
-// Append cannot write into the array p belongs to.
 func (f *memFile) appendShared(p []byte) error {
 	if len(p) == 0 {
 		return nil

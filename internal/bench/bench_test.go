@@ -92,7 +92,7 @@ func producerOpts(addrs []string, topic string) []kgo.Opt {
 
 // benchCtx bounds a benchmark's client calls, so that a broker bug fails
 // the benchmark instead of hanging it.
-func benchCtx(b *testing.B) context.Context {
+func benchCtx(b testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	b.Cleanup(cancel)
 	return ctx
