@@ -118,8 +118,10 @@ func (b *Broker) setPaused(key topicPartition, paused bool) {
 		return
 	}
 	if paused {
+		// Taking the lock waits out a round in flight.
 		f.mu.Lock()
-		f.mu.Unlock() //nolint:staticcheck // waits out a round in flight
+		//lint:ignore SA2001 the critical section is the wait itself
+		f.mu.Unlock()
 	} else {
 		nudge(f.nudge)
 	}

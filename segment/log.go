@@ -266,11 +266,24 @@ func (l *Log) segmentFor(offset int64) int {
 // even when it is larger than maxBytes. An offset outside [log start, log
 // end] is ErrOffsetOutOfRange; at the log end the result is empty.
 func (l *Log) Read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]byte, error) {
+	return l.read(offset, maxBytes, maxOffset, minOne, false)
+}
+
+// ReadLent is Read for a reader that will fetch again for the rest, such
+// as a follower copying into a log of its own with AppendShared: it
+// stops before a batch that a log in memory could not lend without a
+// copy (one that runs past the end of the first batch's chunk). The first
+// batch is always returned, copied if it spans two chunks.
+func (l *Log) ReadLent(offset int64, maxBytes int, maxOffset int64) ([]byte, error) {
+	return l.read(offset, maxBytes, maxOffset, true, true)
+}
+
+func (l *Log) read(offset int64, maxBytes int, maxOffset int64, minOne, lentOnly bool) ([]byte, error) {
 	if offset < l.logStartOffset || offset > l.LogEndOffset() {
 		return nil, fmt.Errorf("%w: %d is outside [%d, %d]", ErrOffsetOutOfRange, offset, l.logStartOffset, l.LogEndOffset())
 	}
 	for i := l.segmentFor(offset); i < len(l.segments); i++ {
-		b, err := l.segments[i].read(offset, maxBytes, maxOffset, minOne)
+		b, err := l.segments[i].read(offset, maxBytes, maxOffset, minOne, lentOnly)
 		if err != nil || len(b) > 0 {
 			return b, err
 		}

@@ -258,6 +258,21 @@ func (f *memFile) Append(p []byte) error {
 	return nil
 }
 
+// lendableTo returns the end of the chunk holding off.
+func (f *memFile) lendableTo(off int64) int64 {
+	d := f.data
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if off < 0 || off >= d.size {
+		return off
+	}
+	c := d.chunks[d.chunkAt(off)]
+	return c.start + int64(len(c.b))
+}
+
+// appendShared keeps p itself as the file's next chunk. p must never be
+// modified by anyone; its capacity is cut to its length so that a later
+// Append cannot write into the array p belongs to.
 func (f *memFile) appendShared(p []byte) error {
 	if len(p) == 0 {
 		return nil

@@ -220,16 +220,23 @@ func (s *segment) find(offset int64) (int64, record.Header, bool, error) {
 // read returns whole batches starting with the one that holds offset,
 // stopping before maxOffset and after maxBytes. With minOne, the first
 // batch is returned even if it is larger than maxBytes (KIP-74).
-func (s *segment) read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]byte, error) {
+func (s *segment) read(offset int64, maxBytes int, maxOffset int64, minOne, lentOnly bool) ([]byte, error) {
 	start, h, ok, err := s.find(offset)
 	if err != nil || !ok || h.BaseOffset >= maxOffset {
 		return nil, err
+	}
+	lendable := int64(-1) // with lentOnly, where the bytes lent from start end
+	if lc, ok := s.log.(lendCounter); ok && lentOnly {
+		lendable = lc.lendableTo(start)
 	}
 	end := start
 	for end < s.size() {
 		if end > start {
 			if h, err = s.headerAt(end); err != nil {
 				return nil, err
+			}
+			if lendable >= 0 && end+int64(h.Size()) > lendable {
+				break
 			}
 		}
 		if h.BaseOffset >= maxOffset {

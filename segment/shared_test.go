@@ -115,3 +115,46 @@ func TestAppendSharedOnDisk(t *testing.T) {
 		t.Fatalf("reopened follower has %q, want %q", got, want)
 	}
 }
+
+// ReadLent stops where a memory log could not lend its bytes: a follower
+// fetching this way never makes the leader copy, except for a single
+// batch that itself runs over two chunks.
+func TestReadLentStopsAtChunkEnd(t *testing.T) {
+	l, err := Open(MemoryDir(), DefaultConfig(), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := pattern(7, 300_000)
+	for l.Size() < 3*memFirstChunkMax {
+		b, err := record.Build(record.BatchOptions{}, []record.Record{{Timestamp: 1, Value: value}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		record.SetBaseOffset(b, l.LogEndOffset())
+		h, _ := record.Check(b)
+		if err := l.Append(b, h, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := l.active().log.(*memFile)
+	for off := int64(0); off < l.LogEndOffset(); {
+		b, err := l.ReadLent(off, 8<<20, l.LogEndOffset())
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches, _, err := record.SplitBatches(b)
+		if err != nil || len(batches) == 0 {
+			t.Fatalf("ReadLent at %d: %d batches, %v", off, len(batches), err)
+		}
+		pos, _, _, _ := l.active().find(off)
+		full, _ := l.Read(off, 8<<20, l.LogEndOffset(), true)
+		if len(batches) > 1 && f.lendableTo(pos) < pos+int64(len(b)) {
+			t.Fatalf("ReadLent at %d returned %d bytes past the chunk end %d", off, len(b), f.lendableTo(pos))
+		}
+		if len(b) > len(full) || string(full[:len(b)]) != string(b) {
+			t.Fatalf("ReadLent at %d is not a prefix of Read", off)
+		}
+		h, _ := record.ReadHeader(batches[len(batches)-1])
+		off = h.NextOffset()
+	}
+}
