@@ -133,9 +133,10 @@ func (d *memDir) Path() string { return "" }
 // capacity, a batch running on into the next chunk if need be: a chunk's
 // unused capacity is heap that holds nothing, and a chunk closed early
 // for the next batch (up to a MiB with kgo's default batches) would leave
-// it unused for good. So at most the last chunk has room to spare, about
-// 6% of the file on average and at most one memMaxChunkSize. Reads within
-// one chunk are lent without copying; a read across two is copied.
+// it unused for good. So only the last chunk has room to spare: on
+// average half a chunk, which past 16 MiB is about 6% of the file, and
+// never more than memMaxChunkSize. Reads within one chunk are lent
+// without copying; a read across two is copied.
 //
 // Lent slices are capped at their length, and bytes once lent are never
 // overwritten: appends only fill a chunk's unused capacity, and a
@@ -154,12 +155,12 @@ type memChunk struct {
 }
 
 // Chunk sizes. memFirstChunkMax bounds how far a file grows by copying,
-// and small files (most test topics) are lent whole. Later chunks of a
+// and small files (most test topics) are lent whole. Later chunks of 2
 // MiB or more lend most fetches (1 MiB per partition by default) without
 // a copy; memMaxChunkSize bounds the unused tail of a large file.
 const (
 	memFirstChunkMax = 4 << 20
-	memMinChunkSize  = 1 << 20
+	memMinChunkSize  = 2 << 20
 	memMaxChunkSize  = 4 << 20
 )
 
