@@ -132,11 +132,16 @@ func (d *memDir) Path() string { return "" }
 // memMinChunkSize and memMaxChunkSize). Appends fill a chunk to its
 // capacity, a batch running on into the next chunk if need be: a chunk's
 // unused capacity is heap that holds nothing, and a chunk closed early
-// for the next batch (up to a MiB with kgo's default batches) would leave
-// it unused for good. So only the last chunk has room to spare: on
-// average half a chunk, which past 16 MiB is about 6% of the file, and
-// never more than memMaxChunkSize. Reads within one chunk are lent
-// without copying; a read across two is copied.
+// for the next batch would leave it unused for good. So only the last
+// chunk has room to spare: on average half a chunk, which past 16 MiB is
+// about 6% of the file, and never more than memMaxChunkSize. A batch of
+// memOwnChunkMin or more (a producer under load sends batches of up to a
+// MiB) gets a chunk of its own, exactly its size, unless the last chunk
+// has room for a sixteenth of it or more, which it then fills first,
+// the rest going to a chunk of exactly the rest's size: so in a run of
+// big batches only the first may be split, and a follower or a consumer
+// reading the others is lent each whole. Reads within one chunk are lent without copying; a read across
+// two is copied.
 //
 // Lent slices are capped at their length, and bytes once lent are never
 // overwritten: appends only fill a chunk's unused capacity, and a
@@ -159,6 +164,7 @@ type memChunk struct {
 // MiB or more lend most fetches (1 MiB per partition by default) without
 // a copy; memMaxChunkSize bounds the unused tail of a large file.
 const (
+	memOwnChunkMin   = 256 << 10
 	memFirstChunkMax = 4 << 20
 	memMinChunkSize  = 2 << 20
 	memMaxChunkSize  = 4 << 20
@@ -232,31 +238,51 @@ func (f *memFile) Append(p []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	last := len(d.chunks) - 1
-	switch {
-	case last < 0:
-		d.chunks = append(d.chunks, memChunk{b: slices.Clone(p)})
-		d.size = int64(len(p))
-		return nil
-	case last == 0 && len(d.chunks[0].b)+len(p) <= memFirstChunkMax && cap(d.chunks[0].b)-len(d.chunks[0].b) < len(p):
-		// Still one small chunk: grow it by doubling, copying the old
-		// bytes into a new array (readers keep the old one).
-		old := d.chunks[0].b
-		grown := make([]byte, len(old), min(max(2*cap(old), len(old)+len(p)), memFirstChunkMax))
-		copy(grown, old)
-		d.chunks[0].b = append(grown, p...)
-		d.size += int64(len(p))
+	big := len(p) >= memOwnChunkMin
+	if last < 0 {
+		d.appendChunk(p, len(p))
 		return nil
 	}
 	c := &d.chunks[last]
-	n := min(cap(c.b)-len(c.b), len(p))
-	c.b = append(c.b, p[:n]...)
-	d.size += int64(n)
-	if p = p[n:]; len(p) > 0 {
-		next := make([]byte, 0, max(nextChunkSize(d.size), len(p)))
-		d.chunks = append(d.chunks, memChunk{start: d.size, b: append(next, p...)})
+	spare := cap(c.b) - len(c.b)
+	switch {
+	case spare >= len(p):
+		c.b = append(c.b, p...)
 		d.size += int64(len(p))
+	case last == 0 && !big && len(c.b)+len(p) <= memFirstChunkMax:
+		// Still one small chunk: grow it by doubling, copying the old
+		// bytes into a new array (readers keep the old one).
+		grown := make([]byte, len(c.b), min(max(2*cap(c.b), len(c.b)+len(p)), memFirstChunkMax))
+		copy(grown, c.b)
+		c.b = append(grown, p...)
+		d.size += int64(len(p))
+	case big && spare < len(p)/16:
+		// A chunk of its own, exactly its size; the little room left
+		// in the last chunk (under a sixteenth of the batch) stays
+		// unused.
+		d.appendChunk(p, len(p))
+	default:
+		// Fill the last chunk and run on into a new one: exactly the
+		// rest for a big batch (the next one then gets its own chunk),
+		// a chunk sized after the file for a small one.
+		c.b = append(c.b, p[:spare]...)
+		d.size += int64(spare)
+		rest := p[spare:]
+		size := len(rest)
+		if !big {
+			size = max(nextChunkSize(d.size), len(rest))
+		}
+		d.appendChunk(rest, size)
 	}
 	return nil
+}
+
+// appendChunk adds a chunk of capacity size holding a copy of p.
+func (d *memData) appendChunk(p []byte, size int) {
+	c := make([]byte, len(p), size)
+	copy(c, p)
+	d.chunks = append(d.chunks, memChunk{start: d.size, b: c})
+	d.size += int64(len(p))
 }
 
 // lendableTo returns the end of the chunk holding off.

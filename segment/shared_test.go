@@ -124,7 +124,7 @@ func TestReadLentStopsAtChunkEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	value := pattern(7, 300_000)
+	value := pattern(7, 100_000)
 	for l.Size() < 3*memFirstChunkMax {
 		b, err := record.Build(record.BatchOptions{}, []record.Record{{Timestamp: 1, Value: value}})
 		if err != nil {
