@@ -295,12 +295,25 @@ func (s *fetchSession) remove(p *sessionPartition) {
 }
 
 // moveToEnd puts partitions that just returned records behind the others,
-// so that the next fetch serves the others first.
+// so that the next fetch serves the others first. served are partitions
+// of the session, in the order they were served. One pass over the
+// session, however many were served: with thousands of partitions,
+// moving them one at a time cost a pass each.
 func (s *fetchSession) moveToEnd(served []*sessionPartition) {
-	for _, p := range served {
-		s.remove(p)
-		s.partitions = append(s.partitions, p)
+	if len(served) == 0 {
+		return
 	}
+	moved := make(map[*sessionPartition]bool, len(served))
+	for _, p := range served {
+		moved[p] = true
+	}
+	kept := s.partitions[:0]
+	for _, p := range s.partitions {
+		if !moved[p] {
+			kept = append(kept, p)
+		}
+	}
+	s.partitions = append(kept, served...)
 }
 
 // reported records what a response said about a session partition and

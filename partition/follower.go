@@ -63,7 +63,10 @@ func (p *Partition) AppendAsFollower(records []byte, leaderEpoch int32, leaderHW
 		if h.BaseOffset < p.log.LogEndOffset() {
 			continue
 		}
-		if err := p.log.Append(append([]byte(nil), b...), h, now); err != nil {
+		// The batch is the leader's bytes, lent read-only by its log
+		// (or a fresh copy of them): in memory this replica keeps them
+		// as they are.
+		if err := p.log.AppendShared(b, h, now); err != nil {
 			p.mu.Unlock()
 			return kafkaerr.New(kerr.KafkaStorageError, "%v", err)
 		}

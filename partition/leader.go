@@ -116,7 +116,10 @@ func (p *Partition) FetchForFollower(f FollowerFetch) (FollowerFetchResult, erro
 		defer p.watchers.wake()
 	}
 	res.JoinISR = p.shouldJoinISR(f.ReplicaID, prog)
-	b, err := p.log.Read(f.FetchOffset, f.MaxBytes, logEnd, true)
+	// The follower keeps what it is lent (Log.AppendShared) and fetches
+	// again at once for the rest, so the read stops where lending would
+	// take a copy.
+	b, err := p.log.ReadLent(f.FetchOffset, f.MaxBytes, logEnd)
 	if err != nil {
 		return res, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
 	}

@@ -53,6 +53,20 @@ type slicer interface {
 	slice(off int64, n int) ([]byte, error)
 }
 
+// sharer is implemented by files that can keep appended bytes as they
+// are instead of copying them (memory files). Only bytes that nobody will
+// ever modify may be shared: a memory file's lent bytes qualify.
+type sharer interface {
+	appendShared(p []byte) error
+}
+
+// lendCounter is implemented by files that lend their bytes in runs
+// (memory files): lendableTo returns the end of the run holding off, the
+// furthest a read from off can be lent without a copy.
+type lendCounter interface {
+	lendableTo(off int64) int64
+}
+
 // ReadFull returns n bytes of f starting at off, without copying when the
 // file allows it.
 func ReadFull(f File, off int64, n int) ([]byte, error) {

@@ -33,6 +33,11 @@
 // that hold the same bytes: memory (the default, nothing touches the disk)
 // and the operating system's files (a data directory, byte-compatible with
 // a Kafka broker's log.dirs, so Kafka's kafka-dump-log.sh reads them).
+// In memory, a file is a list of chunks that are filled and never
+// rewritten, so its bytes can be lent to readers without copying; a
+// follower's log keeps the batches its leader lent it (Log.AppendShared)
+// instead of a copy, and the replicas of a partition in one process share
+// one copy of each batch.
 //
 // When a log is opened from files that were not closed cleanly, the last
 // segment is recovered the way Kafka's LogLoader does: every batch is

@@ -181,8 +181,23 @@ func (l *Log) Size() int64 {
 
 // Append adds one batch whose base offset the caller has already set to
 // LogEndOffset() (or above it, leaving a gap, as a compacted replica may).
-// The active segment rolls first if the batch would not fit.
+// The active segment rolls first if the batch would not fit. The log
+// keeps a copy: the caller may reuse batch afterwards.
 func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
+	return l.append(batch, h, nowMs, false)
+}
+
+// AppendShared is Append for a batch whose bytes nobody will ever modify,
+// such as a batch lent by another log's Read. A log in memory keeps those
+// bytes instead of a copy, so that the replicas of a partition in one
+// process hold one copy of each batch between them, as a follower copying
+// from its leader in process would otherwise write every byte again. A
+// log in files writes them as Append does.
+func (l *Log) AppendShared(batch []byte, h record.Header, nowMs int64) error {
+	return l.append(batch, h, nowMs, true)
+}
+
+func (l *Log) append(batch []byte, h record.Header, nowMs int64, shared bool) error {
 	if len(batch) < record.HeaderSize || h.Size() != len(batch) {
 		return fmt.Errorf("batch of %d bytes does not match its header (%d bytes)", len(batch), h.Size())
 	}
@@ -197,7 +212,7 @@ func (l *Log) Append(batch []byte, h record.Header, nowMs int64) error {
 			return err
 		}
 	}
-	return l.active().append(batch, h)
+	return l.active().append(batch, h, shared)
 }
 
 // shouldRoll follows LogSegment.shouldRoll.
@@ -251,11 +266,24 @@ func (l *Log) segmentFor(offset int64) int {
 // even when it is larger than maxBytes. An offset outside [log start, log
 // end] is ErrOffsetOutOfRange; at the log end the result is empty.
 func (l *Log) Read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]byte, error) {
+	return l.read(offset, maxBytes, maxOffset, minOne, false)
+}
+
+// ReadLent is Read for a reader that will fetch again for the rest, such
+// as a follower copying into a log of its own with AppendShared: it
+// stops before a batch that a log in memory could not lend without a
+// copy (one that runs past the end of the first batch's chunk). The first
+// batch is always returned, copied if it spans two chunks.
+func (l *Log) ReadLent(offset int64, maxBytes int, maxOffset int64) ([]byte, error) {
+	return l.read(offset, maxBytes, maxOffset, true, true)
+}
+
+func (l *Log) read(offset int64, maxBytes int, maxOffset int64, minOne, lentOnly bool) ([]byte, error) {
 	if offset < l.logStartOffset || offset > l.LogEndOffset() {
 		return nil, fmt.Errorf("%w: %d is outside [%d, %d]", ErrOffsetOutOfRange, offset, l.logStartOffset, l.LogEndOffset())
 	}
 	for i := l.segmentFor(offset); i < len(l.segments); i++ {
-		b, err := l.segments[i].read(offset, maxBytes, maxOffset, minOne)
+		b, err := l.segments[i].read(offset, maxBytes, maxOffset, minOne, lentOnly)
 		if err != nil || len(b) > 0 {
 			return b, err
 		}

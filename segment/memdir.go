@@ -127,9 +127,21 @@ func (d *memDir) Path() string { return "" }
 
 // memData is a file's bytes, kept in chunks so that a growing log is
 // never copied as a whole: a file starts as one slice that doubles like
-// any Go slice, and once that reaches memChunkSize further bytes go into
-// new chunks of that size. One Append never straddles two chunks, so a
-// record batch is always contiguous and can be lent without copying.
+// any Go slice up to memFirstChunkMax, and then further bytes go into new
+// chunks, each an eighth of the file's size so far (between
+// memMinChunkSize and memMaxChunkSize). Appends fill a chunk to its
+// capacity, a batch running on into the next chunk if need be: a chunk's
+// unused capacity is heap that holds nothing, and a chunk closed early
+// for the next batch would leave it unused for good. So only the last
+// chunk has room to spare: on average half a chunk, which past 16 MiB is
+// about 6% of the file, and never more than memMaxChunkSize. A batch of
+// memOwnChunkMin or more (a producer under load sends batches of up to a
+// MiB) gets a chunk of its own, exactly its size, unless the last chunk
+// has room for a sixteenth of it or more, which it then fills first,
+// the rest going to a chunk of exactly the rest's size: so in a run of
+// big batches only the first may be split, and a follower or a consumer
+// reading the others is lent each whole. Reads within one chunk are lent without copying; a read across
+// two is copied.
 //
 // Lent slices are capped at their length, and bytes once lent are never
 // overwritten: appends only fill a chunk's unused capacity, and a
@@ -147,10 +159,21 @@ type memChunk struct {
 	b     []byte
 }
 
-// memChunkSize bounds how far a file grows by copying. It is large enough
-// that most fetches (1 MiB per partition by default) are lent from one
-// chunk, and small enough that a chunk's unused tail costs little.
-const memChunkSize = 4 << 20
+// Chunk sizes. memFirstChunkMax bounds how far a file grows by copying,
+// and small files (most test topics) are lent whole. Later chunks of 2
+// MiB or more lend most fetches (1 MiB per partition by default) without
+// a copy; memMaxChunkSize bounds the unused tail of a large file.
+const (
+	memOwnChunkMin   = 256 << 10
+	memFirstChunkMax = 4 << 20
+	memMinChunkSize  = 2 << 20
+	memMaxChunkSize  = 4 << 20
+)
+
+// nextChunkSize is the capacity of a new chunk for a file of size bytes.
+func nextChunkSize(size int64) int {
+	return int(min(max(size/8, memMinChunkSize), memMaxChunkSize))
+}
 
 type memFile struct{ data *memData }
 
@@ -215,24 +238,76 @@ func (f *memFile) Append(p []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	last := len(d.chunks) - 1
+	big := len(p) >= memOwnChunkMin
+	if last < 0 {
+		d.appendChunk(p, len(p))
+		return nil
+	}
+	c := &d.chunks[last]
+	spare := cap(c.b) - len(c.b)
 	switch {
-	case last >= 0 && cap(d.chunks[last].b)-len(d.chunks[last].b) >= len(p):
-		d.chunks[last].b = append(d.chunks[last].b, p...)
-	case last == 0 && len(d.chunks[0].b)+len(p) <= memChunkSize:
+	case spare >= len(p):
+		c.b = append(c.b, p...)
+		d.size += int64(len(p))
+	case last == 0 && !big && len(c.b)+len(p) <= memFirstChunkMax:
 		// Still one small chunk: grow it by doubling, copying the old
 		// bytes into a new array (readers keep the old one).
-		old := d.chunks[0].b
-		grown := make([]byte, len(old), min(max(2*cap(old), len(old)+len(p)), memChunkSize))
-		copy(grown, old)
-		d.chunks[0].b = append(grown, p...)
+		grown := make([]byte, len(c.b), min(max(2*cap(c.b), len(c.b)+len(p)), memFirstChunkMax))
+		copy(grown, c.b)
+		c.b = append(grown, p...)
+		d.size += int64(len(p))
+	case big && spare < len(p)/16:
+		// A chunk of its own, exactly its size; the little room left
+		// in the last chunk (under a sixteenth of the batch) stays
+		// unused.
+		d.appendChunk(p, len(p))
 	default:
-		size := len(p)
-		if last >= 0 {
-			size = max(size, memChunkSize)
+		// Fill the last chunk and run on into a new one: exactly the
+		// rest for a big batch (the next one then gets its own chunk),
+		// a chunk sized after the file for a small one.
+		c.b = append(c.b, p[:spare]...)
+		d.size += int64(spare)
+		rest := p[spare:]
+		size := len(rest)
+		if !big {
+			size = max(nextChunkSize(d.size), len(rest))
 		}
-		c := make([]byte, 0, size)
-		d.chunks = append(d.chunks, memChunk{start: d.size, b: append(c, p...)})
+		d.appendChunk(rest, size)
 	}
+	return nil
+}
+
+// appendChunk adds a chunk of capacity size holding a copy of p.
+func (d *memData) appendChunk(p []byte, size int) {
+	c := make([]byte, len(p), size)
+	copy(c, p)
+	d.chunks = append(d.chunks, memChunk{start: d.size, b: c})
+	d.size += int64(len(p))
+}
+
+// lendableTo returns the end of the chunk holding off.
+func (f *memFile) lendableTo(off int64) int64 {
+	d := f.data
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if off < 0 || off >= d.size {
+		return off
+	}
+	c := d.chunks[d.chunkAt(off)]
+	return c.start + int64(len(c.b))
+}
+
+// appendShared keeps p itself as the file's next chunk. p must never be
+// modified by anyone; its capacity is cut to its length so that a later
+// Append cannot write into the array p belongs to.
+func (f *memFile) appendShared(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	d := f.data
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.chunks = append(d.chunks, memChunk{start: d.size, b: p[:len(p):len(p)]})
 	d.size += int64(len(p))
 	return nil
 }

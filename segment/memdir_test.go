@@ -15,13 +15,13 @@ func pattern(s byte, n int) []byte {
 	return b
 }
 
-// A memory file past memChunkSize keeps its bytes in several chunks; reads
+// A memory file past memMaxChunkSize keeps its bytes in several chunks; reads
 // that fall inside one are lent, reads across two are copied, and every
 // read sees the bytes appended.
 func TestMemFileAcrossChunks(t *testing.T) {
 	f, _ := MemoryDir().Open("00000000000000000000.log")
 	var want []byte
-	for i := 0; len(want) < 2*memChunkSize+memChunkSize/2; i++ {
+	for i := 0; len(want) < 2*memMaxChunkSize+memMaxChunkSize/2; i++ {
 		p := pattern(byte(i), 100_000+i)
 		if err := f.Append(p); err != nil {
 			t.Fatal(err)
@@ -35,7 +35,7 @@ func TestMemFileAcrossChunks(t *testing.T) {
 		t.Fatalf("%d chunks for %d bytes, want at least 3", n, len(want))
 	}
 	for _, r := range []struct{ off, n int }{
-		{0, 10}, {memChunkSize - 5, 10}, {memChunkSize - 5, memChunkSize + 10},
+		{0, 10}, {memMaxChunkSize - 5, 10}, {memMaxChunkSize - 5, memMaxChunkSize + 10},
 		{len(want) - 1, 1}, {0, len(want)}, {12345, 0},
 	} {
 		got, err := ReadFull(f, int64(r.off), r.n)
@@ -57,7 +57,7 @@ func TestMemFileAcrossChunks(t *testing.T) {
 	if n, err := f.ReadAt(buf, int64(len(want)-4)); n != 4 || err != io.EOF {
 		t.Fatalf("short ReadAt at the end = %d, %v; want 4, EOF", n, err)
 	}
-	cut := memChunkSize + 50
+	cut := memMaxChunkSize + 50
 	if err := f.Truncate(int64(cut)); err != nil {
 		t.Fatal(err)
 	}

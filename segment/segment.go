@@ -157,8 +157,10 @@ func (s *segment) headerAt(pos int64) (record.Header, error) {
 
 var errTornBatch = errors.New("incomplete batch at the end of the segment")
 
-// append adds one batch whose offsets are already assigned.
-func (s *segment) append(batch []byte, h record.Header) error {
+// append adds one batch whose offsets are already assigned. With shared
+// (see Log.AppendShared) a memory file keeps the batch's bytes instead of
+// a copy.
+func (s *segment) append(batch []byte, h record.Header, shared bool) error {
 	pos := s.size()
 	if pos == 0 {
 		s.firstBatchTimestamp = h.MaxTimestamp
@@ -166,7 +168,13 @@ func (s *segment) append(batch []byte, h record.Header) error {
 	if !s.index.canAppend(h.LastOffset()) {
 		return fmt.Errorf("offset %d does not fit in segment %d", h.LastOffset(), s.baseOffset)
 	}
-	if err := s.log.Append(batch); err != nil {
+	var err error
+	if sh, ok := s.log.(sharer); ok && shared {
+		err = sh.appendShared(batch)
+	} else {
+		err = s.log.Append(batch)
+	}
+	if err != nil {
 		return err
 	}
 	return s.afterAppend(h, pos)
@@ -212,16 +220,23 @@ func (s *segment) find(offset int64) (int64, record.Header, bool, error) {
 // read returns whole batches starting with the one that holds offset,
 // stopping before maxOffset and after maxBytes. With minOne, the first
 // batch is returned even if it is larger than maxBytes (KIP-74).
-func (s *segment) read(offset int64, maxBytes int, maxOffset int64, minOne bool) ([]byte, error) {
+func (s *segment) read(offset int64, maxBytes int, maxOffset int64, minOne, lentOnly bool) ([]byte, error) {
 	start, h, ok, err := s.find(offset)
 	if err != nil || !ok || h.BaseOffset >= maxOffset {
 		return nil, err
+	}
+	lendable := int64(-1) // with lentOnly, where the bytes lent from start end
+	if lc, ok := s.log.(lendCounter); ok && lentOnly {
+		lendable = lc.lendableTo(start)
 	}
 	end := start
 	for end < s.size() {
 		if end > start {
 			if h, err = s.headerAt(end); err != nil {
 				return nil, err
+			}
+			if lendable >= 0 && end+int64(h.Size()) > lendable {
+				break
 			}
 		}
 		if h.BaseOffset >= maxOffset {

@@ -92,7 +92,7 @@ func producerOpts(addrs []string, topic string) []kgo.Opt {
 
 // benchCtx bounds a benchmark's client calls, so that a broker bug fails
 // the benchmark instead of hanging it.
-func benchCtx(b *testing.B) context.Context {
+func benchCtx(b testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	b.Cleanup(cancel)
 	return ctx
@@ -125,11 +125,15 @@ type cpuMeter struct {
 // startCPU starts measuring; call it where the timer is (re)set.
 func startCPU(b *testing.B) cpuMeter { return cpuMeter{b, processCPU()} }
 
-// stop reports the CPU time used since startCPU.
-func (m cpuMeter) stop() {
-	if used := processCPU() - m.start; used > 0 {
-		m.b.ReportMetric(float64(used)/float64(m.b.N), "cpu-ns/op")
+// stop reports the CPU time used since startCPU, and returns it per op.
+func (m cpuMeter) stop() float64 {
+	used := processCPU() - m.start
+	if used <= 0 {
+		return 0
 	}
+	perOp := float64(used) / float64(m.b.N)
+	m.b.ReportMetric(perOp, "cpu-ns/op")
+	return perOp
 }
 
 // recordValue is a value of n bytes; its content is irrelevant without

@@ -24,6 +24,18 @@
 //   - BenchmarkProduceRaw: the broker's side of produce alone, one
 //     pre-encoded request (a 64 KiB batch per partition) at a time on a
 //     raw connection, no client library.
+//   - BenchmarkProduceReplicated: produce throughput on three brokers
+//     with replication factor 1 and 3 (acks=all); the ratio is the cost
+//     of replication.
+//   - BenchmarkEndToEndLatency: produce to consume, one record at a time,
+//     replication factor 3.
+//   - BenchmarkRetainedHeap: the live heap of a broker holding 1M records
+//     of 100 B, per byte of batches and per byte of values.
+//   - BenchmarkScalePartitions: create, Metadata, produce to every
+//     partition and fetch every partition of a topic with 1,000, 5,000
+//     and 10,000 partitions.
+//   - BenchmarkScaleConnections: 100, 500 and 1,000 clients producing and
+//     fetching at once.
 //
 // Each also reports cpu-ns/op, the CPU time of the whole process (brokers
 // and clients) per op, which on a shared machine varies less than wall

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -17,6 +18,12 @@ import (
 // of real replication.
 
 func startReplicated(im string, topic string, partitions int32) ([]string, func(), error) {
+	return startCluster(im, topic, partitions, 3)
+}
+
+// startCluster starts three brokers with a topic of the given replication
+// factor (kfake ignores it: it keeps one copy).
+func startCluster(im string, topic string, partitions int32, rf int16) ([]string, func(), error) {
 	if im == "impl=kfake" {
 		c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(partitions, topic))
 		if err != nil {
@@ -24,7 +31,7 @@ func startReplicated(im string, topic string, partitions int32) ([]string, func(
 		}
 		return c.ListenAddrs(), c.Close, nil
 	}
-	c, err := broker.New(broker.Brokers(3), broker.Topic(topic, partitions, 3, nil))
+	c, err := broker.New(broker.Brokers(3), broker.Topic(topic, partitions, rf, nil))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -32,19 +39,26 @@ func startReplicated(im string, topic string, partitions int32) ([]string, func(
 }
 
 // BenchmarkProduceReplicated is produce throughput with acks=all on a
-// topic with replication factor 3 over 3 brokers: b.N 1 KiB records round
-// robin over 6 partitions, produced asynchronously and flushed.
+// topic with replication factor 1 and 3 over 3 brokers: b.N 1 KiB records
+// round robin over 6 partitions, produced asynchronously and flushed. The
+// rf=1 case is the same cluster and client without the copies, so the
+// ratio of the two is the cost of replication.
 func BenchmarkProduceReplicated(b *testing.B) {
-	for _, im := range impls {
-		b.Run("rf=3/partitions=6/record=1KiB/"+im.name, func(b *testing.B) {
-			const topic, partitions = "bench", 6
-			addrs, stop, err := startReplicated(im.name, topic, partitions)
-			if err != nil {
-				b.Fatal(err)
+	for _, rf := range []int16{1, 3} {
+		for _, im := range impls {
+			if rf == 1 && im.name == "impl=kfake" {
+				continue // kfake keeps one copy whatever the factor
 			}
-			b.Cleanup(stop)
-			produceLoop(b, addrs, topic, partitions, 1024)
-		})
+			b.Run(fmt.Sprintf("rf=%d/partitions=6/record=1KiB/%s", rf, im.name), func(b *testing.B) {
+				const topic, partitions = "bench", 6
+				addrs, stop, err := startCluster(im.name, topic, partitions, rf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(stop)
+				produceLoop(b, addrs, topic, partitions, 1024)
+			})
+		}
 	}
 }
 
