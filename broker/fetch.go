@@ -72,7 +72,7 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 
 	results := b.readTargets(targets, maxBytes)
 	if !fetchSatisfied(results, int(req.MinBytes)) && req.MaxWaitMillis > 0 {
-		results = b.waitForFetch(r, targets, maxBytes, int(req.MinBytes), time.Duration(req.MaxWaitMillis)*time.Millisecond, results)
+		results = b.waitForFetch(r, targets, maxBytes, int(req.MinBytes), time.Duration(req.MaxWaitMillis)*time.Millisecond)
 	}
 	if r.ctx.Err() != nil {
 		return nil, r.ctx.Err()
@@ -164,7 +164,7 @@ func fetchSatisfied(results []fetchResult, minBytes int) bool {
 
 // waitForFetch parks the fetch until its partitions can satisfy min_bytes,
 // maxWait passes on the cluster clock, or the connection closes.
-func (b *Broker) waitForFetch(r *request, targets []fetchTarget, maxBytes, minBytes int, maxWait time.Duration, results []fetchResult) []fetchResult {
+func (b *Broker) waitForFetch(r *request, targets []fetchTarget, maxBytes, minBytes int, maxWait time.Duration) []fetchResult {
 	wake := make(chan struct{}, 1)
 	for _, t := range targets {
 		if rep := b.replica(t.topic, t.partition); rep != nil {
@@ -176,7 +176,7 @@ func (b *Broker) waitForFetch(r *request, targets []fetchTarget, maxBytes, minBy
 	timer := b.cluster.clock.AfterFunc(maxWait, func() { close(expired) })
 	defer timer.Stop()
 	// Data may have arrived between the first read and the watches.
-	results = b.readTargets(targets, maxBytes)
+	results := b.readTargets(targets, maxBytes)
 	for !fetchSatisfied(results, minBytes) {
 		select {
 		case <-wake:
