@@ -111,7 +111,7 @@ func (c *Cluster) WaitForISR(ctx context.Context, topic string, partition int32,
 // WaitForReplication waits until every partition's replicas agree: each
 // running, unpaused follower has copied its leader's whole log, has told
 // the leader so (the leader knows its log end offset) and has learned the
-// leader's high watermark. Partitions with no leader (offline) and paused
+// leader's high watermark and log start offset. Partitions with no leader (offline) and paused
 // followers (PauseReplication) are skipped: nothing can replicate there.
 //
 // A partition whose leader has crashed (CrashBroker) but is not yet fenced
@@ -166,7 +166,7 @@ func (c *Cluster) firstLaggingFollower(skipCrashedLeaders bool) string {
 // laggingFollower describes the first follower of one partition that has
 // not caught up with leader, or returns "".
 func (c *Cluster) laggingFollower(key topicPartition, p *partitionImage, leader *replica) string {
-	_, leaderHW, leaderEnd := leader.Offsets()
+	leaderStart, leaderHW, leaderEnd := leader.Offsets()
 	// The leader's view matters too: a follower that has copied
 	// everything but not yet fetched again at the log end has not told
 	// the leader, whose high watermark is then behind.
@@ -180,9 +180,12 @@ func (c *Cluster) laggingFollower(key topicPartition, p *partitionImage, leader 
 		if r == nil {
 			continue
 		}
-		if _, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW || known[id] != leaderEnd {
-			return fmt.Sprintf("%s-%d on broker %d is behind (log end %d/%d, known to the leader as %d, high watermark %d/%d)",
-				key.topic, key.partition, id, end, leaderEnd, known[id], hw, leaderHW)
+		// A follower takes its leader's log start offset (DeleteRecords)
+		// from the next fetch; until then it still serves the records
+		// below it.
+		if start, hw, end := r.Offsets(); end != leaderEnd || hw != leaderHW || known[id] != leaderEnd || start < leaderStart {
+			return fmt.Sprintf("%s-%d on broker %d is behind (log end %d/%d, known to the leader as %d, high watermark %d/%d, log start %d/%d)",
+				key.topic, key.partition, id, end, leaderEnd, known[id], hw, leaderHW, start, leaderStart)
 		}
 	}
 	return ""
