@@ -19,7 +19,7 @@ var brokerDefs = []Def{
 	{Name: "node.id", Type: Int, ReadOnly: true},
 	{Name: "broker.id", Type: Int, ReadOnly: true},
 	{Name: "process.roles", Type: List, Default: def("broker,controller"), ReadOnly: true},
-	{Name: "log.dirs", Type: String, ReadOnly: true},
+	{Name: "log.dirs", Type: List, ReadOnly: true},
 	{Name: "cluster.id", Type: String, ReadOnly: true, Note: "KRaft keeps it in meta.properties; reported here for convenience"},
 
 	// Topics and the log.
@@ -73,7 +73,7 @@ var brokerDefs = []Def{
 	{Name: "num.network.threads", Type: Int, Default: def("3"), Check: atLeast(1), Note: noteThreads},
 	{Name: "num.io.threads", Type: Int, Default: def("8"), Check: atLeast(1), Note: noteThreads},
 	{Name: "num.replica.fetchers", Type: Int, Default: def("1"), Note: noteThreads},
-	{Name: "num.recovery.threads.per.data.dir", Type: Int, Default: def("1"), Check: atLeast(1), Note: noteThreads},
+	{Name: "num.recovery.threads.per.data.dir", Type: Int, Default: def("2"), Check: atLeast(1), Note: noteThreads},
 	{Name: "background.threads", Type: Int, Default: def("10"), Check: atLeast(1), Note: noteThreads},
 	{Name: "queued.max.requests", Type: Int, Default: def("500"), Check: atLeast(1), Note: noteThreads},
 
@@ -83,7 +83,6 @@ var brokerDefs = []Def{
 	{Name: "replica.fetch.wait.max.ms", Type: Int, Default: def("500")},
 	{Name: "auto.leader.rebalance.enable", Type: Boolean, Default: def("true")},
 	{Name: "leader.imbalance.check.interval.seconds", Type: Long, Default: def("300"), Check: atLeast(1)},
-	{Name: "leader.imbalance.per.broker.percentage", Type: Int, Default: def("10")},
 	{Name: "broker.session.timeout.ms", Type: Int, Default: def("9000")},
 	{Name: "broker.heartbeat.interval.ms", Type: Int, Default: def("2000")},
 
