@@ -114,6 +114,10 @@ func Start(ctx context.Context, classpath, dir string, extra map[string]string) 
 		k.Close()
 		return nil, err
 	}
+	if err := k.warmUp(ctx); err != nil {
+		k.Close()
+		return nil, err
+	}
 	return k, nil
 }
 
@@ -191,6 +195,60 @@ func ping(ctx context.Context, addr string) error {
 		return errors.New("no brokers in metadata yet")
 	}
 	return nil
+}
+
+// warmUp waits until Kafka's group and transaction coordinators have
+// created and loaded their internal topics (__consumer_offsets,
+// __transaction_state), which a fresh Kafka does on the first request
+// that needs them, answering COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+// or COORDINATOR_LOAD_IN_PROGRESS meanwhile. gregor has them at start;
+// the comparisons should not see the difference.
+func (k *Kafka) warmUp(ctx context.Context) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(k.Addr))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ready := func() error {
+		fc := kmsg.NewPtrOffsetFetchRequest()
+		fc.Group = "kafkaref-warm-up"
+		g := kmsg.NewOffsetFetchRequestGroup()
+		g.Group = fc.Group
+		fc.Groups = append(fc.Groups, g)
+		resp, err := fc.RequestWith(ctx, cl)
+		if err != nil {
+			return err
+		}
+		if code := resp.ErrorCode; code != 0 {
+			return fmt.Errorf("OffsetFetch error code %d", code)
+		}
+		for _, g := range resp.Groups {
+			if g.ErrorCode != 0 {
+				return fmt.Errorf("OffsetFetch error code %d", g.ErrorCode)
+			}
+		}
+		ip, err := kmsg.NewPtrInitProducerIDRequest().RequestWith(ctx, cl)
+		if err != nil {
+			return err
+		}
+		if ip.ErrorCode != 0 {
+			return fmt.Errorf("InitProducerID error code %d", ip.ErrorCode)
+		}
+		return nil
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := ready()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka's coordinators did not load: %v (%w)", err, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // Java runs one of Kafka's tools (a main class on the classpath) and

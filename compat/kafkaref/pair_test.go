@@ -52,7 +52,9 @@ func newPair(t *testing.T) *pair {
 
 func (p *pair) client(t *testing.T, addr string) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.MaxVersions(p.versions), kgo.RequestRetries(0))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.MaxVersions(p.versions), kgo.RequestRetries(0),
+		// A broker that does not answer fails its step in seconds.
+		kgo.RequestTimeoutOverhead(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
