@@ -85,17 +85,15 @@ func apiVersions(t *testing.T, ctx context.Context, addr string) *kmsg.ApiVersio
 // reason. Lines starting with # are comments.
 type allowList map[string]string
 
-// match returns the allow-list key that covers key, if any.
-func (al allowList) match(key string) (string, bool) {
-	if _, ok := al[key]; ok {
-		return key, true
-	}
+// match returns the allow-list keys that cover key.
+func (al allowList) match(key string) []string {
+	var keys []string
 	for pattern := range al {
-		if ok, _ := path.Match(pattern, key); ok {
-			return pattern, true
+		if ok, _ := path.Match(pattern, key); ok || pattern == key {
+			keys = append(keys, pattern)
 		}
 	}
-	return "", false
+	return keys
 }
 
 func readAllowList(t *testing.T, path string) allowList {
@@ -137,8 +135,10 @@ func (al allowList) check(t *testing.T, path, prefix string, diffs []difference)
 	seen := map[string]bool{}
 	for _, d := range diffs {
 		mark := "listed"
-		if pattern, ok := al.match(d.key); ok {
-			seen[pattern] = true
+		if patterns := al.match(d.key); len(patterns) > 0 {
+			for _, p := range patterns {
+				seen[p] = true
+			}
 		} else {
 			mark = "NEW"
 			t.Errorf("%s: kafka %s, gregor %s (not in %s)", d.key, d.kafka, d.gregor, path)
