@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor"
+	"github.com/gregorkafka/gregor/broker"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -26,12 +27,12 @@ type pair struct {
 	versions      *kversion.Versions
 }
 
-func newPair(t *testing.T) *pair {
+func newPair(t *testing.T, opts ...broker.Option) *pair {
 	t.Helper()
 	k := needKafka(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	t.Cleanup(cancel)
-	g := gregor.Start(t)
+	g := gregor.Start(t, opts...)
 	gv, kv := apiVersions(t, ctx, g.Addrs()[0]), apiVersions(t, ctx, k.Addr)
 	both := kversion.FromApiVersionsResponse(gv)
 	kafkaV := kversion.FromApiVersionsResponse(kv)
