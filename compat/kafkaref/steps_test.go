@@ -117,6 +117,27 @@ func topicSteps() []step {
 		{name: "createtopics-bad-config-value", req: createTopics(false, newTopic{name: "conformance-badcfg", partitions: 1, rf: 1, configs: map[string]string{"cleanup.policy": "nope"}})},
 		{name: "createtopics-unknown-config", req: createTopics(false, newTopic{name: "conformance-unkcfg", partitions: 1, rf: 1, configs: map[string]string{"no.such.config": "1"}})},
 		{name: "createtopics-bad-number", req: createTopics(false, newTopic{name: "conformance-badnum", partitions: 1, rf: 1, configs: map[string]string{"retention.ms": "soon"}})},
+		// Config values at and past the edges of what Kafka accepts.
+		badConfig("segment-bytes-small", "segment.bytes", "4096"),
+		badConfig("segment-bytes-14", "segment.bytes", "14"),
+		badConfig("segment-ms-zero", "segment.ms", "0"),
+		badConfig("min-insync-zero", "min.insync.replicas", "0"),
+		badConfig("retention-ms-minus-5", "retention.ms", "-5"),
+		badConfig("retention-bytes-minus-5", "retention.bytes", "-5"),
+		badConfig("max-message-bytes-negative", "max.message.bytes", "-1"),
+		badConfig("index-interval-negative", "index.interval.bytes", "-1"),
+		badConfig("segment-index-bytes-small", "segment.index.bytes", "3"),
+		badConfig("timestamp-type-bogus", "message.timestamp.type", "Bogus"),
+		badConfig("compression-brotli", "compression.type", "brotli"),
+		badConfig("cleanup-both", "cleanup.policy", "compact,delete"),
+		badConfig("cleanup-empty", "cleanup.policy", ""),
+		badConfig("dirty-ratio-two", "min.cleanable.dirty.ratio", "2"),
+		badConfig("local-retention-minus-3", "local.retention.ms", "-3"),
+		badConfig("gzip-level-20", "compression.gzip.level", "20"),
+		badConfig("zstd-level-99", "compression.zstd.level", "99"),
+		badConfig("lz4-level-18", "compression.lz4.level", "18"),
+		badConfig("unclean-maybe", "unclean.leader.election.enable", "maybe"),
+		badConfig("broker-only-config", "num.partitions", "3"),
 		{name: "createtopics-validate-only", req: createTopics(true, newTopic{name: "conformance-validate", partitions: 3, rf: 1, configs: map[string]string{"retention.ms": "1000"}})},
 		{name: "metadata-after-validate-only", req: metadata([]string{"conformance-validate"}, false)},
 		{name: "createtopics-exists", req: createTopics(false, newTopic{name: topicMain, partitions: 1, rf: 1})},
@@ -127,6 +148,13 @@ func topicSteps() []step {
 		{name: "createtopics-assignment-good", req: createTopics(false, newTopic{name: "conformance-assign3", partitions: -1, rf: -1, assignment: map[int32][]int32{0: {1}, 1: {1}}}),
 			after: waitTopics("conformance-assign3")},
 	}
+}
+
+// badConfig validates (only) a topic with one config set: Kafka's
+// validators and gregor's must agree on what is legal.
+func badConfig(name, config, value string) step {
+	return step{name: "createtopics-config-" + name, req: createTopics(true,
+		newTopic{name: "conformance-cfg", partitions: 1, rf: 1, configs: map[string]string{config: value}})}
 }
 
 // --- DescribeConfigs ---
