@@ -32,6 +32,7 @@ func conformanceSteps() []step {
 	steps = append(steps, fetchSteps()...)
 	steps = append(steps, listOffsetsSteps()...)
 	steps = append(steps, groupSteps()...)
+	steps = append(steps, moreSteps()...)
 	steps = append(steps, adminSteps()...)
 	return steps
 }
