@@ -49,7 +49,8 @@ func TestRequestsAnswerAsKafkaDoes(t *testing.T) {
 	kafka := p.side(t, "kafka", p.kafka)
 	gregor := p.side(t, "gregor", p.gregor)
 	var diffs []difference
-	for _, st := range conformanceSteps() {
+	steps := conformanceSteps()
+	for _, st := range steps {
 		kr, kerr := kafka.send(p, st)
 		gr, gerr := gregor.send(p, st)
 		if os.Getenv("KAFKAREF_DUMP") == st.name {
@@ -67,7 +68,9 @@ func TestRequestsAnswerAsKafkaDoes(t *testing.T) {
 		}
 		diffs = append(diffs, diffFlat(st.name, kf, gf)...)
 	}
-	al.check(t, requestDifferences, "", diffs)
+	table := al.check(t, requestDifferences, "", diffs)
+	addSection(sectionRequests, fmt.Sprintf("%d requests (the steps in compat/kafkaref/*steps_test.go) sent in order to both brokers; %d fields differ.\n\n%s",
+		len(steps), len(diffs), table))
 }
 
 func (p *pair) side(t *testing.T, name string, cl *kgo.Client) *side {

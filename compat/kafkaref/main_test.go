@@ -56,7 +56,12 @@ func run(m *testing.M) int {
 	}
 	defer ref.Close()
 	fmt.Fprintf(os.Stderr, "kafkaref: Kafka answered on %s after %v\n", ref.Addr, time.Since(began).Round(time.Millisecond))
-	return m.Run()
+	code := m.Run()
+	if err := writeReport(); err != nil {
+		fmt.Fprintln(os.Stderr, "kafkaref:", err)
+		return 1
+	}
+	return code
 }
 
 // needKafka skips t when the reference Kafka is not running.

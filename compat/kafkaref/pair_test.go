@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -128,9 +130,15 @@ type difference struct {
 
 // check fails t for every difference not in the allow list and for every
 // allowed difference (whose key starts with prefix) that did not happen,
-// and logs the whole table.
-func (al allowList) check(t *testing.T, path, prefix string, diffs []difference) {
+// logs the whole table, and returns it in markdown, one row per line of
+// the allow list, for docs/compatibility.md.
+func (al allowList) check(t *testing.T, path, prefix string, diffs []difference) string {
 	t.Helper()
+	type row struct {
+		n       int
+		example difference
+	}
+	rows := map[string]*row{}
 	slices.SortFunc(diffs, func(a, b difference) int { return strings.Compare(a.key, b.key) })
 	var table strings.Builder
 	seen := map[string]bool{}
@@ -140,6 +148,12 @@ func (al allowList) check(t *testing.T, path, prefix string, diffs []difference)
 			for _, p := range patterns {
 				seen[p] = true
 			}
+			r := rows[patterns[0]]
+			if r == nil {
+				r = &row{example: d}
+				rows[patterns[0]] = r
+			}
+			r.n++
 		} else {
 			mark = "NEW"
 			t.Errorf("%s: kafka %s, gregor %s (not in %s)", d.key, d.kafka, d.gregor, path)
@@ -152,4 +166,23 @@ func (al allowList) check(t *testing.T, path, prefix string, diffs []difference)
 		}
 	}
 	t.Logf("%d differences:\n%s", len(diffs), table.String())
+	var md strings.Builder
+	md.WriteString("| difference | fields | for example (Kafka / gregor) | why |\n| --- | --- | --- | --- |\n")
+	for _, key := range slices.Sorted(maps.Keys(rows)) {
+		r := rows[key]
+		fmt.Fprintf(&md, "| `%s` | %d | `%s`: %s / %s | %s |\n", key, r.n, r.example.key,
+			mdCell(r.example.kafka, 60), mdCell(r.example.gregor, 60), mdCell(al[key], 1000))
+	}
+	return md.String()
+}
+
+// volatileText are the parts of a value that change from run to run.
+var volatileText = regexp.MustCompile(`127\.0\.0\.1:\d+|/tmp/[^,\s]*`)
+
+func mdCell(s string, max int) string {
+	s = volatileText.ReplaceAllString(s, "<address or directory>")
+	if len(s) > max {
+		s = s[:max-3] + "..."
+	}
+	return strings.ReplaceAll(s, "|", "\\|")
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -63,7 +65,14 @@ func TestExamplesPassAgainstKafka(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("against Kafka: %d passed, %d skipped, %d failed (err %v)", len(passed), len(skipped), len(results)-len(passed)-len(skipped), err)
+	failed := len(results) - len(passed) - len(skipped)
+	t.Logf("against Kafka: %d passed, %d skipped, %d failed (err %v)", len(passed), len(skipped), failed, err)
+	var md strings.Builder
+	fmt.Fprintf(&md, "`KAFKA_BOOTSTRAP_SERVERS=<kafka> go test ./examples -run Scenario`: %d passed, %d skipped (they need gregor's control surface), %d failed.\n\n", len(passed), len(skipped), failed)
+	for _, name := range slices.Sorted(maps.Keys(known)) {
+		fmt.Fprintf(&md, "- fails: `%s`: %s\n", name, known[name])
+	}
+	addSection(sectionExamples, md.String())
 	if t.Failed() {
 		t.Logf("go test ./examples output:\n%s", out)
 	}

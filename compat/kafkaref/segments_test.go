@@ -27,27 +27,38 @@ import (
 // own, and gregor's segment package opens Kafka's files and finds the
 // same batches and the same offsets by timestamp.
 
-const segmentsTopic = "segments"
-
 func TestSegmentFilesAreKafkasBytes(t *testing.T) {
 	k := needKafka(t)
 	dataDir := t.TempDir()
 	p := newPair(t, broker.DataDir(dataDir))
+	t.Run("one segment", func(t *testing.T) {
+		compareSegments(t, p, k, dataDir, "segments", map[string]string{"index.interval.bytes": "300"}, segmentBatches(20, 60))
+	})
+	// 40 batches of about 30 KB in segments of 1 MiB (Kafka 4's least):
+	// the roll, and the rolled segment's trimmed indexes.
+	t.Run("rolled", func(t *testing.T) {
+		compareSegments(t, p, k, dataDir, "segments-rolled", map[string]string{"segment.bytes": "1048576"}, segmentBatches(40, 10000))
+	})
+}
+
+func compareSegments(t *testing.T, p *pair, k *Kafka, dataDir, topic string, topicConfigs map[string]string, batches [][]byte) {
 	ctx := p.ctx
-	topicConfigs := map[string]string{"index.interval.bytes": "300"}
-	batches := segmentBatches()
 	for _, cl := range []*kgo.Client{p.kafka, p.gregor} {
-		produceSegments(t, ctx, cl, topicConfigs, batches)
+		produceSegments(t, ctx, cl, topic, topicConfigs, batches)
 	}
-	kafkaDir := filepath.Join(k.LogDir, segmentsTopic+"-0")
-	gregorDir := filepath.Join(dataDir, "broker-1", segmentsTopic+"-0")
+	kafkaDir := filepath.Join(k.LogDir, topic+"-0")
+	gregorDir := filepath.Join(dataDir, "broker-1", topic+"-0")
 	kafkaFiles, gregorFiles := segmentFiles(t, kafkaDir), segmentFiles(t, gregorDir)
 	if !slices.Equal(kafkaFiles, gregorFiles) {
 		t.Fatalf("segment files differ:\nkafka:  %v\ngregor: %v", kafkaFiles, gregorFiles)
 	}
+	// Only the active (last) segment's indexes are preallocated; a rolled
+	// segment's were trimmed to their entries and compare whole.
+	active := strings.TrimSuffix(kafkaFiles[len(kafkaFiles)-1], filepath.Ext(kafkaFiles[len(kafkaFiles)-1]))
 	for _, name := range kafkaFiles {
 		kb, gb := readFile(t, kafkaDir, name), readFile(t, gregorDir, name)
-		if entry := indexEntrySize(name); entry > 0 {
+		entry := indexEntrySize(name)
+		if entry > 0 && strings.HasPrefix(name, active+".") {
 			kb, gb = trimZeroEntries(kb, entry), trimZeroEntries(gb, entry)
 		}
 		if i := firstDifference(kb, gb); i >= 0 {
@@ -55,6 +66,11 @@ func TestSegmentFilesAreKafkasBytes(t *testing.T) {
 				name, len(kb), len(gb), i, window(kb, i), window(gb, i))
 		} else {
 			t.Logf("%s: %d bytes, the same", name, len(kb))
+			note := ""
+			if entry > 0 && strings.HasPrefix(name, active+".") {
+				note = " (past the trailing zero entries of Kafka's preallocated active index)"
+			}
+			addSection(sectionSegments, fmt.Sprintf("- `%s/%s`: %d bytes, the same in both%s\n", topic, name, len(kb), note))
 		}
 	}
 
@@ -66,6 +82,9 @@ func TestSegmentFilesAreKafkasBytes(t *testing.T) {
 		}
 		if strings.Contains(gregorDump, "Exception") || !strings.Contains(gregorDump, "baseOffset: 0") {
 			t.Errorf("DumpLogSegments could not read gregor's files:\n%s", gregorDump)
+		}
+		if !t.Failed() {
+			addSection(sectionSegments, "- `"+topic+"`: Kafka's DumpLogSegments (kafka-dump-log.sh --deep-iteration --print-data-log) prints gregor's files exactly as it prints its own\n")
 		}
 	})
 	t.Run("gregor reads kafka's files", func(t *testing.T) {
@@ -81,17 +100,20 @@ func TestSegmentFilesAreKafkasBytes(t *testing.T) {
 				t.Errorf("offset for timestamp %d: kafka's files %d@%d %v %v, gregor's %d@%d %v %v", ts, ko, kts, kfound, kerr, gro, gts, gfound, gerr)
 			}
 		}
+		if !t.Failed() {
+			addSection(sectionSegments, "- `"+topic+"`: gregor's segment package opens Kafka's files (preallocated indexes and all), reads the same batches and finds the same offsets by timestamp\n")
+		}
 	})
 }
 
-// segmentBatches are twenty batches of three records: the first ten
-// from a producer without idempotence, the next ten from producer 4242
-// (epoch 0, sequences from 0); timestamps a second apart, with one batch
-// out of order so that the time index skips it.
-func segmentBatches() [][]byte {
+// segmentBatches are n batches of three records of about size bytes: the
+// first half from a producer without idempotence, the rest from producer
+// 4242 (epoch 0, sequences from 0); timestamps a second apart, with one
+// batch out of order so that the time index skips it.
+func segmentBatches(n, size int) [][]byte {
 	var out [][]byte
 	seq := int32(0)
-	for i := range 20 {
+	for i := range n {
 		ts := baseTime + int64(i)*1000
 		if i == 7 {
 			ts = baseTime + 500 // older than the batch before it
@@ -101,12 +123,12 @@ func segmentBatches() [][]byte {
 			rs = append(rs, record.Record{
 				Timestamp: ts + int64(j),
 				Key:       fmt.Appendf(nil, "key-%d", i%4),
-				Value:     bytes.Repeat([]byte{byte('a' + i)}, 60+j),
+				Value:     bytes.Repeat([]byte{byte('a' + i%26)}, size+j),
 				Headers:   []record.RecordHeader{{Key: "h", Value: []byte{byte(i)}}},
 			})
 		}
 		opts := record.BatchOptions{}
-		if i >= 10 {
+		if i >= n/2 {
 			opts = record.BatchOptions{HasProducer: true, ProducerID: 4242, ProducerEpoch: 0, BaseSequence: seq}
 			seq += 3
 		}
@@ -119,7 +141,7 @@ func segmentBatches() [][]byte {
 	return out
 }
 
-func produceSegments(t *testing.T, ctx context.Context, cl *kgo.Client, configs map[string]string, batches [][]byte) {
+func produceSegments(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, configs map[string]string, batches [][]byte) {
 	t.Helper()
 	addr := cl.OptValue(kgo.SeedBrokers).([]string)[0]
 	s := &side{ctx: ctx, name: addr}
@@ -127,16 +149,16 @@ func produceSegments(t *testing.T, ctx context.Context, cl *kgo.Client, configs 
 		t.Fatal(err)
 	}
 	s.broker = cl.Broker(1)
-	resp, err := s.broker.Request(ctx, createTopics(false, newTopic{name: segmentsTopic, partitions: 1, rf: 1, configs: configs})(s))
+	resp, err := s.broker.Request(ctx, createTopics(false, newTopic{name: topic, partitions: 1, rf: 1, configs: configs})(s))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if code := resp.(*kmsg.CreateTopicsResponse).Topics[0].ErrorCode; code != 0 {
-		t.Fatalf("creating %s on %s: error code %d", segmentsTopic, addr, code)
+		t.Fatalf("creating %s on %s: error code %d", topic, addr, code)
 	}
-	waitTopics(segmentsTopic)(s, nil)
+	waitTopics(topic)(s, nil)
 	for i, b := range batches {
-		resp, err := s.broker.Request(ctx, produce(-1, segmentsTopic, 0, b)(s))
+		resp, err := s.broker.Request(ctx, produce(-1, topic, 0, b)(s))
 		if err != nil {
 			t.Fatal(err)
 		}
