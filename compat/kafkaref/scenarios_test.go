@@ -68,7 +68,7 @@ func TestExamplesPassAgainstKafka(t *testing.T) {
 		}
 	}
 	failed := len(results) - len(passed) - len(skipped)
-	t.Logf("against Kafka: %d passed, %d skipped, %d failed (err %v)", len(passed), len(skipped), failed, err)
+	t.Logf("against Kafka: %d passed, %d skipped, %d failed (err %v)\npassed: %v\nskipped: %v", len(passed), len(skipped), failed, err, passed, skipped)
 	var md strings.Builder
 	fmt.Fprintf(&md, "`KAFKA_BOOTSTRAP_SERVERS=<kafka> go test ./examples -run Scenario`: %d passed, %d skipped (they need gregor's control surface), %d failed.\n\n", len(passed), len(skipped), failed)
 	for _, name := range slices.Sorted(maps.Keys(known)) {
