@@ -101,6 +101,7 @@ func (al allowList) match(key string) []string {
 			keys = append(keys, pattern)
 		}
 	}
+	slices.Sort(keys) // a difference is counted under the first, every run
 	return keys
 }
 
