@@ -19,7 +19,7 @@ var brokerDefs = []Def{
 	{Name: "node.id", Type: Int, ReadOnly: true},
 	{Name: "broker.id", Type: Int, ReadOnly: true},
 	{Name: "process.roles", Type: List, Default: def("broker,controller"), ReadOnly: true},
-	{Name: "log.dirs", Type: String, ReadOnly: true},
+	{Name: "log.dirs", Type: List, ReadOnly: true},
 	{Name: "cluster.id", Type: String, ReadOnly: true, Note: "KRaft keeps it in meta.properties; reported here for convenience"},
 
 	// Topics and the log.
@@ -57,9 +57,9 @@ var brokerDefs = []Def{
 	{Name: "log.message.timestamp.before.max.ms", Type: Long, Default: def(maxLong), Check: atLeast(0)},
 	{Name: "log.message.timestamp.after.max.ms", Type: Long, Default: def("3600000"), Check: atLeast(0)},
 	{Name: "compression.type", Type: String, Default: def("producer"), Check: oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")},
-	{Name: "compression.gzip.level", Type: Int, Default: def("-1"), Note: noteLevel},
-	{Name: "compression.lz4.level", Type: Int, Default: def("9"), Note: noteLevel},
-	{Name: "compression.zstd.level", Type: Int, Default: def("3"), Note: noteLevel},
+	{Name: "compression.gzip.level", Type: Int, Default: def("-1"), Check: gzipLevel, Note: noteLevel},
+	{Name: "compression.lz4.level", Type: Int, Default: def("9"), Check: lz4Level, Note: noteLevel},
+	{Name: "compression.zstd.level", Type: Int, Default: def("3"), Check: zstdLevel, Note: noteLevel},
 	{Name: "min.insync.replicas", Type: Int, Default: def("1"), Check: atLeast(1)},
 	{Name: "unclean.leader.election.enable", Type: Boolean, Default: def("false")},
 
@@ -73,7 +73,7 @@ var brokerDefs = []Def{
 	{Name: "num.network.threads", Type: Int, Default: def("3"), Check: atLeast(1), Note: noteThreads},
 	{Name: "num.io.threads", Type: Int, Default: def("8"), Check: atLeast(1), Note: noteThreads},
 	{Name: "num.replica.fetchers", Type: Int, Default: def("1"), Note: noteThreads},
-	{Name: "num.recovery.threads.per.data.dir", Type: Int, Default: def("1"), Check: atLeast(1), Note: noteThreads},
+	{Name: "num.recovery.threads.per.data.dir", Type: Int, Default: def("2"), Check: atLeast(1), Note: noteThreads},
 	{Name: "background.threads", Type: Int, Default: def("10"), Check: atLeast(1), Note: noteThreads},
 	{Name: "queued.max.requests", Type: Int, Default: def("500"), Check: atLeast(1), Note: noteThreads},
 
@@ -83,7 +83,6 @@ var brokerDefs = []Def{
 	{Name: "replica.fetch.wait.max.ms", Type: Int, Default: def("500")},
 	{Name: "auto.leader.rebalance.enable", Type: Boolean, Default: def("true")},
 	{Name: "leader.imbalance.check.interval.seconds", Type: Long, Default: def("300"), Check: atLeast(1)},
-	{Name: "leader.imbalance.per.broker.percentage", Type: Int, Default: def("10")},
 	{Name: "broker.session.timeout.ms", Type: Int, Default: def("9000")},
 	{Name: "broker.heartbeat.interval.ms", Type: Int, Default: def("2000")},
 
@@ -127,11 +126,11 @@ var brokerDefs = []Def{
 // topicDefs are the topic configs, each with the broker configs it falls
 // back to.
 var topicDefs = []topicDef{
-	{Def: Def{Name: "cleanup.policy", Type: List, Check: listOf("delete", "compact")}, Synonyms: []synonym{{"log.cleanup.policy", 1}}},
+	{Def: Def{Name: "cleanup.policy", Type: List, Check: emptyOr(listOf("delete", "compact"))}, Synonyms: []synonym{{"log.cleanup.policy", 1}}},
 	{Def: Def{Name: "compression.type", Type: String, Check: oneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")}, Synonyms: []synonym{{"compression.type", 1}}},
-	{Def: Def{Name: "compression.gzip.level", Type: Int, Note: noteLevel}, Synonyms: []synonym{{"compression.gzip.level", 1}}},
-	{Def: Def{Name: "compression.lz4.level", Type: Int, Note: noteLevel}, Synonyms: []synonym{{"compression.lz4.level", 1}}},
-	{Def: Def{Name: "compression.zstd.level", Type: Int, Note: noteLevel}, Synonyms: []synonym{{"compression.zstd.level", 1}}},
+	{Def: Def{Name: "compression.gzip.level", Type: Int, Check: gzipLevel, Note: noteLevel}, Synonyms: []synonym{{"compression.gzip.level", 1}}},
+	{Def: Def{Name: "compression.lz4.level", Type: Int, Check: lz4Level, Note: noteLevel}, Synonyms: []synonym{{"compression.lz4.level", 1}}},
+	{Def: Def{Name: "compression.zstd.level", Type: Int, Check: zstdLevel, Note: noteLevel}, Synonyms: []synonym{{"compression.zstd.level", 1}}},
 	{Def: Def{Name: "delete.retention.ms", Type: Long, Check: atLeast(0), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.delete.retention.ms", 1}}},
 	{Def: Def{Name: "file.delete.delay.ms", Type: Long, Check: atLeast(0), Note: "gregor deletes segment files at once; accepted and reported, no effect"}, Synonyms: []synonym{{"log.segment.delete.delay.ms", 1}}},
 	{Def: Def{Name: "flush.messages", Type: Long, Check: atLeast(1), Note: noteFsync}, Synonyms: []synonym{{"log.flush.interval.messages", 1}}},

@@ -153,6 +153,32 @@ func between(lo, hi float64) func(string) error {
 	}
 }
 
+// Compression level checks, as Kafka's codecs define them (KIP-390):
+// gzip takes -1 (the codec's default) or 1 to 9, lz4 1 to 17, zstd
+// -131072 to 22.
+var (
+	lz4Level  = between(1, 17)
+	zstdLevel = between(-131072, 22)
+)
+
+func gzipLevel(v string) error {
+	if strings.TrimSpace(v) == "-1" {
+		return nil
+	}
+	return between(1, 9)(v)
+}
+
+// emptyOr allows the empty list as well as what check allows: Kafka 4.4
+// accepts an empty cleanup.policy (neither delete nor compact).
+func emptyOr(check func(string) error) func(string) error {
+	return func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		return check(v)
+	}
+}
+
 // oneOf returns a check that the value is one of the given strings.
 func oneOf(values ...string) func(string) error {
 	return func(v string) error {
