@@ -304,7 +304,13 @@ func freePorts(n int) ([]int, error) {
 // newClusterID is a random UUID in Kafka's form: 16 bytes, URL-safe
 // base64 without padding (what kafka-storage random-uuid prints).
 func newClusterID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	for {
+		var b [16]byte
+		rand.Read(b[:])
+		// Kafka's Uuid.randomUuid draws again for an id that starts with
+		// a dash, which a command line would read as an option.
+		if id := base64.RawURLEncoding.EncodeToString(b[:]); id[0] != '-' {
+			return id
+		}
+	}
 }
