@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
@@ -33,6 +34,9 @@ type Cluster struct {
 	groupEvents     *groupEventHub // groups_introspect.go
 	traffic         trafficStats   // metrics_hooks.go
 	httpServers     sync.Map       // *http.Server → struct{}, http_hooks.go
+	faults          faultSet       // faults.go
+	history         requestHistory // history.go
+	connSeq         atomic.Int64   // numbers connections (conn.id)
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
 	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests

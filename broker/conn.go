@@ -37,6 +37,7 @@ type conn struct {
 	cancel  context.CancelFunc
 	closed  chan struct{}
 	closeMu sync.Once
+	id      int64 // numbers the cluster's connections, for the request history
 
 	// idleMu guards the fields below: the idle timer reads them on the
 	// clock's goroutine.
@@ -58,7 +59,7 @@ const maxSpareFrame = 16 << 20
 
 func newConn(b *Broker, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}),
+	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), id: b.cluster.connSeq.Add(1),
 		lastActive: b.cluster.clock.Now(), spare: make(chan []byte, 1)}
 }
 
@@ -113,6 +114,8 @@ func (c *conn) serve() {
 				// A client hanging up during a long-poll fetch (or a
 				// stop) ends the request: a disconnect, not a bad request.
 				c.logClosed("connection closed during a request", "api", kmsg.NameForKey(f.h.key))
+			} else if errors.Is(err, errInjectedClose) {
+				c.logClosed("connection closed by an injected fault", "api", kmsg.NameForKey(f.h.key))
 			} else {
 				c.b.logger.Info("closing connection after a bad request", "remote", c.nc.RemoteAddr().String(), "client_id", c.clientID, "reason", err)
 			}
@@ -159,7 +162,7 @@ func (c *conn) handle(f frame) (resp kmsg.Response, err error) {
 			resp, err = nil, fmt.Errorf("internal error handling the request")
 		}
 	}()
-	return apis[f.h.key].handle(f.req)
+	return c.dispatch(f.req, apis[f.h.key].handle)
 }
 
 // badRequest is what is wrong with a frame that is not a request the
