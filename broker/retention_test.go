@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -123,5 +124,69 @@ func TestRetentionByTime(t *testing.T) {
 	mc.Advance(time.Hour)
 	if r := leaderSegments(t, c, "t"); r.LogStartOffset != 3 || len(r.Segments) != 1 || r.LogEndOffset != 4 {
 		t.Fatalf("after an hour: log start %d, segments %v, log end %d; want 3, [3], 4", r.LogStartOffset, segmentBases(r), r.LogEndOffset)
+	}
+}
+
+// setTopicConfig sets one topic config with IncrementalAlterConfigs.
+func setTopicConfig(t *testing.T, adm *kadm.Client, topic, name, value string) {
+	t.Helper()
+	resps, err := adm.AlterTopicConfigs(apiCtx(t), []kadm.AlterConfig{{Op: kadm.SetConfig, Name: name, Value: strp(value)}}, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resps) != 1 || resps[0].Err != nil {
+		t.Fatalf("setting %s=%s: %+v", name, value, resps)
+	}
+}
+
+// retention.bytes and retention.ms set at runtime (kafka-configs.sh
+// --alter) apply from the next check. By size, the oldest segments go
+// while the log would still hold retention.bytes without them, so it
+// keeps at least retention.bytes.
+func TestRetentionConfigsAlteredAtRuntime(t *testing.T) {
+	mc := clock.NewManual(retentionStart)
+	c := startAPICluster(t, broker.Clock(mc),
+		broker.Config("log.retention.check.interval.ms", "5000"),
+		broker.Topic("s", 1, 1, map[string]string{"segment.bytes": "200"}))
+	prod := rawProducer(t, c)
+	for range 10 { // one batch per segment: 9 closed ones and the active one
+		r := &kgo.Record{Topic: "s", Partition: 0, Value: make([]byte, 50), Timestamp: mc.Now()}
+		if err := prod.ProduceSync(apiCtx(t), r).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	adm := apiAdmin(t, c)
+	before := leaderSegments(t, c, "s")
+	if len(before.Segments) != 10 {
+		t.Fatalf("segments %v, want 10", segmentBases(before))
+	}
+	seg := before.Segments[0].Size
+
+	mc.Advance(5 * time.Second) // the defaults: 7 days, no size limit
+	if got := startOffset(t, adm, "s"); got != 0 {
+		t.Fatalf("earliest offset %d under the defaults, want 0", got)
+	}
+
+	// 10 segments against a limit of 3 and a bit: 6 go, and the 4 left
+	// still hold more than the limit.
+	setTopicConfig(t, adm, "s", "retention.bytes", strconv.FormatInt(3*seg+10, 10))
+	mc.Advance(5 * time.Second)
+	if got := startOffset(t, adm, "s"); got != 6 {
+		t.Fatalf("earliest offset %d with retention.bytes %d, want 6", got, 3*seg+10)
+	}
+	if r := leaderSegments(t, c, "s"); len(r.Segments) != 4 || r.Segments[0].BaseOffset != 6 {
+		t.Fatalf("segments %v, want [6 7 8 9]", segmentBases(r))
+	}
+
+	// The records are 10 s old: retention.ms=60000 takes the closed
+	// segments 50 s later, at the next check after 60 s.
+	setTopicConfig(t, adm, "s", "retention.ms", "60000")
+	mc.Advance(45 * time.Second)
+	if got := startOffset(t, adm, "s"); got != 6 {
+		t.Fatalf("earliest offset %d at 55 s, want 6", got)
+	}
+	mc.Advance(10 * time.Second)
+	if got := startOffset(t, adm, "s"); got != 9 {
+		t.Fatalf("earliest offset %d at 65 s, want 9", got)
 	}
 }
