@@ -50,6 +50,9 @@ type Broker struct {
 	isrTimerMu sync.Mutex
 	isrTimer   clock.Timer
 
+	retentionTimerMu sync.Mutex // retention.go
+	retentionTimer   clock.Timer
+
 	groups *group.Coordinator // groups.go
 }
 
@@ -145,6 +148,7 @@ func (b *Broker) start() error {
 	b.applyImage(nil, ctl.current())
 	ctl.mu.Unlock()
 	b.scheduleISRCheck()
+	b.scheduleRetentionCheck()
 	b.wg.Add(1)
 	go b.acceptLoop(ln)
 	return nil
@@ -211,6 +215,7 @@ func (b *Broker) shutdown(crash bool) error {
 		c.close()
 	}
 	b.stopISRChecks()
+	b.stopRetentionChecks()
 	b.stopAllFetchers()
 	b.wg.Wait()
 	b.groups.UnloadAll()

@@ -159,6 +159,8 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	cfg.TimestampBeforeMaxMs = tc.Long("message.timestamp.before.max.ms")
 	cfg.TimestampAfterMaxMs = tc.Long("message.timestamp.after.max.ms")
 	cfg.Compact = strings.Contains(tc.String("cleanup.policy"), "compact")
+	cfg.DeletePolicy = strings.Contains(tc.String("cleanup.policy"), "delete")
+	cfg.Retention = segment.Retention{Ms: tc.Long("retention.ms"), Bytes: tc.Long("retention.bytes")}
 	cfg.Compression = tc.String("compression.type")
 	cfg.MinInsyncReplicas = tc.Int("min.insync.replicas")
 	cfg.ReplicaLagTimeMaxMs = b.config.Long("replica.lag.time.max.ms")

@@ -7,9 +7,8 @@ const (
 	noteTiered  = "tiered storage is not implemented; accepted and reported, no effect"
 	noteLevel   = "gregor compresses with the codec's default level; accepted and reported, no effect"
 	noteSocket  = "socket buffer sizes are left to the operating system; accepted and reported, no effect"
-	// Retention and compaction are a later step of gregor (curriculum
-	// scenario 9); until then their configs must say so when set.
-	noteRetention  = "retention is not implemented yet: segments are never deleted by time or size; accepted and reported"
+	// Compaction is a later step of gregor (curriculum scenario 9);
+	// until then its configs must say so when set.
 	noteCompaction = "compaction is not implemented yet: nothing is cleaned; accepted and reported"
 )
 
@@ -33,11 +32,11 @@ var brokerDefs = []Def{
 	{Name: "log.roll.hours", Type: Int, Default: def("168"), Check: atLeast(1)},
 	{Name: "log.roll.jitter.ms", Type: Long, Note: "gregor rolls segments without jitter; accepted and reported, no effect"},
 	{Name: "log.roll.jitter.hours", Type: Int, Default: def("0"), Check: atLeast(0), Note: "gregor rolls segments without jitter; accepted and reported, no effect"},
-	{Name: "log.retention.ms", Type: Long, Check: atLeast(-1), Note: noteRetention},
-	{Name: "log.retention.minutes", Type: Int, Note: noteRetention},
-	{Name: "log.retention.hours", Type: Int, Default: def("168"), Note: noteRetention},
-	{Name: "log.retention.bytes", Type: Long, Default: def("-1"), Note: noteRetention},
-	{Name: "log.retention.check.interval.ms", Type: Long, Default: def("300000"), Check: atLeast(1), Note: noteRetention},
+	{Name: "log.retention.ms", Type: Long, Check: atLeast(-1)},
+	{Name: "log.retention.minutes", Type: Int},
+	{Name: "log.retention.hours", Type: Int, Default: def("168")},
+	{Name: "log.retention.bytes", Type: Long, Default: def("-1")},
+	{Name: "log.retention.check.interval.ms", Type: Long, Default: def("300000"), Check: atLeast(1)},
 	{Name: "log.segment.delete.delay.ms", Type: Long, Default: def("60000"), Check: atLeast(0), Note: "gregor deletes segment files at once; accepted and reported, no effect"},
 	{Name: "log.cleanup.policy", Type: List, Default: def("delete"), Check: listOf("delete", "compact")},
 	{Name: "log.cleaner.enable", Type: Boolean, Default: def("true"), Note: noteCompaction},
@@ -145,8 +144,8 @@ var topicDefs = []topicDef{
 	{Def: Def{Name: "min.compaction.lag.ms", Type: Long, Check: atLeast(0), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.min.compaction.lag.ms", 1}}},
 	{Def: Def{Name: "min.insync.replicas", Type: Int, Check: atLeast(1)}, Synonyms: []synonym{{"min.insync.replicas", 1}}},
 	{Def: Def{Name: "preallocate", Type: Boolean, Note: "gregor never preallocates segment files; accepted and reported, no effect"}, Synonyms: []synonym{{"log.preallocate", 1}}},
-	{Def: Def{Name: "retention.bytes", Type: Long, Note: noteRetention}, Synonyms: []synonym{{"log.retention.bytes", 1}}},
-	{Def: Def{Name: "retention.ms", Type: Long, Check: atLeast(-1), Note: noteRetention}, Synonyms: []synonym{{"log.retention.ms", 1}, {"log.retention.minutes", 60000}, {"log.retention.hours", 3600000}}},
+	{Def: Def{Name: "retention.bytes", Type: Long}, Synonyms: []synonym{{"log.retention.bytes", 1}}},
+	{Def: Def{Name: "retention.ms", Type: Long, Check: atLeast(-1)}, Synonyms: []synonym{{"log.retention.ms", 1}, {"log.retention.minutes", 60000}, {"log.retention.hours", 3600000}}},
 	{Def: Def{Name: "segment.bytes", Type: Int, Check: atLeast(14)}, Synonyms: []synonym{{"log.segment.bytes", 1}}},
 	{Def: Def{Name: "segment.index.bytes", Type: Int, Check: atLeast(4)}, Synonyms: []synonym{{"log.index.size.max.bytes", 1}}},
 	{Def: Def{Name: "segment.jitter.ms", Type: Long, Check: atLeast(0), Note: "gregor rolls segments without jitter; accepted and reported, no effect"}, Synonyms: []synonym{{"log.roll.jitter.ms", 1}, {"log.roll.jitter.hours", 3600000}}},

@@ -10,6 +10,9 @@ import (
 // Config holds the topic configs a partition replica applies.
 type Config struct {
 	Segment segment.Config
+	// Retention is retention.ms and retention.bytes (cleanup.policy
+	// delete): which old segments the periodic check deletes.
+	Retention segment.Retention
 
 	// MaxMessageBytes is max.message.bytes: the largest batch accepted.
 	MaxMessageBytes int
@@ -24,6 +27,9 @@ type Config struct {
 	// Compact is set when cleanup.policy includes compact; such topics
 	// refuse records without a key.
 	Compact bool
+	// DeletePolicy is set when cleanup.policy includes delete (the
+	// default): only then does retention delete old segments.
+	DeletePolicy bool
 	// Compression is compression.type: "producer" keeps batches as sent;
 	// a codec name ("uncompressed", "gzip", ...) makes the broker
 	// recompress batches that arrive with another codec.
@@ -40,10 +46,12 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Segment:              segment.DefaultConfig(),
+		Retention:            segment.Retention{Ms: 7 * 24 * 60 * 60 * 1000, Bytes: -1},
 		MaxMessageBytes:      1024*1024 + record.LogOverhead,
 		TimestampType:        record.CreateTime,
 		TimestampBeforeMaxMs: math.MaxInt64,
 		TimestampAfterMaxMs:  3600000,
+		DeletePolicy:         true,
 		Compression:          "producer",
 		MinInsyncReplicas:    1,
 		ReplicaLagTimeMaxMs:  30000,

@@ -77,11 +77,8 @@ func (p *Partition) AppendAsFollower(records []byte, leaderEpoch int32, leaderHW
 		}
 		p.producers.update(h)
 	}
-	if leaderLogStart > p.log.LogStartOffset() {
-		if err := p.log.AdvanceLogStartOffset(min(leaderLogStart, p.log.LogEndOffset())); err != nil {
-			p.logger.Warn("advancing log start offset", "error", err)
-		}
-		_ = p.epochs.truncateFromStart(p.log.LogStartOffset())
+	if err := p.advanceLogStart(min(leaderLogStart, p.log.LogEndOffset()), "the leader's log start offset"); err != nil {
+		p.logger.Warn("advancing log start offset", "error", err)
 	}
 	p.highWatermark = max(min(leaderHW, p.log.LogEndOffset()), p.log.LogStartOffset())
 	changed := before != [3]int64{p.log.LogEndOffset(), p.highWatermark, p.log.LogStartOffset()}

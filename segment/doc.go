@@ -18,16 +18,15 @@
 // start offset moves forward to any offset (DeleteRecords,
 // AdvanceLogStartOffset); the segments that then lie wholly before it are
 // deleted whole, and the first segment may keep batches below the log
-// start offset, which reads no longer return. In Kafka, retention
-// (retention.ms, retention.bytes) deletes old segments whole too, and so
-// moves the log start offset in segment-sized steps; gregor does not
-// apply retention yet (docs/not-yet.md).
+// start offset, which reads no longer return. Retention (retention.ms,
+// retention.bytes, RetentionDue) deletes old closed segments whole, and so
+// moves the log start offset in segment-sized steps.
 //
 // The indexes are sparse: an entry is added only after index.interval.bytes
 // (default 4096) of batches, so finding an offset is a binary search in the
 // index followed by a short scan of batch headers in the .log file. The
 // time index maps timestamps to offsets the same way, for ListOffsets by
-// timestamp (and, in Kafka, for time-based retention).
+// timestamp.
 //
 // Storage is behind the Dir and File interfaces with two implementations
 // that hold the same bytes: memory (the default, nothing touches the disk)
@@ -45,5 +44,6 @@
 // a broker that crashed in the middle of a write loses only the torn tail.
 //
 // Configs: segment.bytes, segment.ms, segment.index.bytes,
-// index.interval.bytes (topic) and their log.* broker defaults.
+// index.interval.bytes, retention.ms, retention.bytes (topic) and their
+// log.* broker defaults.
 package segment
