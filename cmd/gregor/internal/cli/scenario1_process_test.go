@@ -52,19 +52,22 @@ func startBrokerProcess(t *testing.T, bin string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var bs string
-	lines := bufio.NewScanner(stdout)
-	for bs == "" && lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
-			bs = rest
-		}
-	}
+	found := make(chan string, 1)
 	exited := make(chan error, 1)
 	go func() {
+		lines := bufio.NewScanner(stdout)
 		for lines.Scan() { // keep reading, so that the broker never blocks on stdout
+			if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
+				found <- rest
+			}
 		}
 		exited <- cmd.Wait()
 	}()
+	var bs string
+	select {
+	case bs = <-found:
+	case <-time.After(30 * time.Second): // a bound on a hang, not a wait
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
