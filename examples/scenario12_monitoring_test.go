@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/broker"
-	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/metrics"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -164,8 +163,8 @@ func lagSeries(fams map[string]*dto.MetricFamily, group, topic string, p int32) 
 // and comes back. /metrics shows the lag kadm computes throughout, and
 // every partition under-replicated while broker 3 is out of the ISR.
 func TestScenario12_LagAndUnderReplicatedPartitionsFromMetrics(t *testing.T) {
-	mc := clock.NewManual(time.Time{})
-	c := startCluster(t, broker.Brokers(3), broker.Clock(mc))
+	gcl := newGroupCluster(t, true, broker.Brokers(3))
+	c, mc := gcl.cluster, gcl.manual
 	g := c.needGregor("reading /metrics and crashing a broker")
 	url := c.metricsEndpoint(g)
 	const partitions = 3
@@ -178,9 +177,7 @@ func TestScenario12_LagAndUnderReplicatedPartitionsFromMetrics(t *testing.T) {
 	}
 
 	// The consumer reads 12 records, commits them and leaves.
-	cons := c.client(kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit(),
-		kgo.DisableFetchSessions()) // see groupCluster.consumer: no session to end on a manual clock
+	cons := gcl.consumer("dashboard-1", group, topic, kgo.DisableAutoCommit()).cl
 	for got := 0; got < 12; {
 		fs := cons.PollRecords(c.ctx, 12-got)
 		if c.ctx.Err() != nil {
