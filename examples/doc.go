@@ -12,6 +12,7 @@
 //	scenario07_replication_isr_test.go     7  ISR shrinks and expands, failover, min.insync.replicas
 //	scenario08_rebalance_session_test.go   8  session timeout eviction, cooperative vs eager, static membership, KIP-848
 //	scenario11_compression_test.go         11 every compression codec, stored as the producer sent it
+//	scenario12_monitoring_test.go          12 lag, under-replicated partitions and rebalances read from /metrics
 //	compat_*_test.go                          Sarama, kafka-go and kcat against gregor
 //	groups_clients_test.go                    consumer groups with Sarama, kafka-go's Reader and kcat -G
 //	tinybroker_test.go                        the tiny broker as a program: SIGTERM, -data-dir restart
