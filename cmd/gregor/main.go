@@ -1,7 +1,7 @@
-// Command gregor is Kafka's command-line tools in one Go program: each
-// subcommand mirrors a kafka-*.sh script, its flags and its output, so a
-// course's commands work after replacing kafka-topics.sh with
-// gregor topics. The subcommands are Kafka clients, so they work against
+// Package main is the gregor command: Kafka's command-line tools in one
+// Go program. Each subcommand mirrors a kafka-*.sh script, its flags and
+// its output, so a course's commands work after replacing kafka-topics.sh
+// with gregor topics. The subcommands are Kafka clients, so they work against
 // a real Kafka cluster as well as against gregor.
 //
 //	go run ./cmd/gregor topics --bootstrap-server localhost:9092 --list

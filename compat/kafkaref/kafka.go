@@ -236,6 +236,8 @@ func (k *Kafka) warmUp(ctx context.Context) error {
 		}
 		return nil
 	}
+	// Real time: Kafka is another process, loading its internal topics on
+	// its own clock; all there is to do is ask again.
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
