@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -109,19 +110,20 @@ func (s *server) postFault(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, err)
 		return
 	}
-	fj := faultJSON(f)
+	// The fault goes in first: faults.mu is a leaf (LOCKING.md), and a
+	// fault's place among the cluster's is its injection's, not its id's.
+	hf := &httpFault{FaultJSON: faultJSON(f)}
+	hf.remove, hf.left = s.c.InjectFaultWatched(f)
 	fs := &s.faults
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
 	if fs.byID == nil {
 		fs.byID = make(map[int64]*httpFault)
 	}
 	fs.nextID++
-	fj.ID = fs.nextID
-	hf := &httpFault{FaultJSON: fj}
-	hf.remove, hf.left = s.c.InjectFaultWatched(f)
-	fs.byID[fj.ID] = hf
-	writeJSON(w, http.StatusCreated, FaultID{ID: fj.ID})
+	hf.ID = fs.nextID
+	fs.byID[hf.ID] = hf
+	fs.mu.Unlock()
+	writeJSON(w, http.StatusCreated, FaultID{ID: hf.ID})
 }
 
 // fault checks a FaultSpec and makes the broker.Fault it describes.
@@ -174,19 +176,23 @@ func faultJSON(f broker.Fault) FaultJSON {
 func (s *server) getFaults(w http.ResponseWriter, r *http.Request) {
 	fs := &s.faults
 	fs.mu.Lock()
-	defer fs.mu.Unlock()
+	all := make([]*httpFault, 0, len(fs.byID))
+	for _, hf := range fs.byID {
+		all = append(all, hf)
+	}
+	fs.mu.Unlock()
+	slices.SortFunc(all, func(a, b *httpFault) int { return cmp.Compare(a.ID, b.ID) })
 	out := []FaultJSON{}
-	for id, hf := range fs.byID {
+	for _, hf := range all {
 		n, active := hf.left()
 		if !active {
-			delete(fs.byID, id) // used up
+			fs.forget(hf.ID) // used up
 			continue
 		}
 		fj := hf.FaultJSON
 		fj.TimesLeft = n
 		out = append(out, fj)
 	}
-	slices.SortFunc(out, func(a, b FaultJSON) int { return int(a.ID - b.ID) })
 	reply(w, out, nil)
 }
 
@@ -196,20 +202,26 @@ func (s *server) deleteFault(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, statusError(http.StatusBadRequest, "the fault id must be an integer, not %q", r.PathValue("id")))
 		return
 	}
-	fs := &s.faults
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	hf, ok := fs.byID[id]
-	if ok {
-		_, ok = hf.left()
-		delete(fs.byID, id)
+	hf := s.faults.forget(id)
+	active := false
+	if hf != nil {
+		_, active = hf.left()
 	}
-	if !ok {
+	if !active {
 		reply(w, nil, statusError(http.StatusNotFound, "no active fault %d", id))
 		return
 	}
 	hf.remove()
 	reply(w, hf.FaultJSON, nil)
+}
+
+// forget takes a fault out of the list, and returns it (nil if unknown).
+func (fs *faults) forget(id int64) *httpFault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	hf := fs.byID[id]
+	delete(fs.byID, id)
+	return hf
 }
 
 // apiKeys maps each Kafka API name kmsg knows to its key.
