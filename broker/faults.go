@@ -129,19 +129,8 @@ type activeFault struct {
 // returned function is called or f has applied Times times. When several
 // faults match a request, the one injected first applies.
 func (c *Cluster) InjectFault(f Fault) (remove func()) {
-	af := &activeFault{Fault: f, left: -1}
-	if f.Times > 0 {
-		af.left = f.Times
-	}
-	fs := &c.faults
-	fs.mu.Lock()
-	fs.faults = append(fs.faults, af)
-	fs.mu.Unlock()
-	return func() {
-		fs.mu.Lock()
-		defer fs.mu.Unlock()
-		fs.faults = removeFirst(fs.faults, af)
-	}
+	remove, _ = c.InjectFaultWatched(f)
+	return remove
 }
 
 // Intercept adds an interceptor, called for every request any broker of

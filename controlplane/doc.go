@@ -13,8 +13,8 @@
 // Every path is versioned (/v1/...). Bodies are JSON; field names are
 // snake_case. Errors are a 4xx or 5xx status with {"error": "..."}: 400 for
 // a malformed body or parameter, 404 for an unknown broker, topic,
-// partition or group, 409 for an action the cluster cannot take (advancing
-// a real clock), 408 when a wait times out, 503 when a group's
+// partition, group or fault, 409 for an action the cluster cannot take
+// (advancing a real clock), 408 when a wait times out, 503 when a group's
 // coordinator is down.
 //
 // Read the cluster:
@@ -53,6 +53,21 @@
 //	                                                 the event as JSON; a ": subscribed" comment comes first,
 //	                                                 once no later event can be missed
 //
-// Fault injection (dropped or delayed requests, partitions of the
-// network) is not in gregor yet, so the control plane has none.
+// Disturb it (broker.Cluster.InjectFault, broker/faults.go), and see what
+// its clients asked (broker.Cluster.Requests, broker/history.go):
+//
+//	POST   /v1/faults                                {"api":"Produce","topic","partitions":[0],"client_id","broker",
+//	                                                 "times":1,"error":"NOT_LEADER_OR_FOLLOWER"}: 201 {"id":N}.
+//	                                                 "api" is a Kafka API name, its key, or "any"; the selectors
+//	                                                 left out match everything (broker 0 is every broker); times
+//	                                                 0 is every request until deleted. At least one effect:
+//	                                                 "error" (a Kafka error name or code), "delay_ms" (on the
+//	                                                 cluster clock), "drop_response", "drop_request",
+//	                                                 "close_before", "close_after"
+//	GET    /v1/faults                                the faults in force, with the applications left
+//	DELETE /v1/faults/{id}                           removes one; 404 once deleted or used up
+//	GET    /v1/requests                              the request history, oldest first: seq, broker, api, version,
+//	                                                 client id, connection, time, the error codes answered (and
+//	                                                 their names), the fault that disturbed it. Parameters ?api=
+//	                                                 (name or key), ?client_id=, ?broker=, ?limit=N (the newest N)
 package controlplane

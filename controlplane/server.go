@@ -30,6 +30,10 @@ func Handler(c *broker.Cluster) http.Handler {
 	mux.HandleFunc("POST /v1/wait/isr", s.waitISR)
 	mux.HandleFunc("POST /v1/wait/offset", s.waitOffset)
 	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("POST /v1/faults", s.postFault)
+	mux.HandleFunc("GET /v1/faults", s.getFaults)
+	mux.HandleFunc("DELETE /v1/faults/{id}", s.deleteFault)
+	mux.HandleFunc("GET /v1/requests", s.getRequests)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no endpoint %s %s (see the package doc of controlplane)", r.Method, r.URL.Path))
 	})
@@ -37,7 +41,8 @@ func Handler(c *broker.Cluster) http.Handler {
 }
 
 type server struct {
-	c *broker.Cluster
+	c      *broker.Cluster
+	faults faults
 }
 
 // apiError is an error with the HTTP status that reports it.
