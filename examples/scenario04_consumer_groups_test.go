@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func TestScenario04_ConsumerGroupRebalancing(t *testing.T) {
@@ -124,6 +125,17 @@ func TestScenario04_ConsumerGroupRebalancing(t *testing.T) {
 					t.Fatalf("selected protocol %q, want %q", d.Protocol, tc.protocol)
 				}
 				t.Logf("the coordinator's story:\n%s", c.story(group))
+				// A consumer that stops cleanly says so: consumer-3 sent
+				// one LeaveGroup, so the group rebalanced at once rather
+				// than after session.timeout.ms; the others never left.
+				if leaves := requestsSince(g, 0, "consumer-3", kmsg.LeaveGroup); len(leaves) != 1 || len(leaves[0].ErrorCodes) != 0 {
+					t.Fatalf("consumer-3 sent LeaveGroup %+v, want one that succeeded", leaves)
+				}
+				for _, name := range []string{"consumer-1", "consumer-2"} {
+					if leaves := requestsSince(g, 0, name, kmsg.LeaveGroup); len(leaves) != 0 {
+						t.Fatalf("%s sent LeaveGroup %+v while still consuming", name, leaves)
+					}
+				}
 			}
 		})
 	}

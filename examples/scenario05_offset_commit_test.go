@@ -109,6 +109,15 @@ func TestScenario05_ManualCommitResumesExactly(t *testing.T) {
 		t.Fatalf("async commit: %v", err)
 	}
 	c.waitCommitted(group, topic, 0, 100)
+	// With auto-commit off, the client commits only when told: the
+	// history holds exactly the two commits, the synchronous one and
+	// the asynchronous one, both accepted.
+	if g := c.gregor; g != nil {
+		commits := requestsSince(g, 0, "ledger-a", kmsg.OffsetCommit)
+		if len(commits) != 2 || len(commits[0].ErrorCodes) != 0 || len(commits[1].ErrorCodes) != 0 {
+			t.Fatalf("ledger-a sent OffsetCommit %+v, want the two commits it was told to make", commits)
+		}
+	}
 
 	a.crash()
 	c.produce(topic, "refund", 5)

@@ -26,6 +26,7 @@ import (
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/group"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func TestScenario08_SessionTimeoutEvictsSilentConsumer(t *testing.T) {
@@ -137,9 +138,11 @@ func TestScenario08_StaticMembershipRestartWithoutRebalance(t *testing.T) {
 	had := b.ownedNow()
 	a.revocations()
 	var gen int32
+	var before int64
 	if g := c.gregor; g != nil {
 		d, _ := g.Group(grp)
 		gen = d.Generation
+		before = lastSeq(g)
 	}
 
 	b.close() // a static member does not send LeaveGroup
@@ -160,6 +163,18 @@ func TestScenario08_StaticMembershipRestartWithoutRebalance(t *testing.T) {
 		}
 		if d.Generation != gen || d.State != "Stable" {
 			t.Fatalf("group at generation %d (%s), was %d: a rebalance happened\n%s", d.Generation, d.State, gen, c.story(grp))
+		}
+		// The request history says the same from the clients' side:
+		// pod-b closed without a LeaveGroup and rejoined with one
+		// JoinGroup, answered at once; pod-a never had to join again.
+		if leaves := requestsSince(g, before, "pod-b", kmsg.LeaveGroup); len(leaves) != 0 {
+			t.Fatalf("static pod-b sent LeaveGroup %+v on closing", leaves)
+		}
+		if joins := requestsSince(g, before, "pod-b", kmsg.JoinGroup); len(joins) != 1 || len(joins[0].ErrorCodes) != 0 {
+			t.Fatalf("restarted pod-b sent JoinGroup %+v, want one that succeeded", joins)
+		}
+		if joins := requestsSince(g, before, "pod-a", kmsg.JoinGroup); len(joins) != 0 {
+			t.Fatalf("pod-a sent %d JoinGroup requests after pod-b's restart: it rejoined", len(joins))
 		}
 		t.Logf("pod-b came back without a rebalance:\n%s", c.story(grp))
 	}

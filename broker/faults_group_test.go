@@ -1,0 +1,51 @@
+package broker_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gregorkafka/gregor/broker"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// COORDINATOR_LOAD_IN_PROGRESS is what a group coordinator answers
+// while it is still reading its share of __consumer_offsets after
+// becoming coordinator: the client is to wait and ask again. A consumer
+// whose first JoinGroup requests get it still joins its group and
+// consumes; the history shows the answered errors and the retries.
+func TestFaultCoordinatorLoadInProgressDelaysGroupJoin(t *testing.T) {
+	t.Parallel()
+	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	produceSync(t, apiClient(t, c), "t", "a")
+	const id, n = "load-in-progress", 2
+	defer c.InjectFault(broker.Fault{API: kmsg.JoinGroup, ClientID: id, Times: n, Error: kerr.CoordinatorLoadInProgress})()
+
+	cl := apiClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RetryBackoffFn(func(int) time.Duration { return time.Millisecond }))
+	for got := 0; got < 1; {
+		fs := cl.PollFetches(apiCtx(t))
+		if err := fs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		got += fs.NumRecords()
+	}
+
+	joins := clientRequests(c, id, kmsg.JoinGroup)
+	if len(joins) < n+1 {
+		t.Fatalf("%d JoinGroup requests, want %d answered the error and a retry", len(joins), n)
+	}
+	for i, r := range joins[:n] {
+		if !slices.Equal(r.ErrorCodes, []int16{kerr.CoordinatorLoadInProgress.Code}) {
+			t.Fatalf("JoinGroup %d answered %v, want COORDINATOR_LOAD_IN_PROGRESS", i+1, r.ErrorCodes)
+		}
+	}
+	if last := joins[len(joins)-1]; len(last.ErrorCodes) != 0 || last.Fault != "" {
+		t.Fatalf("last JoinGroup %+v, want an undisturbed success", last)
+	}
+	if syncs := clientRequests(c, id, kmsg.SyncGroup); len(syncs) == 0 || syncs[0].Seq < joins[n].Seq {
+		t.Fatalf("SyncGroup %+v came before the retried JoinGroup", syncs)
+	}
+}
