@@ -25,6 +25,17 @@ func errorResponse(r *request, code int16) kmsg.Response {
 		d.Default()
 	}
 	resp.SetVersion(r.version)
+	if fc, ok := r.body.(*kmsg.FindCoordinatorRequest); ok && r.version >= 4 {
+		// Batched lookups (KIP-699) answer per key, and clients match
+		// the answers to their keys: the error goes on each key.
+		fr := resp.(*kmsg.FindCoordinatorResponse)
+		for _, key := range fc.CoordinatorKeys {
+			c := kmsg.NewFindCoordinatorResponseCoordinator()
+			c.Key, c.NodeID, c.ErrorCode = key, -1, code
+			fr.Coordinators = append(fr.Coordinators, c)
+		}
+		return fr
+	}
 	dst := reflect.ValueOf(resp).Elem()
 	if mirrorItems(dst, reflect.ValueOf(r.body).Elem(), code) == 0 {
 		if ec := dst.FieldByName("ErrorCode"); ec.IsValid() && ec.Kind() == reflect.Int16 {

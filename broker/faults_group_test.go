@@ -49,3 +49,66 @@ func TestFaultCoordinatorLoadInProgressDelaysGroupJoin(t *testing.T) {
 		t.Fatalf("SyncGroup %+v came before the retried JoinGroup", syncs)
 	}
 }
+
+// The same while the consumer looks for its coordinator: FindCoordinator
+// v4+ answers per key (KIP-699), so the injected error is on the group's
+// key, where the client looks for it, and the consumer asks again.
+func TestFaultCoordinatorLoadInProgressOnFindCoordinator(t *testing.T) {
+	t.Parallel()
+	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	produceSync(t, apiClient(t, c), "t", "a")
+	const id, n = "find-load-in-progress", 2
+	defer c.InjectFault(broker.Fault{API: kmsg.FindCoordinator, ClientID: id, Times: n, Error: kerr.CoordinatorLoadInProgress})()
+
+	cl := apiClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g2"), kgo.ConsumeTopics("t"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RetryBackoffFn(func(int) time.Duration { return time.Millisecond }))
+	for got := 0; got < 1; {
+		fs := cl.PollFetches(apiCtx(t))
+		if err := fs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		got += fs.NumRecords()
+	}
+	finds := clientRequests(c, id, kmsg.FindCoordinator)
+	if len(finds) < n+1 {
+		t.Fatalf("%d FindCoordinator requests, want %d answered the error and a retry", len(finds), n)
+	}
+	for i, r := range finds[:n] {
+		if r.Version < 4 {
+			t.Fatalf("FindCoordinator %d at v%d; this test is about the batched form (v4+)", i+1, r.Version)
+		}
+		if !slices.Equal(r.ErrorCodes, []int16{kerr.CoordinatorLoadInProgress.Code}) {
+			t.Fatalf("FindCoordinator %d answered %v, want COORDINATOR_LOAD_IN_PROGRESS", i+1, r.ErrorCodes)
+		}
+	}
+	if joins := clientRequests(c, id, kmsg.JoinGroup); len(joins) == 0 || joins[0].Seq < finds[n].Seq {
+		t.Fatalf("JoinGroup %+v came before the consumer found its coordinator", joins)
+	}
+}
+
+// What Kafka answers a batched FindCoordinator that cannot be served yet:
+// one coordinator entry per key, each with the error.
+func TestFaultOnFindCoordinatorAnswersEachKey(t *testing.T) {
+	t.Parallel()
+	c := startAPICluster(t)
+	const id = "find-each-key"
+	defer c.InjectFault(broker.Fault{API: kmsg.FindCoordinator, ClientID: id, Error: kerr.CoordinatorLoadInProgress})()
+	cl := apiClient(t, c, kgo.ClientID(id))
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.SetVersion(4)
+	req.CoordinatorKeys = []string{"g1", "g2"}
+	resp, err := req.RequestWith(apiCtx(t), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, co := range resp.Coordinators {
+		if co.ErrorCode != kerr.CoordinatorLoadInProgress.Code || co.NodeID != -1 {
+			t.Fatalf("coordinator entry %+v, want COORDINATOR_LOAD_IN_PROGRESS and no node", co)
+		}
+		got = append(got, co.Key)
+	}
+	if !slices.Equal(got, req.CoordinatorKeys) {
+		t.Fatalf("FindCoordinator v4 answered keys %v, want one entry per key %v", got, req.CoordinatorKeys)
+	}
+}
