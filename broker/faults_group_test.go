@@ -18,20 +18,8 @@ import (
 // consumes; the history shows the answered errors and the retries.
 func TestFaultCoordinatorLoadInProgressDelaysGroupJoin(t *testing.T) {
 	t.Parallel()
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
-	produceSync(t, apiClient(t, c), "t", "a")
 	const id, n = "load-in-progress", 2
-	defer c.InjectFault(broker.Fault{API: kmsg.JoinGroup, ClientID: id, Times: n, Error: kerr.CoordinatorLoadInProgress})()
-
-	cl := apiClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RetryBackoffFn(func(int) time.Duration { return time.Millisecond }))
-	for got := 0; got < 1; {
-		fs := cl.PollFetches(apiCtx(t))
-		if err := fs.Err(); err != nil {
-			t.Fatal(err)
-		}
-		got += fs.NumRecords()
-	}
+	c := consumeDespiteLoadInProgress(t, kmsg.JoinGroup, id, "g", n)
 
 	joins := clientRequests(c, id, kmsg.JoinGroup)
 	if len(joins) < n+1 {
@@ -55,20 +43,8 @@ func TestFaultCoordinatorLoadInProgressDelaysGroupJoin(t *testing.T) {
 // key, where the client looks for it, and the consumer asks again.
 func TestFaultCoordinatorLoadInProgressOnFindCoordinator(t *testing.T) {
 	t.Parallel()
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
-	produceSync(t, apiClient(t, c), "t", "a")
 	const id, n = "find-load-in-progress", 2
-	defer c.InjectFault(broker.Fault{API: kmsg.FindCoordinator, ClientID: id, Times: n, Error: kerr.CoordinatorLoadInProgress})()
-
-	cl := apiClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup("g2"), kgo.ConsumeTopics("t"),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RetryBackoffFn(func(int) time.Duration { return time.Millisecond }))
-	for got := 0; got < 1; {
-		fs := cl.PollFetches(apiCtx(t))
-		if err := fs.Err(); err != nil {
-			t.Fatal(err)
-		}
-		got += fs.NumRecords()
-	}
+	c := consumeDespiteLoadInProgress(t, kmsg.FindCoordinator, id, "g2", n)
 	finds := clientRequests(c, id, kmsg.FindCoordinator)
 	if len(finds) < n+1 {
 		t.Fatalf("%d FindCoordinator requests, want %d answered the error and a retry", len(finds), n)
@@ -111,4 +87,24 @@ func TestFaultOnFindCoordinatorAnswersEachKey(t *testing.T) {
 	if !slices.Equal(got, req.CoordinatorKeys) {
 		t.Fatalf("FindCoordinator v4 answered keys %v, want one entry per key %v", got, req.CoordinatorKeys)
 	}
+}
+
+// consumeDespiteLoadInProgress answers the first n requests of api from
+// client id with COORDINATOR_LOAD_IN_PROGRESS, and returns once a
+// consumer of that client id in group g has consumed a record.
+func consumeDespiteLoadInProgress(t *testing.T, api kmsg.Key, id, g string, n int) *broker.Cluster {
+	t.Helper()
+	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	produceSync(t, apiClient(t, c), "t", "a")
+	t.Cleanup(c.InjectFault(broker.Fault{API: api, ClientID: id, Times: n, Error: kerr.CoordinatorLoadInProgress}))
+	cl := apiClient(t, c, kgo.ClientID(id), kgo.ConsumerGroup(g), kgo.ConsumeTopics("t"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.RetryBackoffFn(func(int) time.Duration { return time.Millisecond }))
+	for got := 0; got < 1; {
+		fs := cl.PollFetches(apiCtx(t))
+		if err := fs.Err(); err != nil {
+			t.Fatal(err)
+		}
+		got += fs.NumRecords()
+	}
+	return c
 }
