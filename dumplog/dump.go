@@ -221,7 +221,7 @@ func (d *dumper) report() {
 		}
 	}
 	for _, f := range sortedKeys(d.timeNotFound) {
-		fmt.Fprintf(w, "The following indexed offsets are not found in the log.\n")
+		fmt.Fprintf(w, "The following indexed offsets are not found in :%s\n", f)
 		for _, m := range d.timeNotFound[f] {
 			fmt.Fprintf(w, "Indexed offset: %d, found log offset: %d\n", m[0], m[1])
 		}

@@ -35,7 +35,9 @@ func (d *dumper) log(path string) error {
 			return err
 		}
 		for _, r := range rs {
-			if lastOffset != -1 && r.Offset != lastOffset+1 {
+			// As in Kafka's tool, a segment that does not start at offset
+			// 0 is reported too: -1 is followed by its first offset.
+			if r.Offset != lastOffset+1 {
 				note(&d.nonConsecutive, path, lastOffset, r.Offset)
 			}
 			lastOffset = r.Offset
@@ -89,7 +91,7 @@ func (d *dumper) printBatch(bt batch) {
 }
 
 // printRecord prints one record line, in the order and with the spacing
-// of Kafka's tool (its "|" prefix, and the lone space before "payload:").
+// of Kafka's tool: "| " before the first field, a space before the others.
 func (d *dumper) printRecord(bt batch, r record.Record) {
 	var sb strings.Builder
 	prefix := "| "
@@ -112,9 +114,10 @@ func (d *dumper) printRecord(bt batch, r record.Record) {
 	if d.opts.PrintDataLog && !bt.h.IsControl() {
 		if r.Key != nil {
 			sb.WriteString(prefix + "key: " + javaString(r.Key))
+			prefix = " "
 		}
 		if r.Value != nil {
-			sb.WriteString(" payload: " + javaString(r.Value))
+			sb.WriteString(prefix + "payload: " + javaString(r.Value))
 		}
 	}
 	sb.WriteByte('\n')

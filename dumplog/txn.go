@@ -84,10 +84,10 @@ func (d *dumper) producerSnapshot(path string) error {
 		if txnFirstOffset >= 0 {
 			txn = fmt.Sprintf("OptionalLong[%d]", txnFirstOffset)
 		}
-		d.printf("producerId: %d producerEpoch: %d coordinatorEpoch: %d currentTxnFirstOffset: %s lastTimestamp: %d ",
+		d.printf("producerId: %d producerEpoch: %d coordinatorEpoch: %d currentTxnFirstOffset: %s lastTimestamp: %d",
 			producerID, epoch, coordinatorEpoch, txn, timestamp)
 		if lastOffset >= 0 {
-			d.printf("firstSequence: %d lastSequence: %d lastOffset: %d offsetDelta: %d timestamp: %d",
+			d.printf(" firstSequence: %d lastSequence: %d lastOffset: %d offsetDelta: %d timestamp: %d",
 				decrementSequence(lastSeq, offsetDelta), lastSeq, lastOffset, offsetDelta, timestamp)
 		}
 		d.printf("\n")
