@@ -269,3 +269,11 @@ func sibling(path, suffix string) string {
 	stem, _, _ := strings.Cut(name, ".")
 	return filepath.Join(dir, stem+suffix)
 }
+
+// kafkaMessage is an error in the words of Kafka's exception, printed as
+// its tool prints it, capital letter and full stop included.
+type kafkaMessage string
+
+func (m kafkaMessage) Error() string { return string(m) }
+
+func kafkaMessagef(format string, a ...any) error { return kafkaMessage(fmt.Sprintf(format, a...)) }

@@ -68,10 +68,10 @@ func (d *dumper) offsetIndex(path string) error {
 	if d.opts.IndexSanityCheck {
 		abs, _ := filepath.Abs(path)
 		if last := es[len(es)-1].offset; last < base {
-			return fmt.Errorf("Corrupt index found, index file (%s) has non-zero size but the last offset is %d which is less than the base offset %d.", abs, last, base)
+			return kafkaMessagef("Corrupt index found, index file (%s) has non-zero size but the last offset is %d which is less than the base offset %d.", abs, last, base)
 		}
 		if len(b)%offsetEntrySize != 0 {
-			return fmt.Errorf("Index file %s is corrupt, found %d bytes which is neither positive nor a multiple of %d.", abs, len(b), offsetEntrySize)
+			return kafkaMessagef("Index file %s is corrupt, found %d bytes which is neither positive nor a multiple of %d.", abs, len(b), offsetEntrySize)
 		}
 		d.printf("%s passed sanity check.\n", path)
 		return nil
@@ -135,14 +135,14 @@ func (d *dumper) timeIndex(path string) error {
 		if len(es) > 0 {
 			last := es[len(es)-1]
 			if last.timestamp < es[0].timestamp {
-				return fmt.Errorf("Corrupt time index found, time index file (%s) has non-zero size but the last timestamp is %d which is less than the first timestamp %d", abs, last.timestamp, es[0].timestamp)
+				return kafkaMessagef("Corrupt time index found, time index file (%s) has non-zero size but the last timestamp is %d which is less than the first timestamp %d", abs, last.timestamp, es[0].timestamp)
 			}
 			if last.offset < base {
-				return fmt.Errorf("Corrupt time index found, time index file (%s) has non-zero size but the last offset is %d which is less than the first offset %d", abs, last.offset, base)
+				return kafkaMessagef("Corrupt time index found, time index file (%s) has non-zero size but the last offset is %d which is less than the first offset %d", abs, last.offset, base)
 			}
 		}
 		if len(b)%timeEntrySize != 0 {
-			return fmt.Errorf("Time index file %s is corrupt, found %d bytes which is neither positive nor a multiple of %d.", abs, len(b), timeEntrySize)
+			return kafkaMessagef("Time index file %s is corrupt, found %d bytes which is neither positive nor a multiple of %d.", abs, len(b), timeEntrySize)
 		}
 		d.printf("%s passed sanity check.\n", path)
 		return nil

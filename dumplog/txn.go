@@ -24,7 +24,7 @@ func (d *dumper) txnIndex(path string) error {
 		version := int16(binary.BigEndian.Uint16(b))
 		if version > 0 {
 			abs, _ := filepath.Abs(path)
-			return fmt.Errorf("Unexpected aborted transaction version %d in transaction index %s, current version is 0", version, abs)
+			return kafkaMessagef("Unexpected aborted transaction version %d in transaction index %s, current version is 0", version, abs)
 		}
 		d.printf("version: %d producerId: %d firstOffset: %d lastOffset: %d lastStableOffset: %d\n", version,
 			int64(binary.BigEndian.Uint64(b[2:])), int64(binary.BigEndian.Uint64(b[10:])),
