@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -79,7 +80,7 @@ func (f Fault) String() string {
 		parts = append(parts, "drop request")
 	}
 	if f.Error != nil {
-		parts = append(parts, "error "+f.Error.Message)
+		parts = append(parts, "error "+kafkaerr.NameOf(f.Error))
 	}
 	if f.CloseAfter {
 		parts = append(parts, "close after handling")

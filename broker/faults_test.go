@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,6 +91,11 @@ func TestFaultNotLeaderMakesProducerRefreshMetadata(t *testing.T) {
 	produces := clientRequests(c, id, kmsg.Produce)
 	if len(produces) != 2 || !slices.Equal(produces[0].ErrorCodes, []int16{kerr.NotLeaderForPartition.Code}) || len(produces[1].ErrorCodes) != 0 {
 		t.Fatalf("produce requests %+v, want one answered NOT_LEADER_OR_FOLLOWER, then one that succeeded", produces)
+	}
+	// The history names the error as Kafka 4 does (KIP-392), not by
+	// kerr's older name.
+	if !strings.Contains(produces[0].Fault, "error NOT_LEADER_OR_FOLLOWER") {
+		t.Errorf("the refused produce's fault is %q, want it to name NOT_LEADER_OR_FOLLOWER", produces[0].Fault)
 	}
 	refreshed := c.Requests(func(r broker.RequestRecord) bool {
 		return r.ClientID == id && r.API == kmsg.Metadata && r.Seq > produces[0].Seq && r.Seq < produces[1].Seq
