@@ -28,6 +28,12 @@
 // servers itself, so an unreachable cluster is one clear line within
 // --connect-timeout instead of a client retrying in the background.
 //
+// With GREGOR_KAFKAREF=1, TestSameOutputAgainstKafka runs one session of
+// topics, console-producer, console-consumer, consumer-groups,
+// get-offsets, configs and dump-log against Apache Kafka 4.4
+// (compat/kafkaref) and against gregor, and requires the same output with
+// ids and timestamps masked.
+//
 // Run is the whole command as a function of its arguments and streams,
 // so tests run subcommands in-process against a cluster from
 // gregor.Start, as a shell would run them.
