@@ -21,7 +21,8 @@ import (
 // standard output, and the same findings on standard error: on the
 // textbook's segments, on the workbench directory, and on gregor's own
 // data directory. It needs java and compat/java's classpath (written by
-// mvn dependency:build-classpath, see COMPAT in compat/java/doc.go) and
+// mvn -f compat/java/pom.xml dependency:build-classpath, which compat/java's
+// own tests need too) and
 // skips without them.
 func TestSameOutputAsKafka(t *testing.T) {
 	cp := kafkaClasspath(t)
