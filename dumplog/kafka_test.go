@@ -22,8 +22,7 @@ import (
 // textbook's segments, on the workbench directory, and on gregor's own
 // data directory. It needs java and compat/java's classpath (written by
 // mvn -f compat/java/pom.xml dependency:build-classpath, which compat/java's
-// own tests need too) and
-// skips without them.
+// own tests need too) and skips without them.
 func TestSameOutputAsKafka(t *testing.T) {
 	cp := kafkaClasspath(t)
 
