@@ -74,6 +74,11 @@ func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
 	case o.Isolation == ReadCommitted:
 		limit = res.LastStableOffset
 	}
+	if o.Isolation == ReadCommitted && !o.ToLogEnd {
+		// Kafka answers read_committed with a list, empty when nothing
+		// returned was aborted; read_uncommitted gets none (null).
+		res.AbortedTransactions = []AbortedTxn{}
+	}
 	if o.Offset >= limit {
 		return res, nil
 	}
@@ -86,7 +91,7 @@ func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
 	}
 	res.Records = b
 	if o.Isolation == ReadCommitted && !o.ToLogEnd {
-		res.AbortedTransactions = p.producers.txns.abortedTxns(o.Offset, upperBound(b, o.Offset))
+		res.AbortedTransactions = append(res.AbortedTransactions, p.producers.txns.abortedTxns(o.Offset, upperBound(b, o.Offset))...)
 	}
 	return res, nil
 }

@@ -21,7 +21,7 @@ type TxnMarker struct {
 	// coordinator bumps the producer epoch on every EndTxn, so a marker
 	// must carry an epoch newer than the transaction's batches. Zero
 	// and 1 are the older protocol.
-	TransactionVersion int16
+	TransactionVersion int8
 }
 
 // AppendTxnMarker writes the control batch that ends a producer's
