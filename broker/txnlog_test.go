@@ -161,3 +161,99 @@ func TestWriteTxnMarkersErrors(t *testing.T) {
 	wantCode(t, "epoch 1 produce", producePartition(t, send[*kmsg.ProduceResponse](t, p.cl, preq), "t", 0).ErrorCode, nil)
 	wantCode(t, "marker from epoch 0", p.end(false, 0, 3), kerr.InvalidProducerEpoch)
 }
+
+func txnOffsetCommit(t testing.TB, cl *kgo.Client, to int32, pid int64, groupID string, offset int64) int16 {
+	t.Helper()
+	req := kmsg.NewPtrTxnOffsetCommitRequest()
+	req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch, req.Generation = "tx", groupID, pid, 0, -1
+	rt := kmsg.NewTxnOffsetCommitRequestTopic()
+	rt.Topic = "t"
+	rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+	rp.Partition, rp.Offset = 0, offset
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp := sendToLive[*kmsg.TxnOffsetCommitResponse](t, cl, to, req)
+	return resp.Topics[0].Partitions[0].ErrorCode
+}
+
+// fetchCommitted returns the group's committed offset of t-0 and the
+// partition's error code, with or without require_stable.
+func fetchCommitted(t testing.TB, cl *kgo.Client, to int32, groupID string, requireStable bool) (int64, int16) {
+	t.Helper()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.RequireStable = requireStable
+	rg := kmsg.NewOffsetFetchRequestGroup()
+	rg.Group = groupID
+	rt := kmsg.NewOffsetFetchRequestGroupTopic()
+	rt.Topic, rt.Partitions = "t", []int32{0}
+	rg.Topics = append(rg.Topics, rt)
+	req.Groups = append(req.Groups, rg)
+	resp := sendToLive[*kmsg.OffsetFetchResponse](t, cl, to, req)
+	g := resp.Groups[0]
+	wantCode(t, "OffsetFetch", g.ErrorCode, nil)
+	p := g.Topics[0].Partitions[0]
+	return p.Offset, p.ErrorCode
+}
+
+func offsetsMarker(t testing.TB, cl *kgo.Client, to int32, pid int64, commit bool) {
+	t.Helper()
+	req := kmsg.NewPtrWriteTxnMarkersRequest()
+	m := kmsg.NewWriteTxnMarkersRequestMarker()
+	m.ProducerID, m.Committed = pid, commit
+	mt := kmsg.NewWriteTxnMarkersRequestMarkerTopic()
+	mt.Topic, mt.Partitions = "__consumer_offsets", []int32{0}
+	m.Topics = append(m.Topics, mt)
+	req.Markers = append(req.Markers, m)
+	resp := sendToLive[*kmsg.WriteTxnMarkersResponse](t, cl, to, req)
+	wantCode(t, "marker on __consumer_offsets", resp.Markers[0].Topics[0].Partitions[0].ErrorCode, nil)
+}
+
+// TxnOffsetCommit holds offsets pending until the transaction's marker
+// on __consumer_offsets: OffsetFetch does not see them, require_stable
+// answers UNSTABLE_OFFSET_COMMIT; COMMIT applies them, ABORT drops them;
+// a restart (group load from the log) keeps a pending commit pending.
+func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
+	dir := t.TempDir()
+	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1")}
+	c := startAPICluster(t, opts...)
+	cl := replClient(t, c)
+	fc := kmsg.NewPtrFindCoordinatorRequest()
+	fc.CoordinatorKeys = []string{"g"}
+	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)
+	pid := initProducerID(t, cl, 1, nil).ProducerID
+	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 5), nil)
+	if off, code := fetchCommitted(t, cl, 1, "g", false); off != -1 || code != 0 {
+		t.Fatalf("OffsetFetch while pending: offset %d code %d, want -1 and none", off, code)
+	}
+	if _, code := fetchCommitted(t, cl, 1, "g", true); code != kerr.UnstableOffsetCommit.Code {
+		t.Fatalf("OffsetFetch require_stable while pending: code %d, want UNSTABLE_OFFSET_COMMIT", code)
+	}
+	offsetsMarker(t, cl, 1, pid, true)
+	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 5 || code != 0 {
+		t.Fatalf("after COMMIT: offset %d code %d, want 5", off, code)
+	}
+	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 9), nil)
+	offsetsMarker(t, cl, 1, pid, false)
+	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 5 || code != 0 {
+		t.Fatalf("after ABORT: offset %d code %d, want 5 still", off, code)
+	}
+	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 12), nil)
+	mustDo(t, c.Close())
+
+	c = startAPICluster(t, opts...)
+	cl = replClient(t, c)
+	ctx := apiCtx(t)
+	for {
+		off, code := fetchCommitted(t, cl, 1, "g", true)
+		if code == kerr.UnstableOffsetCommit.Code {
+			break
+		}
+		if code != kerr.CoordinatorLoadInProgress.Code || ctx.Err() != nil {
+			t.Fatalf("after the restart: offset %d code %d, want UNSTABLE_OFFSET_COMMIT", off, code)
+		}
+	}
+	offsetsMarker(t, cl, 1, pid, true)
+	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 12 || code != 0 {
+		t.Fatalf("after the restart and COMMIT: offset %d code %d, want 12", off, code)
+	}
+}
