@@ -8,6 +8,7 @@ import (
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/record"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -256,4 +257,38 @@ func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
 	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 12 || code != 0 {
 		t.Fatalf("after the restart and COMMIT: offset %d code %d, want 12", off, code)
 	}
+}
+
+// DescribeProducers shows the open transaction holding the LSO back,
+// through kadm as admin tools use it, and Kafka's codes for a follower
+// and an unknown partition.
+func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
+	c := startAPICluster(t, broker.Brokers(2), broker.Topic("t", 1, 2, nil))
+	p := newTxnProducer(t, c, "t")
+	produceValues(t, apiClient(t, c, manualPartitioner()), "t", 0, "plain")
+	wantCode(t, "transactional produce", p.sendTxn("a", "b").ErrorCode, nil)
+	ps, err := apiAdmin(t, c).DescribeProducers(apiCtx(t), kadm.TopicsSet{"t": {0: {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	ps.EachProducer(func(dp kadm.DescribedProducer) {
+		if dp.ProducerID == p.pid {
+			found = true
+			if dp.CurrentTxnStartOffset != 1 || dp.LastSequence != 1 || dp.CoordinatorEpoch != -1 {
+				t.Errorf("producer %d: %+v, want a transaction open at 1 and last sequence 1", p.pid, dp)
+			}
+		}
+	})
+	if !found {
+		t.Fatalf("producer %d not described: %+v", p.pid, ps)
+	}
+	leader := partitionInfo(t, c, "t", 0).Leader
+	req := kmsg.NewPtrDescribeProducersRequest()
+	rt := kmsg.NewDescribeProducersRequestTopic()
+	rt.Topic, rt.Partitions = "t", []int32{0, 3}
+	req.Topics = append(req.Topics, rt)
+	resp := sendToLive[*kmsg.DescribeProducersResponse](t, p.cl, 3-leader, req)
+	wantCode(t, "follower", resp.Topics[0].Partitions[0].ErrorCode, kerr.NotLeaderForPartition)
+	wantCode(t, "partition 3", resp.Topics[0].Partitions[1].ErrorCode, kerr.UnknownTopicOrPartition)
 }
