@@ -5,9 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/record"
+	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -123,6 +125,9 @@ func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
 		i := slices.IndexFunc(r.Producers, func(pi partition.ProducerInfo) bool { return pi.ProducerID == p.pid })
 		if r.LastStableOffset != 6 || i < 0 || r.Producers[i].CurrentTxnStartOffset != -1 || r.Producers[i].LastSequence != 2 {
 			t.Fatalf("broker %d: last stable offset %d, producers %+v; want 6 and producer %d with no open transaction", id, r.LastStableOffset, r.Producers, p.pid)
+		}
+		if want := []partition.AbortedTxn{{ProducerID: p.pid, FirstOffset: 0, LastOffset: 2, LastStableOffset: 3}}; !slices.Equal(r.AbortedTransactions, want) {
+			t.Fatalf("broker %d: aborted transactions %+v, want %+v", id, r.AbortedTransactions, want)
 		}
 	}
 }
@@ -291,4 +296,101 @@ func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
 	resp := sendToLive[*kmsg.DescribeProducersResponse](t, p.cl, 3-leader, req)
 	wantCode(t, "follower", resp.Topics[0].Partitions[0].ErrorCode, kerr.NotLeaderForPartition)
 	wantCode(t, "partition 3", resp.Topics[0].Partitions[1].ErrorCode, kerr.UnknownTopicOrPartition)
+}
+
+// A restart from the data directory (file backend) keeps the last stable
+// offset of an open transaction and the aborted transactions, rebuilt
+// from the log, and read_committed consumers still skip the aborted
+// records.
+func TestTransactionsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil)}
+	c := startAPICluster(t, opts...)
+	p := newTxnProducer(t, c, "t")
+	wantCode(t, "transactional produce", p.sendTxn("a1").ErrorCode, nil) // 0
+	wantCode(t, "abort", p.end(false, 0, 0), nil)                        // 1
+	wantCode(t, "transactional produce", p.sendTxn("b1").ErrorCode, nil) // 2
+	mustDo(t, c.Close())
+
+	c = startAPICluster(t, opts...)
+	r, _ := partitionInfo(t, c, "t", 0).LeaderReplica()
+	if r.LastStableOffset != 2 || len(r.AbortedTransactions) != 1 || r.AbortedTransactions[0].LastOffset != 1 {
+		t.Fatalf("after the restart: LSO %d, aborted %+v; want 2 and the transaction ending at 1", r.LastStableOffset, r.AbortedTransactions)
+	}
+	p = &txnProducer{idemProducer: &idemProducer{t: t, c: c, cl: replClient(t, c), topic: "t", pid: p.pid}, seq: p.seq}
+	wantCode(t, "commit", p.end(true, 0, 0), nil) // 3
+	if got := consumeIsolated(t, c, "t", kgo.ReadCommitted(), 1); !slices.Equal(got, []string{"b1"}) {
+		t.Fatalf("read_committed after the restart: %v, want [b1]", got)
+	}
+}
+
+// Sarama's read_committed consumer agrees with kgo's: it drops the
+// aborted records (from the fetch's aborted transactions), skips the
+// markers and reads what the committed transaction wrote; read_uncommitted
+// sees everything. kafka-go (v0.4) decodes a fetch's aborted transactions
+// but does not filter by them, and it hands control records to the
+// application as messages, against Kafka as here: what it reads is the
+// log as stored, the ABORT marker at offset 2 included.
+func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	p := newTxnProducer(t, c, "t")
+	wantCode(t, "transactional produce", p.sendTxn("a1", "a2").ErrorCode, nil) // 0-1
+	wantCode(t, "abort", p.end(false, 0, 0), nil)                              // 2
+	wantCode(t, "transactional produce", p.sendTxn("c1").ErrorCode, nil)       // 3
+	wantCode(t, "commit", p.end(true, 0, 0), nil)                              // 4
+	produceValues(t, apiClient(t, c, manualPartitioner()), "t", 0, "after")    // 5
+
+	consume := func(iso sarama.IsolationLevel, n int) []string {
+		cfg := sarama.NewConfig()
+		cfg.Version = sarama.V2_1_0_0
+		cfg.Consumer.IsolationLevel = iso
+		consumer, err := sarama.NewConsumer(c.Addrs(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer consumer.Close()
+		pc, err := consumer.ConsumePartition("t", 0, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		var got []string
+		timeout := time.After(apiTestTimeout)
+		for len(got) < n {
+			select {
+			case m := <-pc.Messages():
+				got = append(got, string(m.Value))
+			case <-timeout:
+				t.Fatalf("sarama consumed %v, want %d messages", got, n)
+			}
+		}
+		return got
+	}
+	if got := consume(sarama.ReadCommitted, 2); !slices.Equal(got, []string{"c1", "after"}) {
+		t.Fatalf("sarama read_committed: %v, want [c1 after]", got)
+	}
+	if got := consume(sarama.ReadUncommitted, 4); !slices.Equal(got, []string{"a1", "a2", "c1", "after"}) {
+		t.Fatalf("sarama read_uncommitted: %v", got)
+	}
+
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: c.Addrs(), Topic: "t", Partition: 0,
+		IsolationLevel: kafkago.ReadCommitted, MaxWait: 50 * time.Millisecond})
+	defer r.Close()
+	ctx := apiCtx(t)
+	byOffset := map[int64]kafkago.Message{}
+	for len(byOffset) < 6 {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("kafka-go read %d messages: %v", len(byOffset), err)
+		}
+		byOffset[m.Offset] = m
+	}
+	for off, want := range map[int64]string{0: "a1", 1: "a2", 3: "c1", 5: "after"} {
+		if got := string(byOffset[off].Value); got != want {
+			t.Fatalf("kafka-go at offset %d: %q, want %q", off, got, want)
+		}
+	}
+	if k := byOffset[2].Key; !slices.Equal(k, record.EndTxnMarkerKey(false)) {
+		t.Fatalf("kafka-go at offset 2: key %x, want the ABORT marker's key", k)
+	}
 }
