@@ -125,3 +125,10 @@ func (t *txnState) abortedTxns(from, upTo int64) []AbortedTxn {
 	}
 	return out
 }
+
+// dropAbortedBefore forgets the aborted transactions whose marker is
+// below offset, the new log start: no fetch can ask for them again, as
+// Kafka's deleted segments take their transaction index with them.
+func (t *txnState) dropAbortedBefore(offset int64) {
+	t.aborted = slices.DeleteFunc(t.aborted, func(a AbortedTxn) bool { return a.LastOffset < offset })
+}
