@@ -1,6 +1,9 @@
 package broker_test
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -311,6 +314,17 @@ func TestTransactionsSurviveRestart(t *testing.T) {
 	wantCode(t, "abort", p.end(false, 0, 0), nil)                        // 1
 	wantCode(t, "transactional produce", p.sendTxn("b1").ErrorCode, nil) // 2
 	mustDo(t, c.Close())
+
+	var index []byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && filepath.Base(path) == "00000000000000000000.txnindex" && filepath.Base(filepath.Dir(path)) == "t-0" {
+			index, err = os.ReadFile(path)
+		}
+		return err
+	})
+	if err != nil || len(index) != 34 || index[25] != 1 {
+		t.Fatalf("t-0's .txnindex on disk: %x (%v), want one entry ending at offset 1", index, err)
+	}
 
 	c = startAPICluster(t, opts...)
 	r, _ := partitionInfo(t, c, "t", 0).LeaderReplica()
