@@ -124,6 +124,10 @@ func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
 	if got := consumeIsolated(t, c, "t", kgo.ReadUncommitted(), 4); !slices.Equal(got, []string{"a1", "a2", "c1", "after"}) {
 		t.Fatalf("read_uncommitted consumer got %v", got)
 	}
+	marks := c.TxnMarkers()
+	if len(marks) != 2 || marks[0].Commit || marks[0].Offset != 2 || !marks[1].Commit || marks[1].Offset != 4 || marks[1].ProducerID != p.pid || marks[1].Topic != "t" {
+		t.Fatalf("markers %+v, want an ABORT at 2 and a COMMIT at 4", marks)
+	}
 	for id, r := range partitionInfo(t, c, "t", 0).Replica {
 		i := slices.IndexFunc(r.Producers, func(pi partition.ProducerInfo) bool { return pi.ProducerID == p.pid })
 		if r.LastStableOffset != 6 || i < 0 || r.Producers[i].CurrentTxnStartOffset != -1 || r.Producers[i].LastSequence != 2 {
