@@ -412,3 +412,31 @@ func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
 		t.Fatalf("kafka-go at offset 2: key %x, want the ABORT marker's key", k)
 	}
 }
+
+// TxnOffsetCommit checks the committer as Kafka's
+// validateTransactionalOffsetCommit does: a generation for a group that
+// does not exist is ILLEGAL_GENERATION, an unknown member of an existing
+// group UNKNOWN_MEMBER_ID, and an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
+func TestTxnOffsetCommitValidation(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1"))
+	cl := replClient(t, c)
+	fc := kmsg.NewPtrFindCoordinatorRequest()
+	fc.CoordinatorKeys = []string{"g"}
+	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)
+	pid := initProducerID(t, cl, 1, nil).ProducerID
+	commit := func(groupID, topic, member string, generation int32) int16 {
+		req := kmsg.NewPtrTxnOffsetCommitRequest()
+		req.TransactionalID, req.Group, req.ProducerID, req.MemberID, req.Generation = "tx", groupID, pid, member, generation
+		rt := kmsg.NewTxnOffsetCommitRequestTopic()
+		rt.Topic = topic
+		rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+		rp.Offset = 1
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		return sendToLive[*kmsg.TxnOffsetCommitResponse](t, cl, 1, req).Topics[0].Partitions[0].ErrorCode
+	}
+	wantCode(t, "generation 3 of a group that does not exist", commit("g", "t", "m", 3), kerr.IllegalGeneration)
+	wantCode(t, "a simple commit", commit("g", "t", "", -1), nil)
+	wantCode(t, "an unknown member of the group", commit("g", "t", "m", 0), kerr.UnknownMemberID)
+	wantCode(t, "an unknown topic", commit("g", "nope", "", -1), kerr.UnknownTopicOrPartition)
+}
