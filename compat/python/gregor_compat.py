@@ -208,11 +208,16 @@ def _():
 
 def group_assignments(name, group, assignor, members=2, partitions=4):
     """Assignments of `members` consumers subscribed to one topic in one group."""
-    consumers = [KafkaConsumer(name, bootstrap_servers=BOOTSTRAP, group_id=group,
+    consumers = [KafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group,
                                client_id=f"{group}-{i}", partition_assignment_strategy=[assignor],
                                enable_auto_commit=False, auto_offset_reset="earliest",
                                heartbeat_interval_ms=200, session_timeout_ms=10000)
                  for i in range(members)]
+    # A leader that has no metadata for the topic yet assigns nothing; learn
+    # the partitions first so that the first generation is the one checked.
+    for c in consumers:
+        expect(c.partitions_for_topic(name) == set(range(partitions)), f"partitions of {name}")
+        c.subscribe([name])
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         for c in consumers:
