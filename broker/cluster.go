@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gregorkafka/gregor/acl"
 	"log/slog"
 	"net"
 	"sync"
@@ -37,6 +38,13 @@ type Cluster struct {
 	faults          faultSet       // faults.go
 	history         requestHistory // history.go
 	connSeq         atomic.Int64   // numbers connections (conn.id)
+
+	// authorizer checks every request against the ACLs (authz.go); nil
+	// when authorizer.class.name is empty: everything is allowed.
+	authorizer *acl.Authorizer
+	// testPrincipal, set only by tests, names a request's principal
+	// from its client id.
+	testPrincipal atomic.Pointer[func(clientID string) string]
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
 	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
@@ -123,6 +131,9 @@ func newCluster(o options) (*Cluster, error) {
 		c.logger.Warn("broker config has no effect in gregor", "note", n)
 	}
 	c.brokerConfig = cfg
+	if c.authorizer, err = newAuthorizer(cfg); err != nil {
+		return nil, err
+	}
 	switch {
 	case o.net != nil:
 		c.net = o.net

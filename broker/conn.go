@@ -162,7 +162,7 @@ func (c *conn) handle(f frame) (resp kmsg.Response, err error) {
 			resp, err = nil, fmt.Errorf("internal error handling the request")
 		}
 	}()
-	return c.dispatch(f.req, apis[f.h.key].handle)
+	return c.dispatch(f.req, c.authorizing(f.h.key, apis[f.h.key].handle))
 }
 
 // badRequest is what is wrong with a frame that is not a request the

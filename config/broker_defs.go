@@ -21,6 +21,12 @@ var brokerDefs = []Def{
 	{Name: "log.dirs", Type: List, ReadOnly: true},
 	{Name: "cluster.id", Type: String, ReadOnly: true, Note: "KRaft keeps it in meta.properties; reported here for convenience"},
 
+	// Authorization (KIP-801's StandardAuthorizer; package acl). Empty
+	// authorizer.class.name means no authorizer: everything is allowed.
+	{Name: "authorizer.class.name", Type: Class, Default: def(""), Check: oneOf("", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")},
+	{Name: "super.users", Type: String, Default: def("")},
+	{Name: "allow.everyone.if.no.acl.found", Type: Boolean, Default: def("false")},
+
 	// Topics and the log.
 	{Name: "auto.create.topics.enable", Type: Boolean, Default: def("true")},
 	{Name: "delete.topic.enable", Type: Boolean, Default: def("true")},
