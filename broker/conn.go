@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/security"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -52,6 +53,10 @@ type conn struct {
 	// other handlers may keep slices of their request (kmsg decodes bytes
 	// fields without copying).
 	spare chan []byte
+
+	// session is who the client is and where it connected (session.go);
+	// replaced as a whole when the client authenticates.
+	session atomic.Pointer[security.Session]
 }
 
 // maxSpareFrame bounds the buffer a connection keeps for reuse.
@@ -59,8 +64,11 @@ const maxSpareFrame = 16 << 20
 
 func newConn(b *Broker, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), id: b.cluster.connSeq.Add(1),
+	c := &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), id: b.cluster.connSeq.Add(1),
 		lastActive: b.cluster.clock.Now(), spare: make(chan []byte, 1)}
+	c.setSession(security.Session{Principal: security.Anonymous, ListenerName: string(security.Plaintext),
+		Protocol: security.Plaintext, ClientHost: clientHost(nc)})
+	return c
 }
 
 // close closes the connection; handlers parked for it give up, and
