@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"net"
 	"reflect"
 
 	"github.com/gregorkafka/gregor/acl"
@@ -42,32 +41,24 @@ func (z *authz) allowed(op acl.Operation, rt acl.ResourceType, name string) bool
 	return z.a.Authorize(z.acls, acl.Action{Principal: z.principal, Host: z.host, Op: op, Type: rt, Name: name})
 }
 
-func (z *authz) cluster(op acl.Operation) bool { return z.allowed(op, acl.ResourceCluster, acl.ClusterName) }
+func (z *authz) cluster(op acl.Operation) bool {
+	return z.allowed(op, acl.ResourceCluster, acl.ClusterName)
+}
 
 func (z *authz) ops(rt acl.ResourceType, name string) int32 {
 	return z.a.AuthorizedOperations(z.acls, z.principal, z.host, rt, name)
 }
 
-// principal is who sent the request, as Type:Name. Until a listener
-// authenticates its clients, every connection is User:ANONYMOUS, as on
-// Kafka's PLAINTEXT listener.
-func (r *request) principal() string {
+// principalName is who sent the request, as Type:Name: the
+// connection's principal (session.go), unless a test names principals
+// by client id (SetTestPrincipals).
+func (r *request) principalName() string {
 	if f := r.broker.cluster.testPrincipal.Load(); f != nil && r.clientID != nil {
 		if p := (*f)(*r.clientID); p != "" {
 			return p
 		}
 	}
-	return "User:ANONYMOUS"
-}
-
-// clientHost is the client's IP address, what ACL hosts are matched
-// against.
-func (c *conn) clientHost() string {
-	addr := c.nc.RemoteAddr().String()
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
+	return r.principal().String()
 }
 
 // authorizing wraps a handler with the API's authorization rule, or
@@ -80,7 +71,7 @@ func (c *conn) authorizing(key int16, handle func(*request) (kmsg.Response, erro
 	}
 	return func(r *request) (kmsg.Response, error) {
 		im := c.b.cluster.ctl.current()
-		z := &authz{a: a, acls: im.acls, im: im, principal: r.principal(), host: c.clientHost()}
+		z := &authz{a: a, acls: im.acls, im: im, principal: r.principalName(), host: r.session().ClientHost}
 		return rule(z, r, handle)
 	}
 }
