@@ -78,10 +78,33 @@ type handler = func(*request) (kmsg.Response, error)
 func clusterOp(op acl.Operation) authRule {
 	return func(z *authz, r *request, h handler) (kmsg.Response, error) {
 		if !z.cluster(op) {
-			return errorResponse(r, kerr.ClusterAuthorizationFailed.Code), nil
+			return clusterDenied(r), nil
 		}
 		return h(r)
 	}
+}
+
+// clusterDenied answers a request denied on the cluster: on each of its
+// items, and for the ACL APIs, whose answers do not mirror their
+// requests' lists, on each creation or filter.
+func clusterDenied(r *request) kmsg.Response {
+	code := kerr.ClusterAuthorizationFailed.Code
+	resp := errorResponse(r, code)
+	switch resp := resp.(type) {
+	case *kmsg.CreateACLsResponse:
+		for range r.body.(*kmsg.CreateACLsRequest).Creations {
+			res := kmsg.NewCreateACLsResponseResult()
+			res.ErrorCode = code
+			resp.Results = append(resp.Results, res)
+		}
+	case *kmsg.DeleteACLsResponse:
+		for range r.body.(*kmsg.DeleteACLsRequest).Filters {
+			res := kmsg.NewDeleteACLsResponseResult()
+			res.ErrorCode = code
+			resp.Results = append(resp.Results, res)
+		}
+	}
+	return resp
 }
 
 // topics requires op on each topic named; the others proceed.
