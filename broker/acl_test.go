@@ -102,7 +102,9 @@ func TestCreateACLsValidation(t *testing.T) {
 	}
 	req := &kmsg.CreateACLsRequest{Creations: []kmsg.CreateACLsRequestCreation{
 		creation(func(*kmsg.CreateACLsRequestCreation) {}),
-		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.ResourceType, cr.ResourceName = kmsg.ACLResourceTypeCluster, "other" }),
+		creation(func(cr *kmsg.CreateACLsRequestCreation) {
+			cr.ResourceType, cr.ResourceName = kmsg.ACLResourceTypeCluster, "other"
+		}),
 		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.ResourcePatternType = kmsg.ACLResourcePatternTypeMatch }),
 		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.Operation = kmsg.ACLOperationAny }),
 		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.ResourceName = "" }),

@@ -13,8 +13,8 @@ package broker
 // CONTROLLER (2) is MISMATCHED_ENDPOINT_TYPE and any other value
 // UNSUPPORTED_ENDPOINT_TYPE, following Kafka's
 // AuthHelper.computeDescribeClusterResponse. Cluster authorized
-// operations are reported when asked; with no authorizer everything is
-// allowed.
+// operations are reported when asked: computed from the ACLs with an
+// authorizer (authz_describe.go), every operation without one.
 
 import (
 	"strconv"

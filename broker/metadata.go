@@ -32,8 +32,9 @@ import (
 
 func init() { register(0, 12, handleMetadata) }
 
-// Authorized operations reported when asked (v8+). gregor has no
-// authorizer, so everything is allowed, as in Kafka without one.
+// Authorized operations reported when asked (v8+) with no authorizer:
+// everything is allowed, as in Kafka without one. With an authorizer
+// they are computed from the ACLs (authz_describe.go).
 const (
 	topicAuthorizedOps   = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11
 	clusterAuthorizedOps = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12

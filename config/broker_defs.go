@@ -23,7 +23,8 @@ var brokerDefs = []Def{
 
 	// Authorization (KIP-801's StandardAuthorizer; package acl). Empty
 	// authorizer.class.name means no authorizer: everything is allowed.
-	{Name: "authorizer.class.name", Type: Class, Default: def(""), Check: oneOf("", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")},
+	{Name: "authorizer.class.name", Type: String, Default: def(""), Check: oneOf("", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")},
+	// Kafka's authorizer reads these two itself; gregor also describes them.
 	{Name: "super.users", Type: String, Default: def("")},
 	{Name: "allow.everyone.if.no.acl.found", Type: Boolean, Default: def("false")},
 
