@@ -337,3 +337,51 @@ func describeClusterWithOps() *kmsg.DescribeClusterRequest {
 	req.IncludeClusterAuthorizedOperations = true
 	return req
 }
+
+func TestACLsGroupListingAndDeletion(t *testing.T) {
+	c := startACLCluster(t)
+	createTopic(t, adminAs(t, c, "admin"), "orders", 1, 1, nil)
+	// Two groups exist once their offsets are committed by the super user.
+	for _, g := range []string{"mine", "theirs"} {
+		sendTo[*kmsg.FindCoordinatorResponse](t, pinnedClient(t, c, int16(kmsg.FindCoordinator), 3, kgo.ClientID("admin")), 1, &kmsg.FindCoordinatorRequest{CoordinatorKey: g})
+		req := kmsg.NewPtrOffsetCommitRequest()
+		req.Group, req.Generation = g, -1
+		rt := kmsg.NewOffsetCommitRequestTopic()
+		rt.Topic = "orders"
+		rt.Partitions = append(rt.Partitions, kmsg.NewOffsetCommitRequestTopicPartition())
+		req.Topics = append(req.Topics, rt)
+		wantCode(t, "admin's commit to "+g, sendTo[*kmsg.OffsetCommitResponse](t, as(t, c, "admin"), 1, req).Topics[0].Partitions[0].ErrorCode, nil)
+	}
+	grant(t, c, kadm.NewACLs().Allow("User:alice").Groups("mine").Operations(kadm.OpDescribe))
+
+	// Without DESCRIBE on the cluster, ListGroups shows only the groups
+	// she may describe.
+	list := sendTo[*kmsg.ListGroupsResponse](t, as(t, c, "alice"), 1, kmsg.NewPtrListGroupsRequest())
+	if len(list.Groups) != 1 || list.Groups[0].Group != "mine" {
+		t.Fatalf("alice's ListGroups = %+v, want mine alone", list.Groups)
+	}
+	del := sendTo[*kmsg.DeleteGroupsResponse](t, as(t, c, "alice"), 1, &kmsg.DeleteGroupsRequest{Groups: []string{"mine"}})
+	wantCode(t, "alice deleting mine with DESCRIBE only", del.Groups[0].ErrorCode, kerr.GroupAuthorizationFailed)
+	fc := sendTo[*kmsg.FindCoordinatorResponse](t, pinnedClient(t, c, int16(kmsg.FindCoordinator), 3, kgo.ClientID("alice")), 1, &kmsg.FindCoordinatorRequest{CoordinatorKey: "theirs"})
+	wantCode(t, "alice's FindCoordinator for theirs", fc.ErrorCode, kerr.GroupAuthorizationFailed)
+}
+
+func TestACLsFiltersAndHosts(t *testing.T) {
+	c := startACLCluster(t)
+	bad := &kmsg.DescribeACLsRequest{ResourceType: kmsg.ACLResourceTypeAny, ResourcePatternType: kmsg.ACLResourcePatternTypeUnknown,
+		Operation: kmsg.ACLOperationAny, PermissionType: kmsg.ACLPermissionTypeAny}
+	wantCode(t, "DescribeAcls with an UNKNOWN pattern type", send[*kmsg.DescribeACLsResponse](t, as(t, c, "admin"), bad).ErrorCode, kerr.InvalidRequest)
+
+	createTopic(t, adminAs(t, c, "admin"), "orders", 1, 1, nil)
+	// An ACL for another host does not apply to a client on loopback.
+	grant(t, c, kadm.NewACLs().Allow("User:alice").AllowHosts("10.9.9.9").Topics("orders").Operations(kadm.OpDescribe))
+	md := send[*kmsg.MetadataResponse](t, as(t, c, "alice"), &kmsg.MetadataRequest{})
+	if len(md.Topics) != 0 {
+		t.Fatalf("an ACL for host 10.9.9.9 let alice on 127.0.0.1 see %+v", md.Topics)
+	}
+	grant(t, c, kadm.NewACLs().Allow("User:alice").AllowHosts("127.0.0.1").Topics("orders").Operations(kadm.OpDescribe))
+	md = send[*kmsg.MetadataResponse](t, as(t, c, "alice"), &kmsg.MetadataRequest{})
+	if len(md.Topics) != 1 {
+		t.Fatalf("an ACL for host 127.0.0.1 did not let alice see orders: %+v", md.Topics)
+	}
+}
