@@ -28,8 +28,11 @@ package broker
 // re-authenticated by then has its connection closed at its next
 // request, measured on the cluster clock.
 //
-// gregor serves SaslHandshake v1 only: v0 is followed by bare SASL
-// tokens outside Kafka's framing, which no current client sends.
+// SaslHandshake v0 is advertised, as Kafka does (librdkafka looks for it
+// before it authenticates at all), but a v0 handshake is answered
+// UNSUPPORTED_VERSION and the connection closed: v0 is followed by bare
+// SASL tokens outside Kafka's framing, which gregor does not read and no
+// current client sends (they use v1 and SaslAuthenticate).
 
 import (
 	"errors"
@@ -43,7 +46,7 @@ import (
 )
 
 func init() {
-	register(1, 1, handleSaslHandshake)
+	register(0, 1, handleSaslHandshake)
 	register(0, 2, handleSaslAuthenticate)
 }
 
@@ -127,6 +130,11 @@ func handleSaslHandshake(r *request, req *kmsg.SASLHandshakeRequest) (kmsg.Respo
 	s := c.sasl
 	enabled := r.broker.enabledMechanisms()
 	resp.SupportedMechanisms = enabled
+	if r.version == 0 {
+		c.closeAfterResponse = true
+		resp.ErrorCode = kerr.UnsupportedVersion.Code
+		return resp, nil
+	}
 	if s.phase == saslAuthenticated {
 		if req.Mechanism != s.mechanism {
 			// KIP-368: re-authentication keeps the mechanism.

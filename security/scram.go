@@ -171,7 +171,10 @@ func (e *scramExchange) clientFinal(msg string) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, e.invalid()
 	}
-	if attrs["c"] != base64.StdEncoding.EncodeToString([]byte(e.gs2Header)) || attrs["r"] != e.nonce {
+	// Kafka's ScramSaslServer accepts a final nonce that ends with the
+	// server's (not only one equal to it), and librdkafka relies on
+	// that: it sends its client nonce again in front.
+	if attrs["c"] != base64.StdEncoding.EncodeToString([]byte(e.gs2Header)) || !strings.HasSuffix(attrs["r"], e.nonce) {
 		return nil, false, e.invalid()
 	}
 	h, _ := scramHash(e.mech)
