@@ -12,6 +12,7 @@ import (
 
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
+	"github.com/gregorkafka/gregor/security"
 	"github.com/gregorkafka/gregor/segment"
 )
 
@@ -38,6 +39,10 @@ type Cluster struct {
 	faults          faultSet       // faults.go
 	history         requestHistory // history.go
 	connSeq         atomic.Int64   // numbers connections (conn.id)
+
+	creds           *security.Credentials     // SASL users (sasl.go)
+	tls             clusterTLS                // tls.go
+	principalMapper *security.PrincipalMapper // ssl.principal.mapping.rules
 
 	// authorizer checks every request against the ACLs (authz.go); nil
 	// when authorizer.class.name is empty: everything is allowed.
@@ -134,6 +139,18 @@ func newCluster(o options) (*Cluster, error) {
 	if c.authorizer, err = newAuthorizer(cfg); err != nil {
 		return nil, err
 	}
+	c.creds = security.NewCredentials()
+	for _, u := range o.users {
+		if err := c.creds.AddUser(u[0], u[1]); err != nil {
+			return nil, err
+		}
+	}
+	if c.principalMapper, err = security.NewPrincipalMapper(cfg.String("ssl.principal.mapping.rules")); err != nil {
+		return nil, fmt.Errorf("ssl.principal.mapping.rules: %w", err)
+	}
+	if err := c.setupTLS(o); err != nil {
+		return nil, err
+	}
 	switch {
 	case o.net != nil:
 		c.net = o.net
@@ -187,7 +204,7 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 		if i < len(o.ports) {
 			port = o.ports[i]
 		}
-		b, err := newBroker(c, int32(i+1), o.host, port)
+		b, err := newBroker(c, int32(i+1), o, port)
 		if err != nil {
 			return err
 		}

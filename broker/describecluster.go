@@ -60,7 +60,8 @@ func handleDescribeCluster(r *request, req *kmsg.DescribeClusterRequest) (kmsg.R
 		}
 		bi := im.brokers[id]
 		rb := kmsg.NewDescribeClusterResponseBroker()
-		rb.NodeID, rb.Host, rb.Port, rb.Rack = bi.id, bi.host, bi.port, bi.rack
+		rb.NodeID, rb.Rack = bi.id, bi.rack
+		rb.Host, rb.Port = r.advertised(bi)
 		resp.Brokers = append(resp.Brokers, rb)
 	}
 	if req.IncludeClusterAuthorizedOperations {

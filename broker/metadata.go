@@ -75,7 +75,8 @@ func handleMetadata(r *request, req *kmsg.MetadataRequest) (kmsg.Response, error
 	for _, id := range im.liveBrokers() {
 		bi := im.brokers[id]
 		mb := kmsg.NewMetadataResponseBroker()
-		mb.NodeID, mb.Host, mb.Port, mb.Rack = bi.id, bi.host, bi.port, bi.rack
+		mb.NodeID, mb.Rack = bi.id, bi.rack
+		mb.Host, mb.Port = r.advertised(bi)
 		resp.Brokers = append(resp.Brokers, mb)
 	}
 	resp.ClusterID = &im.clusterID
