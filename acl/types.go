@@ -1,9 +1,6 @@
 package acl
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // ResourceType is what a binding protects, numbered as on the wire.
 type ResourceType int8
@@ -140,12 +137,15 @@ func (o Operation) Known() bool { _, ok := operationNames[o]; return ok && o != 
 func (p Permission) Known() bool { _, ok := permissionNames[p]; return ok && p != PermissionUnknown }
 
 // ParsePrincipal splits "Type:Name" (User:alice) as Kafka's
-// SecurityUtils.parseKafkaPrincipal does: at the first colon, both parts
-// non-empty.
+// SecurityUtils.parseKafkaPrincipal does: at the first colon; only a
+// missing colon is refused, with Kafka's message.
 func ParsePrincipal(s string) (typ, name string, err error) {
+	if s == "" {
+		return "", "", invalidf("expected a string in format principalType:principalName but got %s", s)
+	}
 	typ, name, ok := strings.Cut(s, ":")
-	if !ok || typ == "" || name == "" {
-		return "", "", fmt.Errorf("principal %q is not of the form Type:Name", s)
+	if !ok {
+		return "", "", invalidf("Could not parse principal from `%s` (no colon is present separating the principal type from the principal name)", s)
 	}
 	return typ, name, nil
 }

@@ -105,14 +105,23 @@ func TestCreateACLsValidation(t *testing.T) {
 		creation(func(cr *kmsg.CreateACLsRequestCreation) {
 			cr.ResourceType, cr.ResourceName = kmsg.ACLResourceTypeCluster, "other"
 		}),
-		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.ResourcePatternType = kmsg.ACLResourcePatternTypeMatch }),
-		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.Operation = kmsg.ACLOperationAny }),
 		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.ResourceName = "" }),
+		creation(func(cr *kmsg.CreateACLsRequestCreation) { cr.Principal = "alice" }),
 	}}
 	resp := send[*kmsg.CreateACLsResponse](t, as(t, c, "admin"), req)
 	wantCode(t, "a valid creation", resp.Results[0].ErrorCode, nil)
-	for i, what := range []string{"CLUSTER not named kafka-cluster", "MATCH pattern", "ANY operation", "empty name"} {
+	for i, what := range []string{"CLUSTER not named kafka-cluster", "empty name", "principal without a colon"} {
 		wantCode(t, what, resp.Results[i+1].ErrorCode, kerr.InvalidRequest)
+	}
+	// A MATCH pattern or an ANY operation in any creation makes a request
+	// Kafka cannot build: every creation fails with UNKNOWN_SERVER_ERROR.
+	for _, mut := range []func(*kmsg.CreateACLsRequestCreation){
+		func(cr *kmsg.CreateACLsRequestCreation) { cr.ResourcePatternType = kmsg.ACLResourcePatternTypeMatch },
+		func(cr *kmsg.CreateACLsRequestCreation) { cr.Operation = kmsg.ACLOperationAny },
+	} {
+		bad := send[*kmsg.CreateACLsResponse](t, as(t, c, "admin"), &kmsg.CreateACLsRequest{Creations: []kmsg.CreateACLsRequestCreation{req.Creations[0], creation(mut)}})
+		wantCode(t, "a valid creation beside an undecodable one", bad.Results[0].ErrorCode, kerr.UnknownServerError)
+		wantCode(t, "an undecodable creation", bad.Results[1].ErrorCode, kerr.UnknownServerError)
 	}
 	if m := resp.Results[1].ErrorMessage; m == nil || *m != "The only valid name for the CLUSTER resource is kafka-cluster" {
 		t.Errorf("CLUSTER message = %v, want Kafka's", m)
@@ -368,9 +377,19 @@ func TestACLsGroupListingAndDeletion(t *testing.T) {
 
 func TestACLsFiltersAndHosts(t *testing.T) {
 	c := startACLCluster(t)
-	bad := &kmsg.DescribeACLsRequest{ResourceType: kmsg.ACLResourceTypeAny, ResourcePatternType: kmsg.ACLResourcePatternTypeUnknown,
-		Operation: kmsg.ACLOperationAny, PermissionType: kmsg.ACLPermissionTypeAny}
-	wantCode(t, "DescribeAcls with an UNKNOWN pattern type", send[*kmsg.DescribeACLsResponse](t, as(t, c, "admin"), bad).ErrorCode, kerr.InvalidRequest)
+	// A filter with an UNKNOWN part cannot be parsed, by Kafka either:
+	// the connection closes, before authorization looks at it.
+	for _, bad := range []kmsg.Request{
+		&kmsg.DescribeACLsRequest{ResourceType: kmsg.ACLResourceTypeAny, ResourcePatternType: kmsg.ACLResourcePatternTypeUnknown,
+			Operation: kmsg.ACLOperationAny, PermissionType: kmsg.ACLPermissionTypeAny},
+		&kmsg.DeleteACLsRequest{Filters: []kmsg.DeleteACLsRequestFilter{{ResourceType: kmsg.ACLResourceTypeAny, ResourcePatternType: kmsg.ACLResourcePatternTypeAny,
+			Operation: kmsg.ACLOperationUnknown, PermissionType: kmsg.ACLPermissionTypeAny}}},
+	} {
+		bad.SetVersion(2)
+		w := dialWire(t, c, c.Addrs()[0])
+		w.send(bad)
+		w.expectClosed()
+	}
 
 	createTopic(t, adminAs(t, c, "admin"), "orders", 1, 1, nil)
 	// An ACL for another host does not apply to a client on loopback.

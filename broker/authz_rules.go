@@ -34,9 +34,9 @@ var authRules = map[int16]authRule{
 	int16(kmsg.IncrementalAlterConfigs):      configResources(acl.OpAlterConfigs),
 	int16(kmsg.DescribeLogDirs):              clusterOp(acl.OpDescribe),
 	int16(kmsg.ElectLeaders):                 clusterOp(acl.OpAlter),
-	int16(kmsg.DescribeACLs):                 clusterOp(acl.OpDescribe),
+	int16(kmsg.DescribeACLs):                 parsedFirst(checkDescribeFilter, clusterOp(acl.OpDescribe)),
 	int16(kmsg.CreateACLs):                   clusterOp(acl.OpAlter),
-	int16(kmsg.DeleteACLs):                   clusterOp(acl.OpAlter),
+	int16(kmsg.DeleteACLs):                   parsedFirst(func(b kmsg.Request) error { return checkDeleteFilters(b.(*kmsg.DeleteACLsRequest)) }, clusterOp(acl.OpAlter)),
 	int16(kmsg.DescribeClientQuotas):         clusterOp(acl.OpDescribeConfigs),
 	int16(kmsg.AlterClientQuotas):            clusterOp(acl.OpAlterConfigs),
 	int16(kmsg.DescribeUserSCRAMCredentials): clusterOp(acl.OpDescribe),
@@ -105,6 +105,22 @@ func clusterDenied(r *request) kmsg.Response {
 		}
 	}
 	return resp
+}
+
+// parsedFirst closes the connection on a request Kafka could not parse
+// before rule authorizes it: Kafka parses before it authorizes.
+func parsedFirst(check func(kmsg.Request) error, rule authRule) authRule {
+	return func(z *authz, r *request, h handler) (kmsg.Response, error) {
+		if err := check(r.body); err != nil {
+			return nil, err
+		}
+		return rule(z, r, h)
+	}
+}
+
+func checkDescribeFilter(b kmsg.Request) error {
+	_, err := describeFilter(b.(*kmsg.DescribeACLsRequest))
+	return err
 }
 
 // topics requires op on each topic named; the others proceed.

@@ -4,9 +4,10 @@ package broker
 //
 // Adds ACL bindings to the cluster metadata; each creation is answered
 // on its own: INVALID_REQUEST with Kafka's message for a binding that
-// cannot be created (an ANY or UNKNOWN part, a MATCH pattern, a CLUSTER
-// resource not named kafka-cluster, an empty name, a principal that is
-// not Type:Name). Creating an existing binding succeeds and stores it
+// cannot be created (a CLUSTER resource not named kafka-cluster, an
+// empty name, a principal without a colon). A request with an ANY,
+// UNKNOWN or MATCH code in any creation is one Kafka cannot build: every
+// creation gets UNKNOWN_SERVER_ERROR, as Kafka 4.4 answers. Creating an existing binding succeeds and stores it
 // once. Needs ALTER on the cluster (authz_rules.go). Without an
 // authorizer every creation gets SECURITY_DISABLED, as in Kafka.
 
@@ -26,6 +27,15 @@ func handleCreateACLs(r *request, req *kmsg.CreateACLsRequest) (kmsg.Response, e
 	resp.Results = make([]kmsg.CreateACLsResponseResult, len(req.Creations))
 	var valid []acl.Binding
 	var validAt []int
+	if r.broker.cluster.authorizer != nil && !decodableCreations(req.Creations) {
+		// Kafka fails to build such a request (CreateAclsRequest.validate)
+		// and answers every creation with UNKNOWN_SERVER_ERROR.
+		for i := range resp.Results {
+			resp.Results[i].Default()
+			resp.Results[i].ErrorCode = kerr.UnknownServerError.Code
+		}
+		return resp, nil
+	}
 	for i, c := range req.Creations {
 		res := &resp.Results[i]
 		res.Default()
@@ -41,6 +51,7 @@ func handleCreateACLs(r *request, req *kmsg.CreateACLsRequest) (kmsg.Response, e
 			res.ErrorCode, res.ErrorMessage = kerr.InvalidRequest.Code, kmsg.StringPtr(err.Error())
 			continue
 		}
+		res.ErrorMessage = kmsg.StringPtr("") // as Kafka answers a success
 		valid, validAt = append(valid, b), append(validAt, i)
 	}
 	if err := r.broker.cluster.ctl.createACLs(valid); err != nil {
@@ -49,4 +60,18 @@ func handleCreateACLs(r *request, req *kmsg.CreateACLsRequest) (kmsg.Response, e
 		}
 	}
 	return resp, nil
+}
+
+// decodableCreations reports whether every creation names a concrete
+// resource type, pattern type, operation and permission: no UNKNOWN, ANY
+// or MATCH.
+func decodableCreations(cs []kmsg.CreateACLsRequestCreation) bool {
+	for _, c := range cs {
+		rt, pt, op, perm := acl.ResourceType(c.ResourceType), acl.PatternType(c.ResourcePatternType), acl.Operation(c.Operation), acl.Permission(c.PermissionType)
+		if !rt.Known() || rt == acl.ResourceAny || (pt != acl.PatternLiteral && pt != acl.PatternPrefixed) ||
+			!op.Known() || op == acl.OpAny || (perm != acl.PermissionAllow && perm != acl.PermissionDeny) {
+			return false
+		}
+	}
+	return true
 }

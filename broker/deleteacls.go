@@ -4,7 +4,8 @@ package broker
 //
 // Removes the ACL bindings each filter matches, in one metadata change,
 // and answers per filter with the bindings it removed. A filter with an
-// UNKNOWN part gets INVALID_REQUEST. Needs ALTER on the cluster. Without
+// UNKNOWN part makes a request Kafka cannot build: the connection is
+// closed, before authorization, as Kafka 4.4 does. Needs ALTER on the cluster. Without
 // an authorizer every filter gets SECURITY_DISABLED, as in Kafka.
 
 import (
@@ -17,6 +18,9 @@ import (
 func init() { register(1, 3, handleDeleteACLs) }
 
 func handleDeleteACLs(r *request, req *kmsg.DeleteACLsRequest) (kmsg.Response, error) {
+	if err := checkDeleteFilters(req); err != nil {
+		return nil, err
+	}
 	resp := responseFor(r, req.ResponseKind().(*kmsg.DeleteACLsResponse))
 	resp.Results = make([]kmsg.DeleteACLsResponseResult, len(req.Filters))
 	var filters []acl.Filter
@@ -28,13 +32,7 @@ func handleDeleteACLs(r *request, req *kmsg.DeleteACLsRequest) (kmsg.Response, e
 			res.ErrorCode, res.ErrorMessage = kerr.SecurityDisabled.Code, kmsg.StringPtr(noAuthorizer)
 			continue
 		}
-		f := acl.Filter{Type: acl.ResourceType(rf.ResourceType), Name: rf.ResourceName, PatternType: acl.PatternType(rf.ResourcePatternType),
-			Principal: rf.Principal, Host: rf.Host, Operation: acl.Operation(rf.Operation), Permission: acl.Permission(rf.PermissionType)}
-		if err := f.Validate(); err != nil {
-			res.ErrorCode, res.ErrorMessage = kerr.InvalidRequest.Code, kmsg.StringPtr(err.Error())
-			continue
-		}
-		filters, at = append(filters, f), append(at, i)
+		filters, at = append(filters, deleteFilter(rf)), append(at, i)
 	}
 	if len(filters) == 0 {
 		return resp, nil
@@ -55,4 +53,20 @@ func handleDeleteACLs(r *request, req *kmsg.DeleteACLsRequest) (kmsg.Response, e
 		}
 	}
 	return resp, nil
+}
+
+func deleteFilter(rf kmsg.DeleteACLsRequestFilter) acl.Filter {
+	return acl.Filter{Type: acl.ResourceType(rf.ResourceType), Name: rf.ResourceName, PatternType: acl.PatternType(rf.ResourcePatternType),
+		Principal: rf.Principal, Host: rf.Host, Operation: acl.Operation(rf.Operation), Permission: acl.Permission(rf.PermissionType)}
+}
+
+// checkDeleteFilters returns the error that closes the connection when a
+// filter has an UNKNOWN part.
+func checkDeleteFilters(req *kmsg.DeleteACLsRequest) error {
+	for _, rf := range req.Filters {
+		if err := deleteFilter(rf).Validate(); err != nil {
+			return badRequestf("DeleteAcls: %v", err)
+		}
+	}
+	return nil
 }

@@ -3,7 +3,8 @@ package broker
 // DescribeAcls (key 29), versions 1-3 (Kafka 4 removed v0, KIP-896).
 //
 // Lists the ACL bindings a filter matches, grouped by resource pattern.
-// A filter with an UNKNOWN part is refused with INVALID_REQUEST. Needs
+// A filter with an UNKNOWN part is a request Kafka cannot build: the
+// connection is closed, before authorization, as Kafka 4.4 does. Needs
 // DESCRIBE on the cluster. Without an authorizer the answer is
 // SECURITY_DISABLED, as in Kafka.
 
@@ -21,11 +22,9 @@ func handleDescribeACLs(r *request, req *kmsg.DescribeACLsRequest) (kmsg.Respons
 		resp.ErrorCode, resp.ErrorMessage = kerr.SecurityDisabled.Code, kmsg.StringPtr("No Authorizer is configured on the broker")
 		return resp, nil
 	}
-	f := acl.Filter{Type: acl.ResourceType(req.ResourceType), Name: req.ResourceName, PatternType: acl.PatternType(req.ResourcePatternType),
-		Principal: req.Principal, Host: req.Host, Operation: acl.Operation(req.Operation), Permission: acl.Permission(req.PermissionType)}
-	if err := f.Validate(); err != nil {
-		resp.ErrorCode, resp.ErrorMessage = kerr.InvalidRequest.Code, kmsg.StringPtr(err.Error())
-		return resp, nil
+	f, err := describeFilter(req)
+	if err != nil {
+		return nil, err
 	}
 	// Matches come in the set's order, so bindings of one pattern are
 	// adjacent.
@@ -43,4 +42,15 @@ func handleDescribeACLs(r *request, req *kmsg.DescribeACLsRequest) (kmsg.Respons
 		resp.Resources[n-1].ACLs = append(resp.Resources[n-1].ACLs, a)
 	}
 	return resp, nil
+}
+
+// describeFilter is the request's filter, or the error that closes the
+// connection.
+func describeFilter(req *kmsg.DescribeACLsRequest) (acl.Filter, error) {
+	f := acl.Filter{Type: acl.ResourceType(req.ResourceType), Name: req.ResourceName, PatternType: acl.PatternType(req.ResourcePatternType),
+		Principal: req.Principal, Host: req.Host, Operation: acl.Operation(req.Operation), Permission: acl.Permission(req.PermissionType)}
+	if err := f.Validate(); err != nil {
+		return f, badRequestf("DescribeAcls: %v", err)
+	}
+	return f, nil
 }
