@@ -28,12 +28,12 @@ func TestACLsSarama(t *testing.T) {
 	}
 	defer admin.Close()
 	res := sarama.Resource{ResourceType: sarama.AclResourceTopic, ResourceName: "orders", ResourcePatternType: sarama.AclPatternLiteral}
-	if err := admin.CreateACL(res, sarama.Acl{Principal: "User:alice", Host: "*", Operation: sarama.AclOperationWrite, PermissionType: sarama.AclPermissionAllow}); err != nil {
-		t.Fatalf("CreateACL: %v", err)
-	}
 	// bob may see the topic (so its metadata is answered) but not write.
-	if err := admin.CreateACL(res, sarama.Acl{Principal: "User:bob", Host: "*", Operation: sarama.AclOperationDescribe, PermissionType: sarama.AclPermissionAllow}); err != nil {
-		t.Fatalf("CreateACL: %v", err)
+	if err := admin.CreateACLs([]*sarama.ResourceAcls{{Resource: res, Acls: []*sarama.Acl{
+		{Principal: "User:alice", Host: "*", Operation: sarama.AclOperationWrite, PermissionType: sarama.AclPermissionAllow},
+		{Principal: "User:bob", Host: "*", Operation: sarama.AclOperationDescribe, PermissionType: sarama.AclPermissionAllow},
+	}}}); err != nil {
+		t.Fatalf("CreateACLs: %v", err)
 	}
 	name := "orders"
 	listed, err := admin.ListAcls(sarama.AclFilter{ResourceType: sarama.AclResourceTopic, ResourceName: &name,

@@ -63,7 +63,9 @@ func TestACLAPIsMatchKafka(t *testing.T) {
 			creation(func(c *kmsg.CreateACLsRequestCreation) {
 				c.ResourceName, c.ResourcePatternType, c.Operation = "ord", kmsg.ACLResourcePatternTypePrefixed, kmsg.ACLOperationWrite
 			}),
-			creation(func(c *kmsg.CreateACLsRequestCreation) { c.ResourceType, c.ResourceName = kmsg.ACLResourceTypeCluster, "other" }),
+			creation(func(c *kmsg.CreateACLsRequestCreation) {
+				c.ResourceType, c.ResourceName = kmsg.ACLResourceTypeCluster, "other"
+			}),
 			creation(func(c *kmsg.CreateACLsRequestCreation) { c.ResourcePatternType = kmsg.ACLResourcePatternTypeMatch }),
 			creation(func(c *kmsg.CreateACLsRequestCreation) { c.Operation = kmsg.ACLOperationAny }),
 			creation(func(c *kmsg.CreateACLsRequestCreation) { c.PermissionType = kmsg.ACLPermissionTypeAny }),
