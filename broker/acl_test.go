@@ -404,3 +404,43 @@ func TestACLsFiltersAndHosts(t *testing.T) {
 		t.Fatalf("an ACL for host 127.0.0.1 did not let alice see orders: %+v", md.Topics)
 	}
 }
+
+// OffsetFetch needs DESCRIBE on the group, and leaves out of a fetch of
+// every committed topic the ones the principal may not describe.
+func TestACLsOffsetFetch(t *testing.T) {
+	c := startACLCluster(t)
+	adm := adminAs(t, c, "admin")
+	createTopic(t, adm, "orders", 1, 1, nil)
+	createTopic(t, adm, "secret", 1, 1, nil)
+	offsets := kadm.Offsets{}
+	offsets.AddOffset("orders", 0, 1, -1)
+	offsets.AddOffset("secret", 0, 1, -1)
+	if resp, err := adm.CommitOffsets(apiCtx(t), "g1", offsets); err != nil || resp.Error() != nil {
+		t.Fatalf("admin's commit: %v %v", err, resp.Error())
+	}
+	_, err := adminAs(t, c, "alice").FetchOffsets(apiCtx(t), "g1")
+	if !errors.Is(err, kerr.GroupAuthorizationFailed) {
+		t.Fatalf("alice's OffsetFetch without DESCRIBE on g1: %v, want GROUP_AUTHORIZATION_FAILED", err)
+	}
+	grant(t, c, kadm.NewACLs().Allow("User:alice").Groups("g1").Operations(kadm.OpDescribe))
+	grant(t, c, kadm.NewACLs().Allow("User:alice").Topics("orders").Operations(kadm.OpDescribe))
+	fetched, err := adminAs(t, c, "alice").FetchOffsets(apiCtx(t), "g1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fetched.Lookup("secret", 0); ok {
+		t.Errorf("alice's fetch of every committed offset shows secret: %+v", fetched)
+	}
+	if o, ok := fetched.Lookup("orders", 0); !ok || o.At != 1 {
+		t.Errorf("alice's fetch: orders/0 = %+v (%v), want offset 1", o, ok)
+	}
+	// Before v8, one group per request, and a named topic she may not
+	// describe is answered TOPIC_AUTHORIZATION_FAILED.
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = "g1"
+	rt := kmsg.NewOffsetFetchRequestTopic()
+	rt.Topic, rt.Partitions = "secret", []int32{0}
+	req.Topics = append(req.Topics, rt)
+	v7 := sendTo[*kmsg.OffsetFetchResponse](t, pinnedClient(t, c, int16(kmsg.OffsetFetch), 7, kgo.ClientID("alice")), 1, req)
+	wantCode(t, "alice's OffsetFetch v7 for secret", v7.Topics[0].Partitions[0].ErrorCode, kerr.TopicAuthorizationFailed)
+}
