@@ -20,13 +20,15 @@ import (
 // gregor broker runs with process.roles=broker,controller, and the
 // controller role is played by the cluster's single controller object.
 type Broker struct {
-	id      int32
-	cluster *Cluster
-	config  *config.Broker
-	logger  *slog.Logger
-	host    string
-	port    int32
-	logDir  segment.Dir // this broker's log.dirs entry
+	id       int32
+	cluster  *Cluster
+	config   *config.Broker
+	logger   *slog.Logger
+	host     string // advertised (AdvertisedHost, or the bound host)
+	port     int32
+	bindHost string
+	logDir   segment.Dir       // this broker's log.dirs entry
+	extra    []*brokerListener // the Listener options' listeners (listeners.go)
 
 	mu      sync.Mutex // guards the lifecycle fields below
 	running bool
@@ -68,7 +70,8 @@ type replica struct {
 	topicID TopicID
 }
 
-func newBroker(c *Cluster, id int32, host string, port int) (*Broker, error) {
+func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
+	host := o.host
 	ln, err := c.net.listen(host, port)
 	if err != nil {
 		return nil, fmt.Errorf("broker %d: %w", id, err)
@@ -77,6 +80,9 @@ func newBroker(c *Cluster, id int32, host string, port int) (*Broker, error) {
 	if err != nil {
 		ln.Close()
 		return nil, err
+	}
+	if o.advertisedHost != "" {
+		advHost = o.advertisedHost
 	}
 	logDir, err := c.dataRoot.Sub("broker-" + strconv.Itoa(int(id)))
 	if err != nil {
@@ -89,6 +95,7 @@ func newBroker(c *Cluster, id int32, host string, port int) (*Broker, error) {
 		logger:   c.logger.With("broker", id),
 		host:     advHost,
 		port:     advPort,
+		bindHost: host,
 		logDir:   logDir,
 		ln:       ln,
 		replicas: make(map[topicPartition]*replica),
@@ -97,9 +104,24 @@ func newBroker(c *Cluster, id int32, host string, port int) (*Broker, error) {
 	if logDirName == "" {
 		logDirName = "(memory)/broker-" + strconv.Itoa(int(id))
 	}
+	for _, spec := range o.listeners {
+		l := &brokerListener{spec: spec, host: advHost}
+		if spec.protocol.UsesTLS() {
+			l.tls = c.tls.serverConfig
+		}
+		b.extra = append(b.extra, l)
+	}
+	if err := b.openListeners(); err != nil {
+		b.closeListeners()
+		ln.Close()
+		return nil, err
+	}
 	b.config = c.brokerConfig.With("node.id", strconv.Itoa(int(id))).
 		With("broker.id", strconv.Itoa(int(id))).
 		With("log.dirs", logDirName)
+	for name, v := range b.listenerConfigs() {
+		b.config = b.config.With(name, v)
+	}
 	if err := b.initGroups(); err != nil {
 		ln.Close()
 		return nil, err
@@ -135,6 +157,14 @@ func (b *Broker) start() error {
 		}
 		b.ln = ln
 	}
+	if err := b.openListeners(); err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	extraLns := make([]net.Listener, len(b.extra))
+	for i, l := range b.extra {
+		extraLns[i] = l.ln
+	}
 	b.running = true
 	b.conns = make(map[*conn]struct{})
 	b.sessions = newFetchSessionCache(b.config.Int("max.incremental.fetch.session.cache.slots"))
@@ -149,12 +179,17 @@ func (b *Broker) start() error {
 	ctl.mu.Unlock()
 	b.scheduleISRCheck()
 	b.scheduleRetentionCheck()
-	b.wg.Add(1)
-	go b.acceptLoop(ln)
+	b.wg.Add(1 + len(b.extra))
+	go b.acceptLoop(ln, nil)
+	for i, l := range b.extra {
+		go b.acceptLoop(extraLns[i], l)
+	}
 	return nil
 }
 
-func (b *Broker) acceptLoop(ln net.Listener) {
+// acceptLoop accepts connections on one listener: l, or the first
+// (PLAINTEXT) listener when l is nil.
+func (b *Broker) acceptLoop(ln net.Listener, l *brokerListener) {
 	defer b.wg.Done()
 	for {
 		nc, err := ln.Accept()
@@ -170,7 +205,7 @@ func (b *Broker) acceptLoop(ln net.Listener) {
 			nc.Close()
 			return
 		}
-		c := newConn(b, nc)
+		c := newConn(b, nc, l)
 		b.conns[c] = struct{}{}
 		b.wg.Add(1)
 		b.mu.Unlock()
@@ -199,12 +234,14 @@ func (b *Broker) shutdown(crash bool) error {
 			b.ln.Close()
 			b.ln = nil
 		}
+		b.closeListeners()
 		b.mu.Unlock()
 		return nil
 	}
 	b.running = false
 	ln := b.ln
 	b.ln = nil
+	b.closeListeners()
 	conns := make([]*conn, 0, len(b.conns))
 	for c := range b.conns {
 		conns = append(conns, c)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gregorkafka/gregor/acl"
 	"log/slog"
 	"net"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/config"
+	"github.com/gregorkafka/gregor/security"
 	"github.com/gregorkafka/gregor/segment"
 )
 
@@ -38,6 +40,17 @@ type Cluster struct {
 	history         requestHistory // history.go
 	markers         markerLog      // txnmarkers_introspect.go
 	connSeq         atomic.Int64   // numbers connections (conn.id)
+
+	creds           *security.Credentials     // SASL users (sasl.go)
+	tls             clusterTLS                // tls.go
+	principalMapper *security.PrincipalMapper // ssl.principal.mapping.rules
+
+	// authorizer checks every request against the ACLs (authz.go); nil
+	// when authorizer.class.name is empty: everything is allowed.
+	authorizer *acl.Authorizer
+	// testPrincipal, set only by tests, names a request's principal
+	// from its client id.
+	testPrincipal atomic.Pointer[func(clientID string) string]
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
 	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
@@ -124,6 +137,21 @@ func newCluster(o options) (*Cluster, error) {
 		c.logger.Warn("broker config has no effect in gregor", "note", n)
 	}
 	c.brokerConfig = cfg
+	if c.authorizer, err = newAuthorizer(cfg); err != nil {
+		return nil, err
+	}
+	c.creds = security.NewCredentials()
+	for _, u := range o.users {
+		if err := c.creds.AddUser(u[0], u[1]); err != nil {
+			return nil, err
+		}
+	}
+	if c.principalMapper, err = security.NewPrincipalMapper(cfg.String("ssl.principal.mapping.rules")); err != nil {
+		return nil, fmt.Errorf("ssl.principal.mapping.rules: %w", err)
+	}
+	if err := c.setupTLS(o); err != nil {
+		return nil, err
+	}
 	switch {
 	case o.net != nil:
 		c.net = o.net
@@ -177,7 +205,7 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 		if i < len(o.ports) {
 			port = o.ports[i]
 		}
-		b, err := newBroker(c, int32(i+1), o.host, port)
+		b, err := newBroker(c, int32(i+1), o, port)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/clock"
+	"github.com/gregorkafka/gregor/security"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -52,15 +54,41 @@ type conn struct {
 	// other handlers may keep slices of their request (kmsg decodes bytes
 	// fields without copying).
 	spare chan []byte
+
+	// session is who the client is and where it connected (session.go);
+	// replaced as a whole when the client authenticates.
+	session atomic.Pointer[security.Session]
+	// listener is the listener the connection came in on; nil for the
+	// first, PLAINTEXT one.
+	listener *brokerListener
+	// sasl is the authentication state on a SASL listener (sasl.go);
+	// touched only by serve's goroutine.
+	sasl *saslState
+	// closeAfterResponse closes the connection once the response being
+	// written is out, as Kafka does after a failed authentication.
+	closeAfterResponse bool
 }
 
 // maxSpareFrame bounds the buffer a connection keeps for reuse.
 const maxSpareFrame = 16 << 20
 
-func newConn(b *Broker, nc net.Conn) *conn {
+func newConn(b *Broker, nc net.Conn, l *brokerListener) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), id: b.cluster.connSeq.Add(1),
-		lastActive: b.cluster.clock.Now(), spare: make(chan []byte, 1)}
+	s := security.Session{Principal: security.Anonymous, ListenerName: interBrokerListener,
+		Protocol: security.Plaintext, ClientHost: clientHost(nc)}
+	if l != nil {
+		s.ListenerName, s.Protocol = l.spec.name, l.spec.protocol
+		if l.tls != nil {
+			nc = tls.Server(nc, l.tls)
+		}
+	}
+	c := &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), id: b.cluster.connSeq.Add(1),
+		lastActive: b.cluster.clock.Now(), spare: make(chan []byte, 1), listener: l}
+	if s.Protocol.UsesSASL() {
+		c.sasl = &saslState{}
+	}
+	c.setSession(s)
+	return c
 }
 
 // close closes the connection; handlers parked for it give up, and
@@ -81,6 +109,9 @@ func (c *conn) close() {
 func (c *conn) serve() {
 	defer c.close()
 	c.armIdleTimer()
+	if !c.tlsHandshake() {
+		return
+	}
 	frames := make(chan frame, 4)
 	go c.readFrames(frames)
 	for {
@@ -128,6 +159,10 @@ func (c *conn) serve() {
 			}
 			c.touch()
 		}
+		if c.closeAfterResponse {
+			c.logClosed("connection closed after a failed authentication")
+			return
+		}
 		c.recycle(f.buf)
 	}
 }
@@ -162,7 +197,10 @@ func (c *conn) handle(f frame) (resp kmsg.Response, err error) {
 			resp, err = nil, fmt.Errorf("internal error handling the request")
 		}
 	}()
-	return c.dispatch(f.req, apis[f.h.key].handle)
+	if resp, err, gated := c.saslGate(f.req); gated {
+		return resp, err
+	}
+	return c.dispatch(f.req, c.authorizing(f.h.key, apis[f.h.key].handle))
 }
 
 // badRequest is what is wrong with a frame that is not a request the

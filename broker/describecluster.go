@@ -13,8 +13,8 @@ package broker
 // CONTROLLER (2) is MISMATCHED_ENDPOINT_TYPE and any other value
 // UNSUPPORTED_ENDPOINT_TYPE, following Kafka's
 // AuthHelper.computeDescribeClusterResponse. Cluster authorized
-// operations are reported when asked; with no authorizer everything is
-// allowed.
+// operations are reported when asked: computed from the ACLs with an
+// authorizer (authz_describe.go), every operation without one.
 
 import (
 	"strconv"
@@ -60,7 +60,8 @@ func handleDescribeCluster(r *request, req *kmsg.DescribeClusterRequest) (kmsg.R
 		}
 		bi := im.brokers[id]
 		rb := kmsg.NewDescribeClusterResponseBroker()
-		rb.NodeID, rb.Host, rb.Port, rb.Rack = bi.id, bi.host, bi.port, bi.rack
+		rb.NodeID, rb.Rack = bi.id, bi.rack
+		rb.Host, rb.Port = r.advertised(bi)
 		resp.Brokers = append(resp.Brokers, rb)
 	}
 	if req.IncludeClusterAuthorizedOperations {

@@ -8,8 +8,9 @@ package broker
 // of the consumer protocol (described by ConsumerGroupDescribe), read as
 // Dead, as in Kafka 4.0.
 //
-// Version notes: v1 adds throttle time; v3 authorized operations (gregor
-// has no authorizer: everything is allowed); v4 group.instance.id; v5 is
+// Version notes: v1 adds throttle time; v3 authorized operations (computed
+// from the ACLs with an authorizer, authz_describe.go; every operation
+// without one); v4 group.instance.id; v5 is
 // flexible.
 
 import "github.com/twmb/franz-go/pkg/kmsg"

@@ -52,6 +52,18 @@
 // Configs are Kafka's, by name (package config); see options.go for the
 // options New takes.
 //
+// # Authorization
+//
+// With authorizer.class.name set to Kafka's StandardAuthorizer (or the
+// StandardAuthorizer option), each request is checked against the ACLs
+// kept in the metadata image (acls.go; CreateAcls, DescribeAcls and
+// DeleteAcls change and read them) before its handler runs, by one table
+// of Kafka's rules per API (authz_rules.go): a denied request gets the
+// API's authorization error, and the topics or groups a principal may
+// not touch are taken out of a request and answered with theirs
+// (authz_filter.go). Package acl holds the rules themselves. Without an
+// authorizer nothing is checked.
+//
 // # Locks
 //
 // Metadata is read without locks (the controller swaps an immutable

@@ -42,7 +42,8 @@ func handleFindCoordinator(r *request, req *kmsg.FindCoordinatorRequest) (kmsg.R
 				c.NodeID, c.Port = -1, -1
 				c.ErrorCode, c.ErrorMessage = kafkaerr.Code(err), kafkaerr.Message(err)
 			} else {
-				c.NodeID, c.Host, c.Port = node.id, node.host, node.port
+				c.NodeID = node.id
+				c.Host, c.Port = r.advertised(node)
 			}
 			resp.Coordinators = append(resp.Coordinators, c)
 		}
@@ -61,7 +62,8 @@ func handleFindCoordinator(r *request, req *kmsg.FindCoordinatorRequest) (kmsg.R
 		}
 		return resp, nil
 	}
-	resp.NodeID, resp.Host, resp.Port = node.id, node.host, node.port
+	resp.NodeID = node.id
+	resp.Host, resp.Port = r.advertised(node)
 	return resp, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"slices"
 
+	"github.com/gregorkafka/gregor/acl"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -30,6 +31,9 @@ type image struct {
 	// nextProducerID is the controller's producer id counter, kept with
 	// the metadata so that it survives restarts.
 	nextProducerID int64
+	// acls are the ACL bindings (acls.go), kept with the metadata as
+	// KRaft keeps AccessControlEntryRecords in __cluster_metadata.
+	acls *acl.Set
 }
 
 // brokerImage is a broker's registration.

@@ -32,8 +32,9 @@ import (
 
 func init() { register(0, 12, handleMetadata) }
 
-// Authorized operations reported when asked (v8+). gregor has no
-// authorizer, so everything is allowed, as in Kafka without one.
+// Authorized operations reported when asked (v8+) with no authorizer:
+// everything is allowed, as in Kafka without one. With an authorizer
+// they are computed from the ACLs (authz_describe.go).
 const (
 	topicAuthorizedOps   = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11
 	clusterAuthorizedOps = 1<<5 | 1<<7 | 1<<8 | 1<<9 | 1<<10 | 1<<11 | 1<<12
@@ -74,7 +75,8 @@ func handleMetadata(r *request, req *kmsg.MetadataRequest) (kmsg.Response, error
 	for _, id := range im.liveBrokers() {
 		bi := im.brokers[id]
 		mb := kmsg.NewMetadataResponseBroker()
-		mb.NodeID, mb.Host, mb.Port, mb.Rack = bi.id, bi.host, bi.port, bi.rack
+		mb.NodeID, mb.Rack = bi.id, bi.rack
+		mb.Host, mb.Port = r.advertised(bi)
 		resp.Brokers = append(resp.Brokers, mb)
 	}
 	resp.ClusterID = &im.clusterID

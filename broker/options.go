@@ -25,6 +25,11 @@ type options struct {
 	logger       *slog.Logger
 	clusterID    string
 	net          network // set only by Cluster.Restart (sameNetwork)
+
+	advertisedHost string
+	listeners      []listenerSpec
+	users          [][2]string // SASLUser: name, password
+	tls            *tlsOptions // TLS (tls.go)
 }
 
 type seedTopic struct {
@@ -188,11 +193,15 @@ func ClusterID(id string) Option {
 // assignedConfigs are broker configs gregor sets itself, with where to
 // look instead.
 var assignedConfigs = map[string]string{
-	"node.id":       "brokers are numbered 1..n (see Brokers)",
-	"broker.id":     "brokers are numbered 1..n (see Brokers)",
-	"log.dirs":      "each broker logs under <DataDir>/broker-<id> (see DataDir)",
-	"process.roles": "every gregor broker is broker,controller",
-	"cluster.id":    "use ClusterID",
+	"node.id":                        "brokers are numbered 1..n (see Brokers)",
+	"broker.id":                      "brokers are numbered 1..n (see Brokers)",
+	"log.dirs":                       "each broker logs under <DataDir>/broker-<id> (see DataDir)",
+	"process.roles":                  "every gregor broker is broker,controller",
+	"cluster.id":                     "use ClusterID",
+	"listeners":                      "use Host, Ports and Listener",
+	"advertised.listeners":           "use AdvertisedHost",
+	"listener.security.protocol.map": "use Listener",
+	"inter.broker.listener.name":     "the first listener, PLAINTEXT, is the inter-broker one",
 }
 
 // validate checks what single options cannot: how they combine.
@@ -210,6 +219,16 @@ func (o *options) validate() error {
 	for name, instead := range assignedConfigs {
 		if _, ok := o.brokerConfig[name]; ok {
 			return fmt.Errorf("broker config %s is assigned by gregor: %s", name, instead)
+		}
+	}
+	names := map[string]bool{interBrokerListener: true}
+	for _, l := range o.listeners {
+		if names[l.name] {
+			return fmt.Errorf("listener %s is given twice (the first listener is always PLAINTEXT)", l.name)
+		}
+		names[l.name] = true
+		if l.protocol.UsesTLS() && o.tls == nil {
+			return fmt.Errorf("listener %s is %s: give the TLS option too", l.name, l.protocol)
 		}
 	}
 	topics := map[string]bool{}

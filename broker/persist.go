@@ -25,6 +25,7 @@ type persistedCluster struct {
 	// NextProducerID is the first producer id not yet handed out.
 	NextProducerID int64            `json:"next_producer_id"`
 	Topics         []persistedTopic `json:"topics"`
+	ACLs           []persistedACL   `json:"acls,omitempty"`
 }
 
 type persistedTopic struct {
@@ -55,6 +56,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 		}
 		p.Topics = append(p.Topics, pt)
 	}
+	p.ACLs = persistACLs(im.acls)
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -82,6 +84,9 @@ func (c *Cluster) loadMetadata() (*image, error) {
 	}
 	im.clusterID = p.ClusterID
 	im.nextProducerID = p.NextProducerID
+	if im.acls, err = loadACLs(p.ACLs); err != nil {
+		return nil, fmt.Errorf("%s: %w", metadataFile, err)
+	}
 	for _, pt := range p.Topics {
 		var id TopicID
 		raw, err := base64.RawURLEncoding.DecodeString(pt.ID)

@@ -21,6 +21,13 @@ var brokerDefs = []Def{
 	{Name: "log.dirs", Type: List, ReadOnly: true},
 	{Name: "cluster.id", Type: String, ReadOnly: true, Note: "KRaft keeps it in meta.properties; reported here for convenience"},
 
+	// Authorization (KIP-801's StandardAuthorizer; package acl). Empty
+	// authorizer.class.name means no authorizer: everything is allowed.
+	{Name: "authorizer.class.name", Type: String, Default: def(""), Check: oneOf("", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")},
+	// Kafka's authorizer reads these two itself; gregor also describes them.
+	{Name: "super.users", Type: String, Default: def("")},
+	{Name: "allow.everyone.if.no.acl.found", Type: Boolean, Default: def("false")},
+
 	// Topics and the log.
 	{Name: "auto.create.topics.enable", Type: Boolean, Default: def("true")},
 	{Name: "delete.topic.enable", Type: Boolean, Default: def("true")},
@@ -75,6 +82,34 @@ var brokerDefs = []Def{
 	{Name: "num.recovery.threads.per.data.dir", Type: Int, Default: def("2"), Check: atLeast(1), Note: noteThreads},
 	{Name: "background.threads", Type: Int, Default: def("10"), Check: atLeast(1), Note: noteThreads},
 	{Name: "queued.max.requests", Type: Int, Default: def("500"), Check: atLeast(1), Note: noteThreads},
+
+	// Listeners and security (listeners.go, the security package). The
+	// listeners themselves are gregor options (Host, Ports, Listener);
+	// these are reported as each broker has them.
+	{Name: "listeners", Type: String, Default: def("PLAINTEXT://:9092"), ReadOnly: true},
+	{Name: "advertised.listeners", Type: String, ReadOnly: true},
+	{Name: "listener.security.protocol.map", Type: String, ReadOnly: true,
+		Default: def("SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT")},
+	{Name: "inter.broker.listener.name", Type: String, ReadOnly: true,
+		Note: "replication is in-process; the inter-broker listener is the first one, whose addresses Metadata gives when a request came in on it"},
+	{Name: "security.inter.broker.protocol", Type: String, Default: def("PLAINTEXT"), ReadOnly: true, Check: oneOf("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")},
+	{Name: "sasl.enabled.mechanisms", Type: List, Default: def("GSSAPI"), Check: listOf("GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"),
+		Note: "GSSAPI (Kerberos) is not implemented: a client asking for it gets UNSUPPORTED_SASL_MECHANISM; a cluster with SASL users enables PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER unless this is set"},
+	{Name: "sasl.mechanism.inter.broker.protocol", Type: String, Default: def("GSSAPI"), ReadOnly: true, Note: "replication is in-process and never authenticates; accepted and reported, no effect"},
+	{Name: "connections.max.reauth.ms", Type: Long, Default: def("0"), Check: atLeast(0)},
+	{Name: "sasl.server.max.receive.size", Type: Int, Default: def("524288"), Check: atLeast(1)},
+	{Name: "ssl.client.auth", Type: String, Default: def("none"), Check: oneOf("required", "requested", "none")},
+	{Name: "ssl.principal.mapping.rules", Type: String, Default: def("DEFAULT")},
+	{Name: "ssl.protocol", Type: String, Default: def("TLSv1.3"), Note: "Go's crypto/tls negotiates TLS 1.2 or 1.3; accepted and reported"},
+	{Name: "ssl.enabled.protocols", Type: List, Default: def("TLSv1.2,TLSv1.3"), Check: listOf("TLSv1.2", "TLSv1.3")},
+	{Name: "ssl.keystore.type", Type: String, Default: def("JKS"), Note: "gregor takes its certificate as a Go tls.Certificate or generates one (TLS option); accepted and reported, no effect"},
+	{Name: "ssl.keystore.location", Type: String, Note: "use the TLS option; accepted and reported, no effect"},
+	{Name: "ssl.keystore.password", Type: Password, Note: "use the TLS option; accepted and reported, no effect"},
+	{Name: "ssl.key.password", Type: Password, Note: "use the TLS option; accepted and reported, no effect"},
+	{Name: "ssl.truststore.type", Type: String, Default: def("JKS"), Note: "use the TLS option; accepted and reported, no effect"},
+	{Name: "ssl.truststore.location", Type: String, Note: "use the TLS option; accepted and reported, no effect"},
+	{Name: "ssl.truststore.password", Type: Password, Note: "use the TLS option; accepted and reported, no effect"},
+	{Name: "ssl.endpoint.identification.algorithm", Type: String, Default: def("https"), Note: "brokers never connect to each other over the network; accepted and reported, no effect"},
 
 	// Replication and the controller.
 	{Name: "replica.lag.time.max.ms", Type: Long, Default: def("30000")},

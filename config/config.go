@@ -139,7 +139,7 @@ func (b *Broker) Describe(names []string) ([]Entry, []string) {
 			unknown = append(unknown, n)
 			continue
 		}
-		e := Entry{Name: n, Type: d.Type, ReadOnly: d.ReadOnly, Note: d.Note, Source: SourceDefault}
+		e := Entry{Name: n, Type: d.Type, ReadOnly: d.ReadOnly, Note: d.Note, Source: SourceDefault, Sensitive: d.Type == Password}
 		v, ok := b.Value(n)
 		e.Value, e.IsNull = v, !ok
 		if b.IsSet(n) {

@@ -14,6 +14,8 @@
 //     group APIs, OffsetCommit/OffsetFetch, DeleteTopics), the responses
 //     compared field by field once the fields that must differ (ids,
 //     hosts, ports, timestamps, throttle times) are masked;
+//   - CreateAcls, DescribeAcls and DeleteAcls, good and bad, against a
+//     second Kafka started with StandardAuthorizer (acls_test.go);
 //   - the examples/ scenario tests, run against Kafka through
 //     KAFKA_BOOTSTRAP_SERVERS, which proves that they assert Kafka's
 //     behaviour and not gregor's.

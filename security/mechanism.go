@@ -1,0 +1,58 @@
+package security
+
+import "errors"
+
+// The SASL mechanisms gregor serves, by the names clients send in
+// SaslHandshake (sasl.enabled.mechanisms).
+const (
+	MechanismPlain       = "PLAIN"
+	MechanismSCRAMSHA256 = "SCRAM-SHA-256"
+	MechanismSCRAMSHA512 = "SCRAM-SHA-512"
+)
+
+// Mechanisms lists the mechanisms gregor implements, in the order a
+// broker with SASL users enables them.
+var Mechanisms = []string{MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512}
+
+// Exchange is the server side of one SASL authentication: the broker
+// hands it each token from SaslAuthenticate and sends back what it
+// returns. It is Java's SaslServer, reduced to what Kafka uses.
+type Exchange interface {
+	// Next takes the client's token and returns the server's reply. done
+	// is true once the client is authenticated; the principal is then
+	// Principal(). An error is a failed authentication; its message is
+	// what Kafka tells the client.
+	Next(token []byte) (reply []byte, done bool, err error)
+	// Principal is the authenticated principal, valid once done.
+	Principal() Principal
+}
+
+// AuthenticationError is a failed authentication. Its message is the one
+// Kafka sends in the SaslAuthenticate response (error_message), so that
+// clients print what they would print against Kafka.
+type AuthenticationError struct{ Message string }
+
+func (e *AuthenticationError) Error() string { return e.Message }
+
+func authFailed(msg string) error { return &AuthenticationError{Message: msg} }
+
+// IsAuthenticationError reports whether err is a failed authentication.
+func IsAuthenticationError(err error) bool {
+	var ae *AuthenticationError
+	return errors.As(err, &ae)
+}
+
+// NewExchange starts the server side of mechanism against the users in
+// creds. It fails for a mechanism gregor does not implement.
+func NewExchange(mechanism string, creds *Credentials) (Exchange, error) {
+	if creds == nil {
+		return nil, errors.New("security: nil credentials")
+	}
+	switch mechanism {
+	case MechanismPlain:
+		return &plainExchange{creds: creds}, nil
+	case MechanismSCRAMSHA256, MechanismSCRAMSHA512:
+		return &scramExchange{mech: mechanism, creds: creds}, nil
+	}
+	return nil, errors.New("security: unsupported SASL mechanism " + mechanism)
+}
