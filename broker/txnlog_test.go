@@ -96,7 +96,7 @@ func listLatest(t testing.TB, c *broker.Cluster, topic string, iso int8) int64 {
 // its first offset (ListOffsets latest too) until its marker; the
 // consumers' positions move past the markers.
 func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
-	c := startAPICluster(t, broker.Brokers(3), broker.Topic("t", 1, 3, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Brokers(3), broker.Topic("t", 1, 3, nil))
 	p := newTxnProducer(t, c, "t")
 	wantCode(t, "transactional produce", p.sendTxn("a1", "a2").ErrorCode, nil) // 0-1
 	wantCode(t, "abort", p.end(false, 0, 0), nil)                              // 2
@@ -129,7 +129,7 @@ func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
 // Markers with a stale producer epoch or coordinator epoch get Kafka's
 // codes; a partition this broker does not hold is UNKNOWN_TOPIC_OR_PARTITION.
 func TestWriteTxnMarkersErrors(t *testing.T) {
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil))
 	p := newTxnProducer(t, c, "t")
 	wantCode(t, "transactional produce", p.sendTxn("a").ErrorCode, nil)
 	wantCode(t, "commit", p.end(true, 0, 3), nil)
@@ -161,3 +161,8 @@ func TestWriteTxnMarkersErrors(t *testing.T) {
 	wantCode(t, "epoch 1 produce", producePartition(t, send[*kmsg.ProduceResponse](t, p.cl, preq), "t", 0).ErrorCode, nil)
 	wantCode(t, "marker from epoch 0", p.end(false, 0, 3), kerr.InvalidProducerEpoch)
 }
+
+// noTxnVerification lets these tests write transactional batches of a
+// producer the transaction coordinator does not know: the partition's
+// side of transactions, without KIP-890's check with the coordinator.
+var noTxnVerification = broker.Config("transaction.partition.verification.enable", "false")

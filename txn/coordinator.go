@@ -235,3 +235,15 @@ func (c *Coordinator) allShards() []*shard {
 	sort.Slice(out, func(i, j int) bool { return out[i].partition < out[j].partition })
 	return out
 }
+
+// UnloadAll unloads every partition, as when the broker stops; they are
+// loaded again when it leads them after a restart.
+func (c *Coordinator) UnloadAll() {
+	c.mu.Lock()
+	shards := c.shards
+	c.shards = map[int32]*shard{}
+	c.mu.Unlock()
+	for _, s := range shards {
+		s.unload()
+	}
+}
