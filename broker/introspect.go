@@ -51,7 +51,10 @@ type ReplicaInfo struct {
 	// Producers are the producers whose state the replica keeps, with
 	// their open transaction's start offset (DescribeProducers' view).
 	Producers []partition.ProducerInfo
-	Segments  []segment.Info
+	// AbortedTransactions is the replica's transaction index: what a
+	// read_committed consumer is told to drop.
+	AbortedTransactions []partition.AbortedTxn
+	Segments            []segment.Info
 }
 
 // LeaderReplica returns the leader's replica state.
@@ -107,7 +110,8 @@ func (c *Cluster) Partition(topic string, p int32) (PartitionInfo, error) {
 			return info, err
 		}
 		info.Replica[id] = ReplicaInfo{Broker: id, LogStartOffset: st.LogStartOffset, HighWatermark: st.HighWatermark, LogEndOffset: st.LogEndOffset,
-			LastStableOffset: r.LastStableOffset(), Producers: r.ActiveProducers(), Segments: st.Segments}
+			LastStableOffset: r.LastStableOffset(), Producers: r.ActiveProducers(), AbortedTransactions: r.AbortedTransactions(0),
+			Segments: st.Segments}
 	}
 	return info, nil
 }

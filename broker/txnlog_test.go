@@ -5,9 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/record"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -123,6 +126,9 @@ func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
 		if r.LastStableOffset != 6 || i < 0 || r.Producers[i].CurrentTxnStartOffset != -1 || r.Producers[i].LastSequence != 2 {
 			t.Fatalf("broker %d: last stable offset %d, producers %+v; want 6 and producer %d with no open transaction", id, r.LastStableOffset, r.Producers, p.pid)
 		}
+		if want := []partition.AbortedTxn{{ProducerID: p.pid, FirstOffset: 0, LastOffset: 2, LastStableOffset: 3}}; !slices.Equal(r.AbortedTransactions, want) {
+			t.Fatalf("broker %d: aborted transactions %+v, want %+v", id, r.AbortedTransactions, want)
+		}
 	}
 }
 
@@ -166,3 +172,230 @@ func TestWriteTxnMarkersErrors(t *testing.T) {
 // producer the transaction coordinator does not know: the partition's
 // side of transactions, without KIP-890's check with the coordinator.
 var noTxnVerification = broker.Config("transaction.partition.verification.enable", "false")
+
+func txnOffsetCommit(t testing.TB, cl *kgo.Client, to int32, pid int64, groupID string, offset int64) int16 {
+	t.Helper()
+	req := kmsg.NewPtrTxnOffsetCommitRequest()
+	req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch, req.Generation = "tx", groupID, pid, 0, -1
+	rt := kmsg.NewTxnOffsetCommitRequestTopic()
+	rt.Topic = "t"
+	rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+	rp.Partition, rp.Offset = 0, offset
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp := sendToLive[*kmsg.TxnOffsetCommitResponse](t, cl, to, req)
+	return resp.Topics[0].Partitions[0].ErrorCode
+}
+
+// fetchCommitted returns the group's committed offset of t-0 and the
+// partition's error code, with or without require_stable.
+func fetchCommitted(t testing.TB, cl *kgo.Client, to int32, groupID string, requireStable bool) (int64, int16) {
+	t.Helper()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.RequireStable = requireStable
+	rg := kmsg.NewOffsetFetchRequestGroup()
+	rg.Group = groupID
+	rt := kmsg.NewOffsetFetchRequestGroupTopic()
+	rt.Topic, rt.Partitions = "t", []int32{0}
+	rg.Topics = append(rg.Topics, rt)
+	req.Groups = append(req.Groups, rg)
+	resp := sendToLive[*kmsg.OffsetFetchResponse](t, cl, to, req)
+	g := resp.Groups[0]
+	wantCode(t, "OffsetFetch", g.ErrorCode, nil)
+	p := g.Topics[0].Partitions[0]
+	return p.Offset, p.ErrorCode
+}
+
+func offsetsMarker(t testing.TB, cl *kgo.Client, to int32, pid int64, commit bool) {
+	t.Helper()
+	req := kmsg.NewPtrWriteTxnMarkersRequest()
+	m := kmsg.NewWriteTxnMarkersRequestMarker()
+	m.ProducerID, m.Committed = pid, commit
+	mt := kmsg.NewWriteTxnMarkersRequestMarkerTopic()
+	mt.Topic, mt.Partitions = "__consumer_offsets", []int32{0}
+	m.Topics = append(m.Topics, mt)
+	req.Markers = append(req.Markers, m)
+	resp := sendToLive[*kmsg.WriteTxnMarkersResponse](t, cl, to, req)
+	wantCode(t, "marker on __consumer_offsets", resp.Markers[0].Topics[0].Partitions[0].ErrorCode, nil)
+}
+
+// TxnOffsetCommit holds offsets pending until the transaction's marker
+// on __consumer_offsets: OffsetFetch does not see them, require_stable
+// answers UNSTABLE_OFFSET_COMMIT; COMMIT applies them, ABORT drops them;
+// a restart (group load from the log) keeps a pending commit pending.
+func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
+	dir := t.TempDir()
+	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1")}
+	c := startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
+	cl := replClient(t, c)
+	fc := kmsg.NewPtrFindCoordinatorRequest()
+	fc.CoordinatorKeys = []string{"g"}
+	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)
+	pid := initProducerID(t, cl, 1, nil).ProducerID
+	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 5), nil)
+	if off, code := fetchCommitted(t, cl, 1, "g", false); off != -1 || code != 0 {
+		t.Fatalf("OffsetFetch while pending: offset %d code %d, want -1 and none", off, code)
+	}
+	if _, code := fetchCommitted(t, cl, 1, "g", true); code != kerr.UnstableOffsetCommit.Code {
+		t.Fatalf("OffsetFetch require_stable while pending: code %d, want UNSTABLE_OFFSET_COMMIT", code)
+	}
+	offsetsMarker(t, cl, 1, pid, true)
+	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 5 || code != 0 {
+		t.Fatalf("after COMMIT: offset %d code %d, want 5", off, code)
+	}
+	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 9), nil)
+	offsetsMarker(t, cl, 1, pid, false)
+	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 5 || code != 0 {
+		t.Fatalf("after ABORT: offset %d code %d, want 5 still", off, code)
+	}
+	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 12), nil)
+	mustDo(t, c.Close())
+
+	c = startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
+	cl = replClient(t, c)
+	ctx := apiCtx(t)
+	for {
+		off, code := fetchCommitted(t, cl, 1, "g", true)
+		if code == kerr.UnstableOffsetCommit.Code {
+			break
+		}
+		if code != kerr.CoordinatorLoadInProgress.Code || ctx.Err() != nil {
+			t.Fatalf("after the restart: offset %d code %d, want UNSTABLE_OFFSET_COMMIT", off, code)
+		}
+	}
+	offsetsMarker(t, cl, 1, pid, true)
+	if off, code := fetchCommitted(t, cl, 1, "g", true); off != 12 || code != 0 {
+		t.Fatalf("after the restart and COMMIT: offset %d code %d, want 12", off, code)
+	}
+}
+
+// DescribeProducers shows the open transaction holding the LSO back,
+// through kadm as admin tools use it, and Kafka's codes for a follower
+// and an unknown partition.
+func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
+	c := startAPICluster(t, noTxnVerification, broker.Brokers(2), broker.Topic("t", 1, 2, nil))
+	p := newTxnProducer(t, c, "t")
+	produceValues(t, apiClient(t, c, manualPartitioner()), "t", 0, "plain")
+	wantCode(t, "transactional produce", p.sendTxn("a", "b").ErrorCode, nil)
+	ps, err := apiAdmin(t, c).DescribeProducers(apiCtx(t), kadm.TopicsSet{"t": {0: {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	ps.EachProducer(func(dp kadm.DescribedProducer) {
+		if dp.ProducerID == p.pid {
+			found = true
+			if dp.CurrentTxnStartOffset != 1 || dp.LastSequence != 1 || dp.CoordinatorEpoch != -1 {
+				t.Errorf("producer %d: %+v, want a transaction open at 1 and last sequence 1", p.pid, dp)
+			}
+		}
+	})
+	if !found {
+		t.Fatalf("producer %d not described: %+v", p.pid, ps)
+	}
+	leader := partitionInfo(t, c, "t", 0).Leader
+	req := kmsg.NewPtrDescribeProducersRequest()
+	rt := kmsg.NewDescribeProducersRequestTopic()
+	rt.Topic, rt.Partitions = "t", []int32{0, 3}
+	req.Topics = append(req.Topics, rt)
+	resp := sendToLive[*kmsg.DescribeProducersResponse](t, p.cl, 3-leader, req)
+	wantCode(t, "follower", resp.Topics[0].Partitions[0].ErrorCode, kerr.NotLeaderForPartition)
+	wantCode(t, "partition 3", resp.Topics[0].Partitions[1].ErrorCode, kerr.UnknownTopicOrPartition)
+}
+
+// A restart from the data directory (file backend) keeps the last stable
+// offset of an open transaction and the aborted transactions, rebuilt
+// from the log, and read_committed consumers still skip the aborted
+// records.
+func TestTransactionsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil)}
+	c := startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
+	p := newTxnProducer(t, c, "t")
+	wantCode(t, "transactional produce", p.sendTxn("a1").ErrorCode, nil) // 0
+	wantCode(t, "abort", p.end(false, 0, 0), nil)                        // 1
+	wantCode(t, "transactional produce", p.sendTxn("b1").ErrorCode, nil) // 2
+	mustDo(t, c.Close())
+
+	c = startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
+	r, _ := partitionInfo(t, c, "t", 0).LeaderReplica()
+	if r.LastStableOffset != 2 || len(r.AbortedTransactions) != 1 || r.AbortedTransactions[0].LastOffset != 1 {
+		t.Fatalf("after the restart: LSO %d, aborted %+v; want 2 and the transaction ending at 1", r.LastStableOffset, r.AbortedTransactions)
+	}
+	p = &txnProducer{idemProducer: &idemProducer{t: t, c: c, cl: replClient(t, c), topic: "t", pid: p.pid}, seq: p.seq}
+	wantCode(t, "commit", p.end(true, 0, 0), nil) // 3
+	if got := consumeIsolated(t, c, "t", kgo.ReadCommitted(), 1); !slices.Equal(got, []string{"b1"}) {
+		t.Fatalf("read_committed after the restart: %v, want [b1]", got)
+	}
+}
+
+// Sarama's read_committed consumer agrees with kgo's: it drops the
+// aborted records (from the fetch's aborted transactions), skips the
+// markers and reads what the committed transaction wrote; read_uncommitted
+// sees everything. kafka-go (v0.4) decodes a fetch's aborted transactions
+// but does not filter by them, and it hands control records to the
+// application as messages, against Kafka as here: what it reads is the
+// log as stored, the ABORT marker at offset 2 included.
+func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
+	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil))
+	p := newTxnProducer(t, c, "t")
+	wantCode(t, "transactional produce", p.sendTxn("a1", "a2").ErrorCode, nil) // 0-1
+	wantCode(t, "abort", p.end(false, 0, 0), nil)                              // 2
+	wantCode(t, "transactional produce", p.sendTxn("c1").ErrorCode, nil)       // 3
+	wantCode(t, "commit", p.end(true, 0, 0), nil)                              // 4
+	produceValues(t, apiClient(t, c, manualPartitioner()), "t", 0, "after")    // 5
+
+	consume := func(iso sarama.IsolationLevel, n int) []string {
+		cfg := sarama.NewConfig()
+		cfg.Version = sarama.V2_1_0_0
+		cfg.Consumer.IsolationLevel = iso
+		consumer, err := sarama.NewConsumer(c.Addrs(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer consumer.Close()
+		pc, err := consumer.ConsumePartition("t", 0, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		var got []string
+		timeout := time.After(apiTestTimeout)
+		for len(got) < n {
+			select {
+			case m := <-pc.Messages():
+				got = append(got, string(m.Value))
+			case <-timeout:
+				t.Fatalf("sarama consumed %v, want %d messages", got, n)
+			}
+		}
+		return got
+	}
+	if got := consume(sarama.ReadCommitted, 2); !slices.Equal(got, []string{"c1", "after"}) {
+		t.Fatalf("sarama read_committed: %v, want [c1 after]", got)
+	}
+	if got := consume(sarama.ReadUncommitted, 4); !slices.Equal(got, []string{"a1", "a2", "c1", "after"}) {
+		t.Fatalf("sarama read_uncommitted: %v", got)
+	}
+
+	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: c.Addrs(), Topic: "t", Partition: 0,
+		IsolationLevel: kafkago.ReadCommitted, MaxWait: 50 * time.Millisecond})
+	defer r.Close()
+	ctx := apiCtx(t)
+	byOffset := map[int64]kafkago.Message{}
+	for len(byOffset) < 6 {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("kafka-go read %d messages: %v", len(byOffset), err)
+		}
+		byOffset[m.Offset] = m
+	}
+	for off, want := range map[int64]string{0: "a1", 1: "a2", 3: "c1", 5: "after"} {
+		if got := string(byOffset[off].Value); got != want {
+			t.Fatalf("kafka-go at offset %d: %q, want %q", off, got, want)
+		}
+	}
+	if k := byOffset[2].Key; !slices.Equal(k, record.EndTxnMarkerKey(false)) {
+		t.Fatalf("kafka-go at offset 2: key %x, want the ABORT marker's key", k)
+	}
+}

@@ -108,7 +108,7 @@ func (b *Broker) writeTxnMarkers(ctx context.Context, req *kmsg.WriteTxnMarkersR
 // COMMIT applies the producer's pending transactional offsets, ABORT
 // drops them.
 func (b *Broker) completeGroupTxn(offsetsPartition int32, m partition.TxnMarker) error {
-	return nil
+	return b.groups.CompleteTransaction(offsetsPartition, m.ProducerID, m.Commit)
 }
 
 // markerWritten reports a marker written as leader.

@@ -205,3 +205,19 @@ func TestTruncationReopensTransaction(t *testing.T) {
 		t.Fatalf("broker 1 after truncation: producers %+v, want the transaction open at 0", ps)
 	}
 }
+
+// Moving the log start past an aborted transaction's marker (retention,
+// DeleteRecords) drops it from the index.
+func TestAbortedTransactionsFollowLogStart(t *testing.T) {
+	s := newReplicaSet(t, DefaultConfig(), 1)
+	s.mustAppendTxn(10, 0, 0, "a")                            // 0
+	s.mustMarker(TxnMarker{ProducerID: 10, ProducerEpoch: 0}) // 1
+	s.mustAppendTxn(10, 0, 1, "b")                            // 2
+	s.mustMarker(TxnMarker{ProducerID: 10, ProducerEpoch: 0}) // 3
+	if _, err := s.leader().DeleteRecordsBefore(2); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.leader().AbortedTransactions(0); len(got) != 1 || got[0].FirstOffset != 2 {
+		t.Fatalf("aborted transactions after the log start moved to 2: %+v, want only the one from 2", got)
+	}
+}

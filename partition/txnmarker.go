@@ -56,7 +56,7 @@ func (p *Partition) AppendTxnMarker(m TxnMarker, requiredAcks int16) (AppendResu
 		ProducerID:    m.ProducerID,
 		ProducerEpoch: m.ProducerEpoch,
 		BaseSequence:  -1,
-	}, []record.Record{{Timestamp: now, Key: controlKey(m.Commit), Value: endTxnMarkerValue(m.CoordinatorEpoch)}})
+	}, []record.Record{{Timestamp: now, Key: record.EndTxnMarkerKey(m.Commit), Value: record.EndTxnMarkerValue(m.CoordinatorEpoch)}})
 	if err != nil {
 		return noAppend, err
 	}

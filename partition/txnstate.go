@@ -1,7 +1,6 @@
 package partition
 
 import (
-	"encoding/binary"
 	"slices"
 
 	"github.com/gregorkafka/gregor/record"
@@ -84,57 +83,12 @@ func (t *txnState) onHighWatermark(hw int64) {
 	t.unreplicated = slices.DeleteFunc(t.unreplicated, func(c completedTxn) bool { return c.lastOffset < hw })
 }
 
-// Control record keys and values (Kafka's ControlRecordType and
-// EndTransactionMarker): the key is version int16 (0) and type int16
-// (0 ABORT, 1 COMMIT); the value is version int16 (0) and the
-// coordinator epoch int32.
-const (
-	controlTypeAbort  = 0
-	controlTypeCommit = 1
-)
-
-func controlKey(commit bool) []byte {
-	k := make([]byte, 4)
-	if commit {
-		binary.BigEndian.PutUint16(k[2:], controlTypeCommit)
-	}
-	return k
-}
-
-func endTxnMarkerValue(coordinatorEpoch int32) []byte {
-	v := make([]byte, 6)
-	binary.BigEndian.PutUint32(v[2:], uint32(coordinatorEpoch))
-	return v
-}
-
-// readEndTxnMarker decodes a control batch's record. ok is false for a
-// control batch that is not a transaction marker (Kafka has others, for
-// KRaft's own log, which a topic partition never holds) or is malformed.
-func readEndTxnMarker(batch []byte) (commit bool, coordinatorEpoch int32, ok bool) {
-	recs, err := record.Records(batch)
-	if err != nil || len(recs) == 0 || len(recs[0].Key) < 4 {
-		return false, 0, false
-	}
-	switch binary.BigEndian.Uint16(recs[0].Key[2:]) {
-	case controlTypeAbort:
-	case controlTypeCommit:
-		commit = true
-	default:
-		return false, 0, false
-	}
-	coordinatorEpoch = -1
-	if v := recs[0].Value; len(v) >= 6 {
-		coordinatorEpoch = int32(binary.BigEndian.Uint32(v[2:]))
-	}
-	return commit, coordinatorEpoch, true
-}
-
 // completeTxn applies a marker, as ProducerAppendInfo.appendEndTxnMarker
 // and UnifiedLog's completion of the transaction do: the producer's open
 // transaction (or, with none open, just the marker) becomes completed, an
 // aborted one goes into the transaction index.
 func (ps *producerState) completeTxn(e *producerEntry, batch []byte, h record.Header) {
-	commit, coordEpoch, ok := readEndTxnMarker(batch)
+	commit, coordEpoch, ok := record.ReadEndTxnMarker(batch)
 	if !ok {
 		return
 	}
@@ -170,4 +124,11 @@ func (t *txnState) abortedTxns(from, upTo int64) []AbortedTxn {
 		}
 	}
 	return out
+}
+
+// dropAbortedBefore forgets the aborted transactions whose marker is
+// below offset, the new log start: no fetch can ask for them again, as
+// Kafka's deleted segments take their transaction index with them.
+func (t *txnState) dropAbortedBefore(offset int64) {
+	t.aborted = slices.DeleteFunc(t.aborted, func(a AbortedTxn) bool { return a.LastOffset < offset })
 }
