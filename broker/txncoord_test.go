@@ -200,6 +200,24 @@ func TestTransactionWrongOrderCodes(t *testing.T) {
 	pr = sendTo[*kmsg.ProduceResponse](t, v10, 1, req)
 	wantCode(t, "produce to a partition in the transaction", pr.Topics[0].Partitions[0].ErrorCode, nil)
 
+	// The group's offsets were never added (AddOffsetsToTxn): a
+	// transactional offset commit is refused.
+	toc := kmsg.NewPtrTxnOffsetCommitRequest()
+	toc.TransactionalID, toc.Group, toc.ProducerID, toc.ProducerEpoch, toc.Generation = "raw", "g", init.ProducerID, init.ProducerEpoch, -1
+	rt := kmsg.NewTxnOffsetCommitRequestTopic()
+	rt.Topic = "t"
+	rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+	rp.Partition, rp.Offset = 0, 1
+	rt.Partitions = append(rt.Partitions, rp)
+	toc.Topics = append(toc.Topics, rt)
+	gc := kmsg.NewPtrFindCoordinatorRequest()
+	gc.CoordinatorKey = "g"
+	gnode := send[*kmsg.FindCoordinatorResponse](t, cl, gc).NodeID
+	tr := sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 5), gnode, toc)
+	wantCode(t, "TxnOffsetCommit v5 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.TransactionAbortable)
+	tr = sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 4), gnode, toc)
+	wantCode(t, "TxnOffsetCommit v4 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.InvalidTxnState)
+
 	offs := kmsg.NewPtrAddOffsetsToTxnRequest()
 	offs.TransactionalID, offs.ProducerID, offs.ProducerEpoch, offs.Group = "nobody", 1, 0, "g"
 	wantCode(t, "AddOffsetsToTxn for an unknown transactional id",

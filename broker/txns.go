@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/txn"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -224,6 +225,27 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 		return err
 	}
 	return res[tp]
+}
+
+// verifyOffsetsInTxn checks that a TxnOffsetCommit's group offsets were
+// added to the producer's transaction with AddOffsetsToTxn: the group's
+// __consumer_offsets partition must be in it. Otherwise the commit is
+// refused with TRANSACTION_ABORTABLE (v5+, KIP-890) or INVALID_TXN_STATE
+// (older versions).
+func (b *Broker) verifyOffsetsInTxn(req *kmsg.TxnOffsetCommitRequest) error {
+	if !b.config.Bool("transaction.partition.verification.enable") {
+		return nil
+	}
+	t, err := b.ensureOffsetsTopic()
+	if err != nil {
+		return err
+	}
+	p := group.PartitionFor(req.Group, int32(len(t.partitions)))
+	err = b.verifyProduce(req.TransactionalID, consumerOffsetsTopic, p, partitionProducer{req.ProducerID, req.ProducerEpoch})
+	if req.GetVersion() < 5 && errors.Is(err, kerr.TransactionAbortable) {
+		return kafkaerr.New(kerr.InvalidTxnState, "%s", *kafkaerr.Message(err))
+	}
+	return err
 }
 
 type partitionProducer struct {
