@@ -1,6 +1,9 @@
 package broker_test
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -120,6 +123,10 @@ func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
 	}
 	if got := consumeIsolated(t, c, "t", kgo.ReadUncommitted(), 4); !slices.Equal(got, []string{"a1", "a2", "c1", "after"}) {
 		t.Fatalf("read_uncommitted consumer got %v", got)
+	}
+	marks := c.TxnMarkers()
+	if len(marks) != 2 || marks[0].Commit || marks[0].Offset != 2 || !marks[1].Commit || marks[1].Offset != 4 || marks[1].ProducerID != p.pid || marks[1].Topic != "t" {
+		t.Fatalf("markers %+v, want an ABORT at 2 and a COMMIT at 4", marks)
 	}
 	for id, r := range partitionInfo(t, c, "t", 0).Replica {
 		i := slices.IndexFunc(r.Producers, func(pi partition.ProducerInfo) bool { return pi.ProducerID == p.pid })
@@ -317,6 +324,17 @@ func TestTransactionsSurviveRestart(t *testing.T) {
 	wantCode(t, "transactional produce", p.sendTxn("b1").ErrorCode, nil) // 2
 	mustDo(t, c.Close())
 
+	var index []byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && filepath.Base(path) == "00000000000000000000.txnindex" && filepath.Base(filepath.Dir(path)) == "t-0" {
+			index, err = os.ReadFile(path)
+		}
+		return err
+	})
+	if err != nil || len(index) != 34 || index[25] != 1 {
+		t.Fatalf("t-0's .txnindex on disk: %x (%v), want one entry ending at offset 1", index, err)
+	}
+
 	c = startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
 	r, _ := partitionInfo(t, c, "t", 0).LeaderReplica()
 	if r.LastStableOffset != 2 || len(r.AbortedTransactions) != 1 || r.AbortedTransactions[0].LastOffset != 1 {
@@ -398,4 +416,32 @@ func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
 	if k := byOffset[2].Key; !slices.Equal(k, record.EndTxnMarkerKey(false)) {
 		t.Fatalf("kafka-go at offset 2: key %x, want the ABORT marker's key", k)
 	}
+}
+
+// TxnOffsetCommit checks the committer as Kafka's
+// validateTransactionalOffsetCommit does: a generation for a group that
+// does not exist is ILLEGAL_GENERATION, an unknown member of an existing
+// group UNKNOWN_MEMBER_ID, and an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
+func TestTxnOffsetCommitValidation(t *testing.T) {
+	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1"))
+	cl := replClient(t, c)
+	fc := kmsg.NewPtrFindCoordinatorRequest()
+	fc.CoordinatorKeys = []string{"g"}
+	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)
+	pid := initProducerID(t, cl, 1, nil).ProducerID
+	commit := func(groupID, topic, member string, generation int32) int16 {
+		req := kmsg.NewPtrTxnOffsetCommitRequest()
+		req.TransactionalID, req.Group, req.ProducerID, req.MemberID, req.Generation = "tx", groupID, pid, member, generation
+		rt := kmsg.NewTxnOffsetCommitRequestTopic()
+		rt.Topic = topic
+		rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+		rp.Offset = 1
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		return sendToLive[*kmsg.TxnOffsetCommitResponse](t, cl, 1, req).Topics[0].Partitions[0].ErrorCode
+	}
+	wantCode(t, "generation 3 of a group that does not exist", commit("g", "t", "m", 3), kerr.IllegalGeneration)
+	wantCode(t, "a simple commit", commit("g", "t", "", -1), nil)
+	wantCode(t, "an unknown member of the group", commit("g", "t", "m", 0), kerr.UnknownMemberID)
+	wantCode(t, "an unknown topic", commit("g", "nope", "", -1), kerr.UnknownTopicOrPartition)
 }

@@ -113,6 +113,8 @@ func (b *Broker) completeGroupTxn(offsetsPartition int32, m partition.TxnMarker)
 
 // markerWritten reports a marker written as leader.
 func (b *Broker) markerWritten(topic string, p int32, m partition.TxnMarker, offset int64) {
-	b.logger.Debug("transaction marker written", "topic", topic, "partition", p, "producer_id", m.ProducerID,
+	b.logger.Info("transaction marker written", "topic", topic, "partition", p, "producer_id", m.ProducerID,
 		"producer_epoch", m.ProducerEpoch, "commit", m.Commit, "coordinator_epoch", m.CoordinatorEpoch, "offset", offset)
+	b.cluster.markers.record(TxnMarkerEvent{Broker: b.id, Topic: topic, Partition: p, ProducerID: m.ProducerID,
+		ProducerEpoch: m.ProducerEpoch, Commit: m.Commit, CoordinatorEpoch: m.CoordinatorEpoch, Offset: offset})
 }

@@ -118,6 +118,7 @@ func Open(opts Options) (*Partition, error) {
 	}
 	p.highWatermark = min(max(opts.HighWatermark, l.LogStartOffset()), l.LogEndOffset())
 	p.producers.txns.onHighWatermark(p.highWatermark)
+	p.rewriteTxnIndexes()
 	return p, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gregorkafka/gregor/record"
+	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -219,5 +220,35 @@ func TestAbortedTransactionsFollowLogStart(t *testing.T) {
 	}
 	if got := s.leader().AbortedTransactions(0); len(got) != 1 || got[0].FirstOffset != 2 {
 		t.Fatalf("aborted transactions after the log start moved to 2: %+v, want only the one from 2", got)
+	}
+}
+
+// The .txnindex file beside the segment holds Kafka's 34-byte AbortedTxn
+// entries, on the leader and the follower alike; truncating the log away
+// from a marker removes its entry.
+func TestTxnIndexFile(t *testing.T) {
+	s := newReplicaSet(t, DefaultConfig(), 1, 2)
+	s.mustAppendTxn(10, 0, 0, "a")                            // 0
+	s.mustAppendTxn(11, 0, 0, "b")                            // 1
+	s.mustMarker(TxnMarker{ProducerID: 10, ProducerEpoch: 0}) // 2
+	s.catchUp(2)
+	want := []byte{0, 0 /* pid */, 0, 0, 0, 0, 0, 0, 0, 10 /* first */, 0, 0, 0, 0, 0, 0, 0, 0,
+		/* last */ 0, 0, 0, 0, 0, 0, 0, 2 /* lso */, 0, 0, 0, 0, 0, 0, 0, 1}
+	name := segment.FileName(0, segment.TxnIndexSuffix)
+	for _, id := range []int32{1, 2} {
+		got, err := segment.ReadFile(s.dirs[id], name)
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("broker %d %s: %x (%v), want %x", id, name, got, err, want)
+		}
+	}
+	s.mustMarker(TxnMarker{ProducerID: 11, ProducerEpoch: 0}) // 3, broker 1 only
+	if got, _ := segment.ReadFile(s.dirs[1], name); len(got) != 68 {
+		t.Fatalf("leader's index after a second abort: %d bytes, want 68", len(got))
+	}
+	s.elect(2, 2)
+	s.produce("x") // 3 on broker 2
+	s.catchUp(1)   // broker 1 truncates its marker at 3 away
+	if got, err := segment.ReadFile(s.dirs[1], name); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("broker 1 after truncation: %x (%v), want %x", got, err, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/gregorkafka/gregor/record"
+	"github.com/gregorkafka/gregor/segment"
 )
 
 // Transactions on the partition side (KIP-98). A transactional producer
@@ -33,12 +34,7 @@ import (
 // first offset of another producer's open transaction, or LastOffset+1),
 // which lets a reader stop collecting entries early, as Kafka's
 // TransactionIndex.collectAbortedTxns does.
-type AbortedTxn struct {
-	ProducerID       int64
-	FirstOffset      int64
-	LastOffset       int64
-	LastStableOffset int64
-}
+type AbortedTxn = segment.AbortedTxn
 
 // completedTxn is a transaction whose marker is written.
 type completedTxn struct {
@@ -131,4 +127,23 @@ func (t *txnState) abortedTxns(from, upTo int64) []AbortedTxn {
 // Kafka's deleted segments take their transaction index with them.
 func (t *txnState) dropAbortedBefore(offset int64) {
 	t.aborted = slices.DeleteFunc(t.aborted, func(a AbortedTxn) bool { return a.LastOffset < offset })
+}
+
+// indexAbortedSince writes the aborted transactions recorded since the
+// first n to the log's transaction index files. Callers hold p.mu.
+func (p *Partition) indexAbortedSince(n int) {
+	for _, a := range p.producers.txns.aborted[n:] {
+		if err := p.log.AppendAbortedTxn(a); err != nil {
+			p.logger.Error("writing the transaction index", "error", err)
+		}
+	}
+}
+
+// rewriteTxnIndexes makes the transaction index files match the aborted
+// transactions rebuilt from the log (on open and after truncation).
+// Callers hold p.mu, or own p before it is shared.
+func (p *Partition) rewriteTxnIndexes() {
+	if err := p.log.RewriteTxnIndexes(p.producers.txns.aborted); err != nil {
+		p.logger.Error("rewriting the transaction index", "error", err)
+	}
 }

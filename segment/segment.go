@@ -69,7 +69,7 @@ type Info struct {
 }
 
 func createSegment(dir Dir, baseOffset int64, cfg Config, nowMs int64) (*segment, error) {
-	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix} {
+	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix, TxnIndexSuffix} {
 		if err := dir.Remove(FileName(baseOffset, suffix)); err != nil {
 			return nil, err
 		}
@@ -465,7 +465,7 @@ func (s *segment) close() error {
 
 func (s *segment) delete(dir Dir) error {
 	err := s.close()
-	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix} {
+	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix, TxnIndexSuffix} {
 		err = errors.Join(err, dir.Remove(FileName(s.baseOffset, suffix)))
 	}
 	return err
