@@ -190,3 +190,30 @@ func TestListFilters(t *testing.T) {
 		t.Fatalf("open 1s after 2s: %+v", got)
 	}
 }
+
+// A transactional id idle for transactional.id.expiration.ms is deleted
+// (a tombstone in the log); one with an open transaction is kept.
+func TestIdleTransactionalIDExpires(t *testing.T) {
+	h := newHarnessWith(t, func(c *Config) {
+		c.TransactionalIDExpiration = time.Hour
+		c.RemoveExpiredInterval = 10 * time.Minute
+		c.AbortTimedOutInterval = time.Hour
+	})
+	_, _ = h.c.InitProducerID(ctx, "idle", minute, ProducerIDAndEpoch{-1, -1})
+	busy, _ := h.c.InitProducerID(ctx, "busy", 15*minute, ProducerIDAndEpoch{-1, -1})
+	wantCode(t, h.c.AddPartitions(ctx, "busy", busy.ProducerID, busy.Epoch, orders), nil)
+	h.clock.Advance(50 * time.Minute)
+	wantCode(t, func() error { _, err := h.c.Describe("idle"); return err }(), nil)
+	h.clock.Advance(20 * time.Minute)
+	if e := h.waitEvent(EventExpired); e.TransactionalID != "idle" {
+		t.Fatalf("expired %q, want idle", e.TransactionalID)
+	}
+	_, err := h.c.Describe("idle")
+	wantCode(t, err, kerr.TransactionalIDNotFound)
+	wantCode(t, func() error { _, err := h.c.Describe("busy"); return err }(), nil)
+	// The tombstone survives a reload.
+	h.c.Close()
+	h.start()
+	_, err = h.c.Describe("idle")
+	wantCode(t, err, kerr.TransactionalIDNotFound)
+}

@@ -55,6 +55,7 @@ func (l *memLog) Watch(chan<- struct{}) func() { return func() {} }
 
 type harness struct {
 	t       *testing.T
+	cfg     Config
 	clock   *clock.Manual
 	log     *memLog
 	c       *Coordinator
@@ -63,8 +64,17 @@ type harness struct {
 }
 
 func newHarness(t *testing.T) *harness {
-	h := &harness{t: t, clock: clock.NewManual(time.Unix(1700000000, 0)), log: &memLog{},
+	h := &harness{t: t, cfg: DefaultConfig(), clock: clock.NewManual(time.Unix(1700000000, 0)), log: &memLog{},
 		events: make(chan Event, 100), markers: make(chan Markers, 100)}
+	h.start()
+	return h
+}
+
+// newHarnessWith is newHarness with the config changed by edit.
+func newHarnessWith(t *testing.T, edit func(*Config)) *harness {
+	h := &harness{t: t, cfg: DefaultConfig(), clock: clock.NewManual(time.Unix(1700000000, 0)), log: &memLog{},
+		events: make(chan Event, 100), markers: make(chan Markers, 100)}
+	edit(&h.cfg)
 	h.start()
 	return h
 }
@@ -72,7 +82,7 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) start() {
 	var next int64 = 1000
 	var mu sync.Mutex
-	c, err := New(Options{Config: DefaultConfig(), Clock: h.clock,
+	c, err := New(Options{Config: h.cfg, Clock: h.clock,
 		NewProducerID: func() (int64, error) { mu.Lock(); defer mu.Unlock(); next++; return next, nil },
 		WriteMarkers:  func(_ context.Context, m Markers) []TopicPartition { h.markers <- m; return nil },
 		Events:        func(e Event) { h.events <- e },
