@@ -223,3 +223,39 @@ func TestTransactionWrongOrderCodes(t *testing.T) {
 	wantCode(t, "AddOffsetsToTxn for an unknown transactional id",
 		sendTo[*kmsg.AddOffsetsToTxnResponse](t, cl, fr.NodeID, offs).ErrorCode, kerr.InvalidProducerIDMapping)
 }
+
+// The transaction state follows leadership of __transaction_state: the
+// coordinator stops mid-transaction, another broker loads the
+// replicated state, and the producer's commit goes through there.
+func TestTransactionSurvivesCoordinatorFailover(t *testing.T) {
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("t", 1, 3, nil))
+	ctx := apiCtx(t)
+	cl := txnClient(t, c, "failover")
+	if err := cl.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"f1", "f2"} {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := c.Transactions(txn.Filter{States: []txn.State{txn.Ongoing}})
+	if len(open) != 1 {
+		t.Fatalf("open transactions %+v", open)
+	}
+	old := open[0].Coordinator
+	if err := c.StopBroker(old); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatalf("commit after the coordinator moved: %v", err)
+	}
+	waitTxnEvent(t, c, "failover", txn.EventCommit)
+	ts := c.Transactions(txn.Filter{})
+	if len(ts) != 1 || ts[0].Coordinator == old || ts[0].State != txn.CompleteCommit {
+		t.Fatalf("after the failover: %+v, want CompleteCommit at a broker other than %d", ts, old)
+	}
+	if got := consumeIsolated(t, c, "t", kgo.ReadCommitted(), 2); !equal(got, []string{"f1", "f2"}) {
+		t.Fatalf("read_committed got %v", got)
+	}
+}
