@@ -216,7 +216,7 @@ func TestTransactionWrongOrderCodes(t *testing.T) {
 	tr := sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 5), gnode, toc)
 	wantCode(t, "TxnOffsetCommit v5 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.TransactionAbortable)
 	tr = sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 4), gnode, toc)
-	wantCode(t, "TxnOffsetCommit v4 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.InvalidTxnState)
+	wantCode(t, "TxnOffsetCommit v4 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.TransactionAbortable)
 
 	offs := kmsg.NewPtrAddOffsetsToTxnRequest()
 	offs.TransactionalID, offs.ProducerID, offs.ProducerEpoch, offs.Group = "nobody", 1, 0, "g"

@@ -230,8 +230,8 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 // verifyOffsetsInTxn checks that a TxnOffsetCommit's group offsets were
 // added to the producer's transaction with AddOffsetsToTxn: the group's
 // __consumer_offsets partition must be in it. Otherwise the commit is
-// refused with TRANSACTION_ABORTABLE (v5+, KIP-890) or INVALID_TXN_STATE
-// (older versions).
+// refused with TRANSACTION_ABORTABLE, at every version, as Kafka 4.4
+// answers (compat/kafkaref's TestTransactionCodesAsKafka checks v4).
 func (b *Broker) verifyOffsetsInTxn(req *kmsg.TxnOffsetCommitRequest) error {
 	if !b.config.Bool("transaction.partition.verification.enable") {
 		return nil
@@ -241,11 +241,7 @@ func (b *Broker) verifyOffsetsInTxn(req *kmsg.TxnOffsetCommitRequest) error {
 		return err
 	}
 	p := group.PartitionFor(req.Group, int32(len(t.partitions)))
-	err = b.verifyProduce(req.TransactionalID, consumerOffsetsTopic, p, partitionProducer{req.ProducerID, req.ProducerEpoch})
-	if req.GetVersion() < 5 && errors.Is(err, kerr.TransactionAbortable) {
-		return kafkaerr.New(kerr.InvalidTxnState, "%s", *kafkaerr.Message(err))
-	}
-	return err
+	return b.verifyProduce(req.TransactionalID, consumerOffsetsTopic, p, partitionProducer{req.ProducerID, req.ProducerEpoch})
 }
 
 type partitionProducer struct {
