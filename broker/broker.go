@@ -13,6 +13,7 @@ import (
 	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/segment"
+	"github.com/gregorkafka/gregor/txn"
 )
 
 // Broker is one node of the cluster: a listener, the connections it
@@ -56,6 +57,7 @@ type Broker struct {
 	retentionTimer   clock.Timer
 
 	groups *group.Coordinator // groups.go
+	txns   *txn.Coordinator   // txns.go
 }
 
 type topicPartition struct {
@@ -123,6 +125,10 @@ func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
 		b.config = b.config.With(name, v)
 	}
 	if err := b.initGroups(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if err := b.initTxns(); err != nil {
 		ln.Close()
 		return nil, err
 	}
@@ -256,6 +262,7 @@ func (b *Broker) shutdown(crash bool) error {
 	b.stopAllFetchers()
 	b.wg.Wait()
 	b.groups.UnloadAll()
+	b.txns.UnloadAll()
 	return b.closeReplicas(crash)
 }
 

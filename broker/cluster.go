@@ -34,6 +34,7 @@ type Cluster struct {
 	// its session (advance.go).
 	sessionRenewals changeNotifier
 	groupEvents     *groupEventHub // groups_introspect.go
+	txnEvents       *txnEventHub   // txns_introspect.go
 	traffic         trafficStats   // metrics_hooks.go
 	httpServers     sync.Map       // *http.Server → struct{}, http_hooks.go
 	faults          faultSet       // faults.go
@@ -129,6 +130,7 @@ func newCluster(o options) (*Cluster, error) {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
 	c.groupEvents = newGroupEventHub(c.logger)
+	c.txnEvents = &txnEventHub{logger: c.logger}
 	cfg, notes, err := config.NewBroker(o.brokerConfig)
 	if err != nil {
 		return nil, err

@@ -14,8 +14,9 @@ package broker
 // v4 one key, with the error (and from v1 its message) at the top level
 // and node id -1 on error. v6 adds share coordinators (KIP-932), which
 // gregor does not have: such keys get INVALID_REQUEST, as in a Kafka
-// without share groups. The transaction coordinator is not implemented
-// yet: transactional keys get COORDINATOR_NOT_AVAILABLE.
+// without share groups. A transactional id's coordinator is the leader
+// of its partition of __transaction_state (txns.go), created on the
+// first lookup.
 
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -72,7 +73,7 @@ func (b *Broker) findCoordinator(version int16, keyType int8, key string) (*brok
 	case coordinatorTypeGroup:
 		return b.groupCoordinatorNode(key)
 	case coordinatorTypeTransaction:
-		return nil, kafkaerr.New(kerr.CoordinatorNotAvailable, "gregor has no transaction coordinator yet")
+		return b.txnCoordinatorNode(key)
 	case coordinatorTypeShare:
 		return nil, kafkaerr.New(kerr.InvalidRequest, "share groups (KIP-932) are not enabled")
 	default:

@@ -69,8 +69,10 @@ func TestFindCoordinatorVersions(t *testing.T) {
 	txn := kmsg.NewPtrFindCoordinatorRequest()
 	txn.Version, txn.CoordinatorType, txn.CoordinatorKeys = 4, 1, []string{"tx-1"}
 	tresp, _ := txn.RequestWith(ctx, seed)
-	if tresp.Coordinators[0].ErrorCode != kerr.CoordinatorNotAvailable.Code {
-		t.Fatalf("transactional key: %+v", tresp.Coordinators[0])
+	// A transactional id's coordinator leads its __transaction_state
+	// partition, created by this first lookup.
+	if co := tresp.Coordinators[0]; co.ErrorCode != 0 || co.NodeID < 1 {
+		t.Fatalf("transactional key: %+v", co)
 	}
 	share := kmsg.NewPtrFindCoordinatorRequest()
 	share.Version, share.CoordinatorType, share.CoordinatorKeys = 6, 2, []string{"g:t:0"}

@@ -75,18 +75,6 @@ func TestInitProducerIDPersistedAcrossRestart(t *testing.T) {
 	}
 }
 
-// Transactions are not implemented: a transactional id is refused with
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, an error clients treat as fatal
-// rather than retrying.
-func TestInitProducerIDTransactionalRefused(t *testing.T) {
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
-	resp := initProducerID(t, apiClient(t, c), 1, kmsg.StringPtr("tx-1"))
-	wantCode(t, "InitProducerId with a transactional id", resp.ErrorCode, kerr.TransactionalIDAuthorizationFailed)
-	if resp.ProducerID != -1 || resp.ProducerEpoch != -1 {
-		t.Fatalf("refused transactional id got producer id %d epoch %d", resp.ProducerID, resp.ProducerEpoch)
-	}
-}
-
 // idemProducer sends raw idempotent batches to whoever leads a partition.
 type idemProducer struct {
 	t     testing.TB

@@ -162,7 +162,7 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.InvalidTopicException, "cannot append to internal topic %s", topic))
 		return nil
 	}
-	if err := b.verifyTransactionalProduce(req.TransactionID, topic, rp.Partition, batch.Header()); err != nil {
+	if err := b.verifyTransactionalProduce(r.version, req.TransactionID, topic, rp.Partition, batch.Header()); err != nil {
 		fail(err)
 		return nil
 	}

@@ -102,7 +102,7 @@ func listLatest(t testing.TB, c *broker.Cluster, topic string, iso int8) int64 {
 // its first offset (ListOffsets latest too) until its marker; the
 // consumers' positions move past the markers.
 func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
-	c := startAPICluster(t, broker.Brokers(3), broker.Topic("t", 1, 3, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Brokers(3), broker.Topic("t", 1, 3, nil))
 	p := newTxnProducer(t, c, "t")
 	wantCode(t, "transactional produce", p.sendTxn("a1", "a2").ErrorCode, nil) // 0-1
 	wantCode(t, "abort", p.end(false, 0, 0), nil)                              // 2
@@ -142,7 +142,7 @@ func TestTransactionsReadCommittedOverTheWire(t *testing.T) {
 // Markers with a stale producer epoch or coordinator epoch get Kafka's
 // codes; a partition this broker does not hold is UNKNOWN_TOPIC_OR_PARTITION.
 func TestWriteTxnMarkersErrors(t *testing.T) {
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil))
 	p := newTxnProducer(t, c, "t")
 	wantCode(t, "transactional produce", p.sendTxn("a").ErrorCode, nil)
 	wantCode(t, "commit", p.end(true, 0, 3), nil)
@@ -174,6 +174,11 @@ func TestWriteTxnMarkersErrors(t *testing.T) {
 	wantCode(t, "epoch 1 produce", producePartition(t, send[*kmsg.ProduceResponse](t, p.cl, preq), "t", 0).ErrorCode, nil)
 	wantCode(t, "marker from epoch 0", p.end(false, 0, 3), kerr.InvalidProducerEpoch)
 }
+
+// noTxnVerification lets these tests write transactional batches of a
+// producer the transaction coordinator does not know: the partition's
+// side of transactions, without KIP-890's check with the coordinator.
+var noTxnVerification = broker.Config("transaction.partition.verification.enable", "false")
 
 func txnOffsetCommit(t testing.TB, cl *kgo.Client, to int32, pid int64, groupID string, offset int64) int16 {
 	t.Helper()
@@ -228,7 +233,7 @@ func offsetsMarker(t testing.TB, cl *kgo.Client, to int32, pid int64, commit boo
 func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
 	dir := t.TempDir()
 	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1")}
-	c := startAPICluster(t, opts...)
+	c := startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
 	cl := replClient(t, c)
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKeys = []string{"g"}
@@ -253,7 +258,7 @@ func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
 	wantCode(t, "TxnOffsetCommit", txnOffsetCommit(t, cl, 1, pid, "g", 12), nil)
 	mustDo(t, c.Close())
 
-	c = startAPICluster(t, opts...)
+	c = startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
 	cl = replClient(t, c)
 	ctx := apiCtx(t)
 	for {
@@ -275,7 +280,7 @@ func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
 // through kadm as admin tools use it, and Kafka's codes for a follower
 // and an unknown partition.
 func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
-	c := startAPICluster(t, broker.Brokers(2), broker.Topic("t", 1, 2, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Brokers(2), broker.Topic("t", 1, 2, nil))
 	p := newTxnProducer(t, c, "t")
 	produceValues(t, apiClient(t, c, manualPartitioner()), "t", 0, "plain")
 	wantCode(t, "transactional produce", p.sendTxn("a", "b").ErrorCode, nil)
@@ -312,7 +317,7 @@ func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
 func TestTransactionsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil)}
-	c := startAPICluster(t, opts...)
+	c := startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
 	p := newTxnProducer(t, c, "t")
 	wantCode(t, "transactional produce", p.sendTxn("a1").ErrorCode, nil) // 0
 	wantCode(t, "abort", p.end(false, 0, 0), nil)                        // 1
@@ -330,7 +335,7 @@ func TestTransactionsSurviveRestart(t *testing.T) {
 		t.Fatalf("t-0's .txnindex on disk: %x (%v), want one entry ending at offset 1", index, err)
 	}
 
-	c = startAPICluster(t, opts...)
+	c = startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
 	r, _ := partitionInfo(t, c, "t", 0).LeaderReplica()
 	if r.LastStableOffset != 2 || len(r.AbortedTransactions) != 1 || r.AbortedTransactions[0].LastOffset != 1 {
 		t.Fatalf("after the restart: LSO %d, aborted %+v; want 2 and the transaction ending at 1", r.LastStableOffset, r.AbortedTransactions)
@@ -350,7 +355,7 @@ func TestTransactionsSurviveRestart(t *testing.T) {
 // application as messages, against Kafka as here: what it reads is the
 // log as stored, the ABORT marker at offset 2 included.
 func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil))
 	p := newTxnProducer(t, c, "t")
 	wantCode(t, "transactional produce", p.sendTxn("a1", "a2").ErrorCode, nil) // 0-1
 	wantCode(t, "abort", p.end(false, 0, 0), nil)                              // 2
@@ -418,7 +423,7 @@ func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
 // does not exist is ILLEGAL_GENERATION, an unknown member of an existing
 // group UNKNOWN_MEMBER_ID, and an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
 func TestTxnOffsetCommitValidation(t *testing.T) {
-	c := startAPICluster(t, broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1"))
+	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1"))
 	cl := replClient(t, c)
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKeys = []string{"g"}

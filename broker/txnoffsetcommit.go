@@ -79,7 +79,7 @@ func handleTxnOffsetCommit(r *request, req *kmsg.TxnOffsetCommitRequest) (kmsg.R
 // meets a transactional offset commit: the group's __consumer_offsets
 // partition must have been added to the producer's transaction
 // (AddOffsetsToTxn), else Kafka answers INVALID_TXN_STATE (KIP-890
-// verification). The coordinator's part (package txn) fills it in.
+// verification); see verifyOffsetsInTxn in txns.go.
 func (b *Broker) verifyTxnOffsetCommit(req *kmsg.TxnOffsetCommitRequest) error {
-	return nil
+	return b.verifyOffsetsInTxn(req)
 }

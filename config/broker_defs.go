@@ -155,6 +155,10 @@ var brokerDefs = []Def{
 	{Name: "transaction.state.log.num.partitions", Type: Int, Default: def("50"), Check: atLeast(1)},
 	{Name: "transaction.state.log.replication.factor", Type: Short, Default: def("3"), Check: atLeast(1)},
 	{Name: "transaction.state.log.min.isr", Type: Int, Default: def("2"), Check: atLeast(1)},
+	{Name: "transaction.state.log.segment.bytes", Type: Int, Default: def("104857600"), Check: atLeast(1)},
+	{Name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", Type: Int, Default: def("10000"), Check: atLeast(1)},
+	{Name: "transaction.remove.expired.transaction.cleanup.interval.ms", Type: Int, Default: def("3600000"), Check: atLeast(1)},
+	{Name: "transaction.partition.verification.enable", Type: Boolean, Default: def("true")},
 }
 
 // topicDefs are the topic configs, each with the broker configs it falls

@@ -28,6 +28,7 @@
 //	                                                 offset and segments
 //	GET  /v1/groups                                  groups (id, protocol, state, coordinator)
 //	GET  /v1/groups/{group}                          state, generation, members with assignments, lag per partition
+//	GET  /v1/transactions[?state=Ongoing]            transactional ids: producer id and epoch, state, partitions, coordinator
 //
 // Act on it:
 //

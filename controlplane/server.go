@@ -23,6 +23,7 @@ func Handler(c *broker.Cluster) http.Handler {
 	mux.HandleFunc("GET /v1/topics/{topic}/partitions/{partition}", s.getPartition)
 	mux.HandleFunc("GET /v1/groups", s.getGroups)
 	mux.HandleFunc("GET /v1/groups/{group}", s.getGroup)
+	mux.HandleFunc("GET /v1/transactions", s.getTransactions)
 	mux.HandleFunc("POST /v1/brokers/{id}/{action}", s.postBroker)
 	mux.HandleFunc("POST /v1/replication/{action}", s.postReplication)
 	mux.HandleFunc("POST /v1/clock/advance", s.postClockAdvance)
