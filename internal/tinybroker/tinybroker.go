@@ -23,8 +23,8 @@ import (
 	"strings"
 
 	"github.com/gregorkafka/gregor/broker"
-	"github.com/gregorkafka/gregor/security"
 	"github.com/gregorkafka/gregor/controlplane"
+	"github.com/gregorkafka/gregor/security"
 )
 
 // ErrUsage marks an error in the flags themselves (an unknown flag, a
