@@ -202,3 +202,36 @@ func TestSASLSessionExpires(t *testing.T) {
 	}
 	expectClosed(t, nc)
 }
+
+// KIP-368: an authenticated client sends SaslHandshake and
+// SaslAuthenticate again on the same connection; its session is renewed
+// and the connection keeps serving past the old expiry. Re-authenticating
+// as someone else fails and closes the connection.
+func TestSASLReauthentication(t *testing.T) {
+	mc := clock.NewManual(time.Unix(1_700_000_000, 0))
+	c := saslCluster(t, Clock(mc), Config("connections.max.reauth.ms", "60000"), SASLUser("bob", "bob-secret"))
+	nc := saslRaw(t, c)
+	authenticate := func(user, pass string) *kmsg.SASLAuthenticateResponse {
+		hs := kmsg.NewPtrSASLHandshakeRequest()
+		hs.Mechanism = "PLAIN"
+		if r := roundTrip(t, nc, hs, 1).(*kmsg.SASLHandshakeResponse); r.ErrorCode != 0 {
+			t.Fatalf("handshake: %v", kerr.ErrorForCode(r.ErrorCode))
+		}
+		auth := kmsg.NewPtrSASLAuthenticateRequest()
+		auth.SASLAuthBytes = []byte("\x00" + user + "\x00" + pass)
+		return roundTrip(t, nc, auth, 2).(*kmsg.SASLAuthenticateResponse)
+	}
+	if r := authenticate("alice", "alice-secret"); r.ErrorCode != 0 {
+		t.Fatalf("first authentication: %v", kerr.ErrorForCode(r.ErrorCode))
+	}
+	mc.Advance(50 * time.Second)
+	if r := authenticate("alice", "alice-secret"); r.ErrorCode != 0 || r.SessionLifetimeMillis != 60000 {
+		t.Fatalf("re-authentication: error %d, lifetime %d", r.ErrorCode, r.SessionLifetimeMillis)
+	}
+	mc.Advance(50 * time.Second) // past the first session's end, within the second's
+	roundTrip(t, nc, kmsg.NewPtrApiVersionsRequest(), 3)
+	if r := authenticate("bob", "bob-secret"); r.ErrorCode != kerr.SaslAuthenticationFailed.Code {
+		t.Errorf("re-authenticating as bob: error %d, want SASL_AUTHENTICATION_FAILED", r.ErrorCode)
+	}
+	expectClosed(t, nc)
+}
