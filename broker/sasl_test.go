@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -234,4 +235,47 @@ func TestSASLReauthentication(t *testing.T) {
 		t.Errorf("re-authenticating as bob: error %d, want SASL_AUTHENTICATION_FAILED", r.ErrorCode)
 	}
 	expectClosed(t, nc)
+}
+
+// OAUTHBEARER with Kafka's unsecured validator: franz-go's oauth
+// mechanism with an unsigned token authenticates as its subject, and
+// the session is no longer than the token; an expired token is refused
+// with Kafka's {"status":"invalid_token"}.
+func TestSASLOAuthBearer(t *testing.T) {
+	mc := clock.NewManual(time.Now())
+	c := saslCluster(t, Clock(mc), Config("connections.max.reauth.ms", "3600000"))
+	tok := security.UnsecuredJWT("carol", mc.Now().Add(10*time.Minute))
+	if err := roundTripRecord(t, c, kgo.SeedBrokers(c.ListenerAddrs("SASL")...), kgo.SASL(oauth.Auth{Token: tok}.AsMechanism())); err != nil {
+		t.Fatal(err)
+	}
+	nc := saslRaw(t, c)
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.Mechanism = "OAUTHBEARER"
+	roundTrip(t, nc, hs, 1)
+	auth := kmsg.NewPtrSASLAuthenticateRequest()
+	auth.SASLAuthBytes = []byte("n,,\x01auth=Bearer " + tok + "\x01\x01")
+	ar := roundTrip(t, nc, auth, 2).(*kmsg.SASLAuthenticateResponse)
+	if ar.ErrorCode != 0 || ar.SessionLifetimeMillis > (10*time.Minute).Milliseconds() || ar.SessionLifetimeMillis < (9*time.Minute).Milliseconds() {
+		t.Errorf("authenticate: error %d, session lifetime %d ms; want the token's 10 minutes, not connections.max.reauth.ms", ar.ErrorCode, ar.SessionLifetimeMillis)
+	}
+	var principal security.Principal
+	for _, bc := range c.Broker(1).connections() {
+		if s := bc.session.Load(); s.ListenerName == "SASL" && !s.Principal.IsAnonymous() {
+			principal = s.Principal
+		}
+	}
+	if principal != security.User("carol") {
+		t.Errorf("principal %v, want User:carol", principal)
+	}
+
+	expired := security.UnsecuredJWT("carol", mc.Now().Add(-time.Minute))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenerAddrs("SASL")...), kgo.RequestRetries(0), kgo.SASL(oauth.Auth{Token: expired}.AsMechanism()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	_, err = kmsg.NewPtrMetadataRequest().RequestWith(context.Background(), cl)
+	if err == nil || !strings.Contains(err.Error(), "invalid_token") {
+		t.Errorf("expired token: %v, want invalid_token", err)
+	}
 }
