@@ -79,8 +79,8 @@ var brokerDefs = []Def{
 	// Listeners and security (listeners.go, the security package). The
 	// listeners themselves are gregor options (Host, Ports, Listener);
 	// these are reported as each broker has them.
-	{Name: "listeners", Type: String, Default: def("PLAINTEXT://:9092"), ReadOnly: true},
-	{Name: "advertised.listeners", Type: String, ReadOnly: true},
+	{Name: "listeners", Type: List, Default: def("PLAINTEXT://:9092"), ReadOnly: true},
+	{Name: "advertised.listeners", Type: List, ReadOnly: true},
 	{Name: "listener.security.protocol.map", Type: String, ReadOnly: true,
 		Default: def("SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT")},
 	{Name: "inter.broker.listener.name", Type: String, ReadOnly: true,
