@@ -39,6 +39,21 @@
 // (election.go, replication_control.go). acks=all produces wait for the
 // ISR (produce.go).
 //
+// # Listeners and security
+//
+// Every broker has a PLAINTEXT listener, and everything is allowed: a
+// Kafka broker with no authorizer. The Listener option adds SSL,
+// SASL_PLAINTEXT and SASL_SSL listeners (listeners.go; Kafka's listeners,
+// advertised.listeners and listener.security.protocol.map), each
+// answering Metadata and FindCoordinator with its own addresses. A SASL
+// listener serves ApiVersions and SaslHandshake until the client has
+// authenticated with SaslAuthenticate (sasl.go: PLAIN, SCRAM-SHA-256,
+// SCRAM-SHA-512; KIP-43, KIP-152, connections.max.reauth.ms of KIP-368);
+// a TLS listener takes a certificate or generates a throwaway CA (tls.go,
+// ssl.client.auth, ssl.principal.mapping.rules). Each connection carries
+// its principal (session.go, package security), what an authorizer
+// checks.
+//
 // # The control surface
 //
 // A test can do what a Kafka client cannot (control.go): stop, crash and

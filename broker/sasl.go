@@ -1,7 +1,9 @@
 package broker
 
 // SASL authentication on SASL_PLAINTEXT and SASL_SSL listeners: the
-// connection's state machine (KIP-43, KIP-152, KIP-368).
+// connection's state machine (KIP-43, KIP-152, KIP-368). The mechanisms
+// (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER with Kafka's
+// unsecured-token validator) live in package security.
 //
 //	        ApiVersions
 //	          ┌──┐
@@ -144,7 +146,7 @@ func handleSaslHandshake(r *request, req *kmsg.SASLHandshakeRequest) (kmsg.Respo
 		}
 		s.reauth = true
 	}
-	ex, err := security.NewExchange(req.Mechanism, r.broker.cluster.creds)
+	ex, err := security.NewExchange(req.Mechanism, r.broker.cluster.creds, r.broker.cluster.clock.Now)
 	if err != nil || !slices.Contains(enabled, req.Mechanism) {
 		c.closeAfterResponse = true
 		resp.ErrorCode = kerr.UnsupportedSaslMechanism.Code
@@ -193,11 +195,18 @@ func handleSaslAuthenticate(r *request, req *kmsg.SASLAuthenticateRequest) (kmsg
 	sess := *c.session.Load()
 	sess.Principal = s.exchange.Principal()
 	c.setSession(sess)
-	s.phase, s.reauth, s.exchange = saslAuthenticated, false, nil
 	s.expires = time.Time{}
 	if maxReauth := r.broker.config.Long("connections.max.reauth.ms"); maxReauth > 0 {
-		s.expires = r.broker.cluster.clock.Now().Add(time.Duration(maxReauth) * time.Millisecond)
-		resp.SessionLifetimeMillis = maxReauth
+		// The session ends at connections.max.reauth.ms, or sooner when
+		// the credential itself expires (an OAUTHBEARER token's exp).
+		now := r.broker.cluster.clock.Now()
+		lifetime := time.Duration(maxReauth) * time.Millisecond
+		if e, ok := s.exchange.(security.Expiring); ok {
+			lifetime = max(0, min(lifetime, e.Expires().Sub(now)))
+		}
+		s.expires = now.Add(lifetime)
+		resp.SessionLifetimeMillis = lifetime.Milliseconds()
 	}
+	s.phase, s.reauth, s.exchange = saslAuthenticated, false, nil
 	return resp, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -201,4 +202,80 @@ func TestSASLSessionExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectClosed(t, nc)
+}
+
+// KIP-368: an authenticated client sends SaslHandshake and
+// SaslAuthenticate again on the same connection; its session is renewed
+// and the connection keeps serving past the old expiry. Re-authenticating
+// as someone else fails and closes the connection.
+func TestSASLReauthentication(t *testing.T) {
+	mc := clock.NewManual(time.Unix(1_700_000_000, 0))
+	c := saslCluster(t, Clock(mc), Config("connections.max.reauth.ms", "60000"), SASLUser("bob", "bob-secret"))
+	nc := saslRaw(t, c)
+	authenticate := func(user, pass string) *kmsg.SASLAuthenticateResponse {
+		hs := kmsg.NewPtrSASLHandshakeRequest()
+		hs.Mechanism = "PLAIN"
+		if r := roundTrip(t, nc, hs, 1).(*kmsg.SASLHandshakeResponse); r.ErrorCode != 0 {
+			t.Fatalf("handshake: %v", kerr.ErrorForCode(r.ErrorCode))
+		}
+		auth := kmsg.NewPtrSASLAuthenticateRequest()
+		auth.SASLAuthBytes = []byte("\x00" + user + "\x00" + pass)
+		return roundTrip(t, nc, auth, 2).(*kmsg.SASLAuthenticateResponse)
+	}
+	if r := authenticate("alice", "alice-secret"); r.ErrorCode != 0 {
+		t.Fatalf("first authentication: %v", kerr.ErrorForCode(r.ErrorCode))
+	}
+	mc.Advance(50 * time.Second)
+	if r := authenticate("alice", "alice-secret"); r.ErrorCode != 0 || r.SessionLifetimeMillis != 60000 {
+		t.Fatalf("re-authentication: error %d, lifetime %d", r.ErrorCode, r.SessionLifetimeMillis)
+	}
+	mc.Advance(50 * time.Second) // past the first session's end, within the second's
+	roundTrip(t, nc, kmsg.NewPtrApiVersionsRequest(), 3)
+	if r := authenticate("bob", "bob-secret"); r.ErrorCode != kerr.SaslAuthenticationFailed.Code {
+		t.Errorf("re-authenticating as bob: error %d, want SASL_AUTHENTICATION_FAILED", r.ErrorCode)
+	}
+	expectClosed(t, nc)
+}
+
+// OAUTHBEARER with Kafka's unsecured validator: franz-go's oauth
+// mechanism with an unsigned token authenticates as its subject, and
+// the session is no longer than the token; an expired token is refused
+// with Kafka's {"status":"invalid_token"}.
+func TestSASLOAuthBearer(t *testing.T) {
+	mc := clock.NewManual(time.Now())
+	c := saslCluster(t, Clock(mc), Config("connections.max.reauth.ms", "3600000"))
+	tok := security.UnsecuredJWT("carol", mc.Now().Add(10*time.Minute))
+	if err := roundTripRecord(t, c, kgo.SeedBrokers(c.ListenerAddrs("SASL")...), kgo.SASL(oauth.Auth{Token: tok}.AsMechanism())); err != nil {
+		t.Fatal(err)
+	}
+	nc := saslRaw(t, c)
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.Mechanism = "OAUTHBEARER"
+	roundTrip(t, nc, hs, 1)
+	auth := kmsg.NewPtrSASLAuthenticateRequest()
+	auth.SASLAuthBytes = []byte("n,,\x01auth=Bearer " + tok + "\x01\x01")
+	ar := roundTrip(t, nc, auth, 2).(*kmsg.SASLAuthenticateResponse)
+	if ar.ErrorCode != 0 || ar.SessionLifetimeMillis > (10*time.Minute).Milliseconds() || ar.SessionLifetimeMillis < (9*time.Minute).Milliseconds() {
+		t.Errorf("authenticate: error %d, session lifetime %d ms; want the token's 10 minutes, not connections.max.reauth.ms", ar.ErrorCode, ar.SessionLifetimeMillis)
+	}
+	var principal security.Principal
+	for _, bc := range c.Broker(1).connections() {
+		if s := bc.session.Load(); s.ListenerName == "SASL" && !s.Principal.IsAnonymous() {
+			principal = s.Principal
+		}
+	}
+	if principal != security.User("carol") {
+		t.Errorf("principal %v, want User:carol", principal)
+	}
+
+	expired := security.UnsecuredJWT("carol", mc.Now().Add(-time.Minute))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenerAddrs("SASL")...), kgo.RequestRetries(0), kgo.SASL(oauth.Auth{Token: expired}.AsMechanism()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	_, err = kmsg.NewPtrMetadataRequest().RequestWith(context.Background(), cl)
+	if err == nil || !strings.Contains(err.Error(), "invalid_token") {
+		t.Errorf("expired token: %v, want invalid_token", err)
+	}
 }

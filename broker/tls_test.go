@@ -40,6 +40,20 @@ func TestTLSListenersWithFranzGo(t *testing.T) {
 // principal the broker gave the connection.
 func sslPrincipal(t *testing.T, c *Cluster, opts ...kgo.Opt) (security.Principal, error) {
 	t.Helper()
+	// The previous call's connection may still be closing: wait it out,
+	// so that the one found below is this call's.
+	onSSL := func() int {
+		n := 0
+		for _, bc := range c.Broker(1).connections() {
+			if bc.session.Load().ListenerName == "SSL" {
+				n++
+			}
+		}
+		return n
+	}
+	if err := c.WaitUntil(context.Background(), func() bool { return onSSL() == 0 }); err != nil {
+		t.Fatal(err)
+	}
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(c.ListenerAddrs("SSL")...), kgo.RequestRetries(0)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

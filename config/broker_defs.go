@@ -86,15 +86,15 @@ var brokerDefs = []Def{
 	// Listeners and security (listeners.go, the security package). The
 	// listeners themselves are gregor options (Host, Ports, Listener);
 	// these are reported as each broker has them.
-	{Name: "listeners", Type: String, Default: def("PLAINTEXT://:9092"), ReadOnly: true},
-	{Name: "advertised.listeners", Type: String, ReadOnly: true},
+	{Name: "listeners", Type: List, Default: def("PLAINTEXT://:9092"), ReadOnly: true},
+	{Name: "advertised.listeners", Type: List, ReadOnly: true},
 	{Name: "listener.security.protocol.map", Type: String, ReadOnly: true,
 		Default: def("SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT")},
 	{Name: "inter.broker.listener.name", Type: String, ReadOnly: true,
 		Note: "replication is in-process; the inter-broker listener is the first one, whose addresses Metadata gives when a request came in on it"},
 	{Name: "security.inter.broker.protocol", Type: String, Default: def("PLAINTEXT"), ReadOnly: true, Check: oneOf("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")},
 	{Name: "sasl.enabled.mechanisms", Type: List, Default: def("GSSAPI"), Check: listOf("GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"),
-		Note: "GSSAPI (Kerberos) is not implemented: a client asking for it gets UNSUPPORTED_SASL_MECHANISM; a cluster with SASL users enables PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER unless this is set"},
+		Note: "GSSAPI (Kerberos) is not implemented: a client asking for it gets UNSUPPORTED_SASL_MECHANISM; unless this is set, SASL listeners enable PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured tokens)"},
 	{Name: "sasl.mechanism.inter.broker.protocol", Type: String, Default: def("GSSAPI"), ReadOnly: true, Note: "replication is in-process and never authenticates; accepted and reported, no effect"},
 	{Name: "connections.max.reauth.ms", Type: Long, Default: def("0"), Check: atLeast(0)},
 	{Name: "sasl.server.max.receive.size", Type: Int, Default: def("524288"), Check: atLeast(1)},

@@ -16,4 +16,16 @@
 // PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. A listener has a name
 // (PLAINTEXT, EXTERNAL, ...) that listener.security.protocol.map maps to
 // one of them.
+//
+// SASL mechanisms (KIP-43, KIP-152): PLAIN (plain.go, RFC 4616),
+// SCRAM-SHA-256 and SCRAM-SHA-512 (scram.go, RFC 5802 and 7677, KIP-84)
+// against Credentials, stored as Kafka stores them (salt, iterations,
+// stored key, server key), and OAUTHBEARER (oauthbearer.go, RFC 7628,
+// KIP-255) with Kafka's unsecured-token validator, for tests. Each runs
+// as an Exchange the broker feeds SaslAuthenticate tokens to; a failure
+// carries the message Kafka sends.
+//
+// TLS: CA issues throwaway certificates; DistinguishedName writes a
+// client certificate's subject as Java's X500Principal does, and
+// PrincipalMapper applies ssl.principal.mapping.rules (KIP-371) to it.
 package security

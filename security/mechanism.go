@@ -1,6 +1,9 @@
 package security
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // The SASL mechanisms gregor serves, by the names clients send in
 // SaslHandshake (sasl.enabled.mechanisms).
@@ -12,7 +15,7 @@ const (
 
 // Mechanisms lists the mechanisms gregor implements, in the order a
 // broker with SASL users enables them.
-var Mechanisms = []string{MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512}
+var Mechanisms = []string{MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512, MechanismOAuthBearer}
 
 // Exchange is the server side of one SASL authentication: the broker
 // hands it each token from SaslAuthenticate and sends back what it
@@ -42,17 +45,26 @@ func IsAuthenticationError(err error) bool {
 	return errors.As(err, &ae)
 }
 
+// Expiring is an Exchange whose credential has a lifetime of its own
+// (an OAUTHBEARER token): the session ends with it.
+type Expiring interface {
+	Expires() time.Time
+}
+
 // NewExchange starts the server side of mechanism against the users in
-// creds. It fails for a mechanism gregor does not implement.
-func NewExchange(mechanism string, creds *Credentials) (Exchange, error) {
-	if creds == nil {
-		return nil, errors.New("security: nil credentials")
+// creds; now is the clock OAUTHBEARER token lifetimes are checked on. It
+// fails for a mechanism gregor does not implement.
+func NewExchange(mechanism string, creds *Credentials, now func() time.Time) (Exchange, error) {
+	if creds == nil || now == nil {
+		return nil, errors.New("security: nil credentials or clock")
 	}
 	switch mechanism {
 	case MechanismPlain:
 		return &plainExchange{creds: creds}, nil
 	case MechanismSCRAMSHA256, MechanismSCRAMSHA512:
 		return &scramExchange{mech: mechanism, creds: creds}, nil
+	case MechanismOAuthBearer:
+		return &oauthExchange{now: now}, nil
 	}
 	return nil, errors.New("security: unsupported SASL mechanism " + mechanism)
 }

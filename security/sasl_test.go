@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -17,7 +18,7 @@ func run(t *testing.T, m sasl.Mechanism, creds *Credentials) (Principal, error) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := NewExchange(m.Name(), creds)
+	ex, err := NewExchange(m.Name(), creds, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

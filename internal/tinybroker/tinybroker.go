@@ -24,6 +24,7 @@ import (
 
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/controlplane"
+	"github.com/gregorkafka/gregor/security"
 )
 
 // ErrUsage marks an error in the flags themselves (an unknown flag, a
@@ -48,6 +49,11 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	var configs, topics listFlag
 	fs.Var(&configs, "config", "broker config as name=value, by its Kafka name (repeatable)")
 	fs.Var(&topics, "topic", "topic to create at start as name:partitions:rf (repeatable)")
+	advertised := fs.String("advertised-host", "", "host to advertise to clients when it differs from -host (bind 0.0.0.0, advertise a reachable name)")
+	var listeners, users listFlag
+	fs.Var(&listeners, "listener", "an extra listener as NAME:PROTOCOL on a free port, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (repeatable)")
+	fs.Var(&users, "sasl-user", "a SASL user as name:password, for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (repeatable)")
+	tlsDir := fs.String("tls-dir", "", "with SSL or SASL_SSL listeners: write the generated CA (ca.pem) and a client certificate and key (client.pem, client.key) here")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nRuns a gregor cluster that any Kafka client can use. Flags:\n\n", prog)
 		fs.PrintDefaults()
@@ -68,10 +74,10 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: &level}))
 
-	if ip := net.ParseIP(*host); ip != nil && ip.IsUnspecified() {
+	if ip := net.ParseIP(*host); ip != nil && ip.IsUnspecified() && *advertised == "" {
 		// A broker tells clients where to connect (Metadata), and
 		// "0.0.0.0" is not an address anyone can reach.
-		return fmt.Errorf("-host %s: gregor advertises the address it listens on; give one clients can reach, such as 127.0.0.1 or this machine's IP", *host)
+		return fmt.Errorf("-host %s: gregor advertises the address it listens on; give one clients can reach, such as 127.0.0.1 or this machine's IP, or -advertised-host", *host)
 	}
 	if *httpPort > 65535 || *httpPort < -1 {
 		return fmt.Errorf("-http-port %d: out of range", *httpPort)
@@ -94,6 +100,11 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		}
 	}
 	opts = append(opts, broker.Ports(ports...))
+	secOpts, err := securityOptions(*advertised, listeners, users)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, secOpts...)
 	if *dataDir != "" {
 		opts = append(opts, broker.DataDir(*dataDir))
 	}
@@ -123,6 +134,18 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	bootstrap := strings.Join(c.Addrs(), ",")
 	fmt.Fprintf(stdout, "gregor: %d broker(s), cluster id %s, logs %s\n", *brokers, c.ClusterID(), storage)
 	fmt.Fprintf(stdout, "bootstrap servers: %s\n", bootstrap)
+	for _, l := range listeners {
+		name, _, _ := strings.Cut(l, ":")
+		fmt.Fprintf(stdout, "listener %s: %s\n", strings.ToUpper(name), strings.Join(c.ListenerAddrs(strings.ToUpper(name)), ","))
+	}
+	if *tlsDir != "" {
+		files, err := c.WriteTLSFiles(*tlsDir, "client")
+		if err != nil {
+			c.Close()
+			return fmt.Errorf("-tls-dir: %w", err)
+		}
+		fmt.Fprintf(stdout, "TLS: -X ssl.ca.location=%s -X ssl.certificate.location=%s -X ssl.key.location=%s\n", files.CA, files.Cert, files.Key)
+	}
 	if *httpPort >= 0 {
 		url, err := c.ListenHTTP(net.JoinHostPort(*host, strconv.Itoa(*httpPort)), controlplane.Handler(c))
 		if err != nil {
@@ -136,6 +159,39 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	<-ctx.Done()
 	logger.Info("shutting down")
 	return c.Close()
+}
+
+// securityOptions turns -advertised-host, -listener and -sasl-user into
+// options; a TLS listener makes gregor generate a throwaway CA.
+func securityOptions(advertised string, listeners, users []string) ([]broker.Option, error) {
+	var opts []broker.Option
+	if advertised != "" {
+		opts = append(opts, broker.AdvertisedHost(advertised))
+	}
+	needTLS := false
+	for _, l := range listeners {
+		name, proto, ok := strings.Cut(l, ":")
+		if !ok {
+			return nil, fmt.Errorf("-listener %q: want NAME:PROTOCOL", l)
+		}
+		p, err := security.ParseProtocol(proto)
+		if err != nil {
+			return nil, fmt.Errorf("-listener %q: %w", l, err)
+		}
+		needTLS = needTLS || p.UsesTLS()
+		opts = append(opts, broker.Listener(name, p))
+	}
+	if needTLS {
+		opts = append(opts, broker.TLS(nil, nil))
+	}
+	for _, u := range users {
+		name, pass, ok := strings.Cut(u, ":")
+		if !ok {
+			return nil, fmt.Errorf("-sasl-user %q: want name:password", u)
+		}
+		opts = append(opts, broker.SASLUser(name, pass))
+	}
+	return opts, nil
 }
 
 // topicOption parses name:partitions:rf; partitions and rf may be left

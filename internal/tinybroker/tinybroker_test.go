@@ -25,6 +25,9 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		{[]string{"-log-level", "loud"}, "-log-level"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-http-port", "70000"}, "-http-port"},
+		{[]string{"-listener", "SASL"}, "want NAME:PROTOCOL"},
+		{[]string{"-listener", "X:TLS"}, "no security protocol"},
+		{[]string{"-sasl-user", "alice"}, "want name:password"},
 	} {
 		err := Run(context.Background(), "tinybroker", append([]string{"-port", "0"}, tc.args...), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -75,5 +78,38 @@ func TestHTTPPortServesMetricsAndControlPlane(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("the tiny broker stopped with %v", err)
+	}
+}
+
+// Bound to 0.0.0.0 and advertising a name, with a SASL_SSL listener and
+// its PEM files: kafka clients outside a container reach it by name.
+func TestListenersAndAdvertisedHost(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	dir := t.TempDir()
+	go func() {
+		done <- Run(ctx, "tinybroker", []string{"-port", "0", "-host", "0.0.0.0", "-advertised-host", "localhost",
+			"-listener", "sasl_ssl:SASL_SSL", "-sasl-user", "alice:secret", "-tls-dir", dir, "-log-level", "error"}, w, io.Discard)
+		w.Close()
+	}()
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "try: ") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	text := strings.Join(lines, "\n")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("the tiny broker stopped with %v\n%s", err, text)
+	}
+	for _, want := range []string{"bootstrap servers: localhost:", "listener SASL_SSL: localhost:", "ssl.ca.location=" + dir + "/ca.pem"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
 	}
 }
