@@ -147,7 +147,7 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	tc := b.config.Topic(t.configs)
 	cfg := partition.DefaultConfig()
 	cfg.Segment = segment.Config{
-		SegmentBytes:       tc.Int("segment.bytes"),
+		SegmentBytes:       tc.SegmentBytes(),
 		SegmentMs:          tc.Long("segment.ms"),
 		SegmentIndexBytes:  tc.Int("segment.index.bytes"),
 		IndexIntervalBytes: tc.Int("index.interval.bytes"),

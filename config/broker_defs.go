@@ -27,7 +27,7 @@ var brokerDefs = []Def{
 	{Name: "num.partitions", Type: Int, Default: def("1"), Check: atLeast(1)},
 	{Name: "default.replication.factor", Type: Int, Default: def("1"), Check: atLeast(1)},
 	{Name: "message.max.bytes", Type: Int, Default: def("1048588"), Check: atLeast(0)},
-	{Name: "log.segment.bytes", Type: Int, Default: def("1073741824"), Check: atLeast(14)},
+	{Name: "log.segment.bytes", Type: Int, Default: def("1073741824"), Check: atLeast(minSegmentBytes)},
 	{Name: "log.roll.ms", Type: Long, Check: atLeast(1)},
 	{Name: "log.roll.hours", Type: Int, Default: def("168"), Check: atLeast(1)},
 	{Name: "log.roll.jitter.ms", Type: Long, Note: "gregor rolls segments without jitter; accepted and reported, no effect"},
@@ -146,7 +146,12 @@ var topicDefs = []topicDef{
 	{Def: Def{Name: "preallocate", Type: Boolean, Note: "gregor never preallocates segment files; accepted and reported, no effect"}, Synonyms: []synonym{{"log.preallocate", 1}}},
 	{Def: Def{Name: "retention.bytes", Type: Long}, Synonyms: []synonym{{"log.retention.bytes", 1}}},
 	{Def: Def{Name: "retention.ms", Type: Long, Check: atLeast(-1)}, Synonyms: []synonym{{"log.retention.ms", 1}, {"log.retention.minutes", 60000}, {"log.retention.hours", 3600000}}},
-	{Def: Def{Name: "segment.bytes", Type: Int, Check: atLeast(14)}, Synonyms: []synonym{{"log.segment.bytes", 1}}},
+	{Def: Def{Name: "segment.bytes", Type: Int, Check: atLeast(minSegmentBytes)}, Synonyms: []synonym{{"log.segment.bytes", 1}}},
+	// Kafka's internal.segment.bytes, for tests only: it overrides
+	// segment.bytes without its 1 MiB minimum, so a test can roll
+	// segments after a few records. Like every internal config it is
+	// accepted by name but left out when all configs are described.
+	{Def: Def{Name: InternalSegmentBytes, Type: Int, Check: atLeast(minInternalSegmentBytes), Internal: true}},
 	{Def: Def{Name: "segment.index.bytes", Type: Int, Check: atLeast(4)}, Synonyms: []synonym{{"log.index.size.max.bytes", 1}}},
 	{Def: Def{Name: "segment.jitter.ms", Type: Long, Check: atLeast(0), Note: "gregor rolls segments without jitter; accepted and reported, no effect"}, Synonyms: []synonym{{"log.roll.jitter.ms", 1}, {"log.roll.jitter.hours", 3600000}}},
 	{Def: Def{Name: "segment.ms", Type: Long, Check: atLeast(1)}, Synonyms: []synonym{{"log.roll.ms", 1}, {"log.roll.hours", 3600000}}},

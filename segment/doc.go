@@ -45,5 +45,8 @@
 //
 // Configs: segment.bytes, segment.ms, segment.index.bytes,
 // index.interval.bytes, retention.ms, retention.bytes (topic) and their
-// log.* broker defaults.
+// log.* broker defaults. Kafka 4 refuses segment.bytes below 1 MiB
+// (KIP-1030); a test that wants segments of a few records sets Kafka's
+// internal.segment.bytes on the topic, which this package takes as its
+// SegmentBytes down to one batch header.
 package segment
