@@ -153,6 +153,7 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 		IndexIntervalBytes: tc.Int("index.interval.bytes"),
 	}
 	cfg.MaxMessageBytes = tc.Int("max.message.bytes")
+	cfg.FileDeleteDelayMs = tc.Long("file.delete.delay.ms")
 	if tc.String("message.timestamp.type") == "LogAppendTime" {
 		cfg.TimestampType = record.LogAppendTime
 	}

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gregorkafka/gregor/record"
@@ -40,6 +41,9 @@ type Config struct {
 	// follower that has not caught up with the leader for this long
 	// leaves the ISR.
 	ReplicaLagTimeMaxMs int64
+	// FileDeleteDelayMs is file.delete.delay.ms: how long a deleted
+	// segment's .deleted files stay before they are removed.
+	FileDeleteDelayMs int64
 }
 
 // DefaultConfig returns Kafka 4's topic defaults.
@@ -55,5 +59,15 @@ func DefaultConfig() Config {
 		Compression:          "producer",
 		MinInsyncReplicas:    1,
 		ReplicaLagTimeMaxMs:  30000,
+		FileDeleteDelayMs:    60000,
 	}
+}
+
+// Validate reports the first config a replica cannot apply. The segment
+// configs are checked when the log opens or takes them.
+func (c Config) Validate() error {
+	if c.FileDeleteDelayMs < 0 {
+		return fmt.Errorf("file.delete.delay.ms %d is negative", c.FileDeleteDelayMs)
+	}
+	return nil
 }

@@ -69,10 +69,8 @@ type Info struct {
 }
 
 func createSegment(dir Dir, baseOffset int64, cfg Config, nowMs int64) (*segment, error) {
-	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix} {
-		if err := dir.Remove(FileName(baseOffset, suffix)); err != nil {
-			return nil, err
-		}
+	if err := removeSegmentFiles(dir, baseOffset, ""); err != nil {
+		return nil, err
 	}
 	s, err := openSegmentFiles(dir, baseOffset, cfg)
 	if err != nil {
@@ -464,9 +462,5 @@ func (s *segment) close() error {
 }
 
 func (s *segment) delete(dir Dir) error {
-	err := s.close()
-	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix} {
-		err = errors.Join(err, dir.Remove(FileName(s.baseOffset, suffix)))
-	}
-	return err
+	return errors.Join(s.close(), removeSegmentFiles(dir, s.baseOffset, ""))
 }
