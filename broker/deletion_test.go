@@ -55,7 +55,7 @@ func TestRetentionRenamesThenRemovesAfterFileDeleteDelay(t *testing.T) {
 	}
 
 	// The next deletion, interrupted by a stop: the start removes it.
-	produceAt(t, cl, mc, "r") // rolls segment 2, whose record is long past retention.ms
+	produceAt(t, cl, mc, "r")   // rolls segment 2, whose record is long past retention.ms
 	mc.Advance(5 * time.Second) // the next check, well within the delay
 	if got := deletedOnDisk(t, partDir); len(got) != 3 {
 		t.Fatalf(".deleted files %q, want segment 2's three", got)
