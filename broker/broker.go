@@ -262,6 +262,7 @@ func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*rep
 		Logger:         b.cluster.logger,
 		LogStartOffset: logStart, HighWatermark: hw,
 		ReplicaEligible: b.cluster.brokerEligible,
+		SegmentEvents:   b.cluster.segmentEvents.publish,
 	})
 	if err != nil {
 		return nil, err

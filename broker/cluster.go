@@ -31,12 +31,13 @@ type Cluster struct {
 	// sessionRenewals wakes AdvanceInSteps when a group member renews
 	// its session (advance.go).
 	sessionRenewals changeNotifier
-	groupEvents     *groupEventHub // groups_introspect.go
-	traffic         trafficStats   // metrics_hooks.go
-	httpServers     sync.Map       // *http.Server → struct{}, http_hooks.go
-	faults          faultSet       // faults.go
-	history         requestHistory // history.go
-	connSeq         atomic.Int64   // numbers connections (conn.id)
+	groupEvents     *groupEventHub  // groups_introspect.go
+	segmentEvents   segmentEventLog // segment_events.go
+	traffic         trafficStats    // metrics_hooks.go
+	httpServers     sync.Map        // *http.Server → struct{}, http_hooks.go
+	faults          faultSet        // faults.go
+	history         requestHistory  // history.go
+	connSeq         atomic.Int64    // numbers connections (conn.id)
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
 	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests

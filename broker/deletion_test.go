@@ -3,6 +3,7 @@ package broker_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,20 @@ func TestRetentionRenamesThenRemovesAfterFileDeleteDelay(t *testing.T) {
 	mc.Advance(20 * time.Second)
 	if got := deletedOnDisk(t, partDir); len(got) != 0 {
 		t.Fatalf("%q left after file.delete.delay.ms", got)
+	}
+	// The cluster's segment events tell the same story, in order.
+	var story []string
+	for _, e := range c.SegmentEvents("r") {
+		story = append(story, e.Kind.String()+" "+strconv.FormatInt(e.BaseOffset, 10))
+	}
+	if got, want := strings.Join(story, ", "), "rolled 0, rolled 1, deleted 0, deleted 1, removed 0, removed 1"; got != want {
+		t.Fatalf("segment events %q, want %q", got, want)
+	}
+	if e := c.SegmentEvents("r")[2]; e.Cause != "log start offset" || e.NextOffset != 1 || e.Size == 0 || e.BrokerID != 1 || e.Partition != 0 {
+		t.Fatalf("deletion event %+v", e)
+	}
+	if n := len(c.SegmentEvents("other")); n != 0 {
+		t.Fatalf("%d events for another topic", n)
 	}
 
 	// The next deletion, interrupted by a stop: the start removes it.
