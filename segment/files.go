@@ -9,11 +9,14 @@ import "errors"
 var segmentSuffixes = []string{LogSuffix, IndexSuffix, TimeIndexSuffix}
 
 // renameSegmentFiles renames every file of the segment at base from
-// name+from to name+to (from or to may be ""). A file that does not exist
-// is skipped: not every segment has every optional file.
+// name+from to name+to (from or to may be ""), the .log last: a segment's
+// .log under a name means the whole segment is there (swap.go). A file
+// that does not exist is skipped: not every segment has every optional
+// file.
 func renameSegmentFiles(dir Dir, base int64, from, to string) error {
 	var err error
-	for _, suffix := range segmentSuffixes {
+	for i := len(segmentSuffixes) - 1; i >= 0; i-- {
+		suffix := segmentSuffixes[i]
 		name := FileName(base, suffix)
 		if !dir.Exists(name + from) {
 			continue

@@ -54,6 +54,7 @@ type Log struct {
 	segments       []*segment // ascending base offsets; the last is active
 	logStartOffset int64
 
+	firstDirty      int64        // cleaner.go: where the next cleaning's dirty part starts
 	onEvent         func(Event)  // OpenOptions.OnEvent
 	scheduleRemoval func(func()) // OpenOptions.ScheduleRemoval
 }
@@ -90,6 +91,9 @@ func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
 	}
 	l := &Log{dir: dir, cfg: cfg, onEvent: opts.OnEvent, scheduleRemoval: opts.ScheduleRemoval}
 	if err := removeDeletedFiles(dir); err != nil {
+		return nil, err
+	}
+	if err := recoverSwaps(dir, cfg); err != nil {
 		return nil, err
 	}
 	names, err := dir.Names()
@@ -445,11 +449,12 @@ func (l *Log) DeleteOldestSegments(n int) error {
 // Segments describes every segment, oldest first.
 func (l *Log) Segments() ([]Info, error) {
 	out := make([]Info, 0, len(l.segments))
-	for _, s := range l.segments {
+	for i, s := range l.segments {
 		in, err := s.info()
 		if err != nil {
 			return out, err
 		}
+		in.Cleaned = i < len(l.segments)-1 && s.nextOffset <= l.firstDirty && l.firstDirty > 0
 		out = append(out, in)
 	}
 	return out, nil

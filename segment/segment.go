@@ -66,6 +66,9 @@ type Info struct {
 	MaxTimestamp int64 // largest batch timestamp, or -1
 	IndexEntries int
 	TimeEntries  int
+	// Cleaned is set for a segment wholly below the log's first dirty
+	// offset: the log cleaner has compacted it.
+	Cleaned bool
 }
 
 func createSegment(dir Dir, baseOffset int64, cfg Config, nowMs int64) (*segment, error) {
