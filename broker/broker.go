@@ -52,6 +52,8 @@ type Broker struct {
 
 	retentionTimerMu sync.Mutex // retention.go
 	retentionTimer   clock.Timer
+	cleanerTimerMu   sync.Mutex // cleaner.go
+	cleanerTimer     clock.Timer
 
 	groups *group.Coordinator // groups.go
 }
@@ -149,6 +151,7 @@ func (b *Broker) start() error {
 	ctl.mu.Unlock()
 	b.scheduleISRCheck()
 	b.scheduleRetentionCheck()
+	b.scheduleCleaning()
 	b.wg.Add(1)
 	go b.acceptLoop(ln)
 	return nil
@@ -216,6 +219,7 @@ func (b *Broker) shutdown(crash bool) error {
 	}
 	b.stopISRChecks()
 	b.stopRetentionChecks()
+	b.stopCleaning()
 	b.stopAllFetchers()
 	b.wg.Wait()
 	b.groups.UnloadAll()

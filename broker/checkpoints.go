@@ -162,6 +162,12 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	cfg.Compact = strings.Contains(tc.String("cleanup.policy"), "compact")
 	cfg.DeletePolicy = strings.Contains(tc.String("cleanup.policy"), "delete")
 	cfg.Retention = segment.Retention{Ms: tc.Long("retention.ms"), Bytes: tc.Long("retention.bytes")}
+	cfg.DeleteRetentionMs = tc.Long("delete.retention.ms")
+	cfg.MinCompactionLagMs = tc.Long("min.compaction.lag.ms")
+	cfg.MaxCompactionLagMs = tc.Long("max.compaction.lag.ms")
+	if r, err := strconv.ParseFloat(tc.String("min.cleanable.dirty.ratio"), 64); err == nil {
+		cfg.MinCleanableRatio = r
+	}
 	cfg.Compression = tc.String("compression.type")
 	cfg.MinInsyncReplicas = tc.Int("min.insync.replicas")
 	cfg.ReplicaLagTimeMaxMs = b.config.Long("replica.lag.time.max.ms")

@@ -7,9 +7,6 @@ const (
 	noteTiered  = "tiered storage is not implemented; accepted and reported, no effect"
 	noteLevel   = "gregor compresses with the codec's default level; accepted and reported, no effect"
 	noteSocket  = "socket buffer sizes are left to the operating system; accepted and reported, no effect"
-	// Compaction is a later step of gregor (curriculum scenario 9);
-	// until then its configs must say so when set.
-	noteCompaction = "compaction is not implemented yet: nothing is cleaned; accepted and reported"
 )
 
 // brokerDefs are the broker configs gregor knows, with Kafka 4.x defaults.
@@ -39,12 +36,12 @@ var brokerDefs = []Def{
 	{Name: "log.retention.check.interval.ms", Type: Long, Default: def("300000"), Check: atLeast(1)},
 	{Name: "log.segment.delete.delay.ms", Type: Long, Default: def("60000"), Check: atLeast(0)},
 	{Name: "log.cleanup.policy", Type: List, Default: def("delete"), Check: listOf("delete", "compact")},
-	{Name: "log.cleaner.enable", Type: Boolean, Default: def("true"), Note: noteCompaction},
-	{Name: "log.cleaner.delete.retention.ms", Type: Long, Default: def("86400000"), Check: atLeast(0), Note: noteCompaction},
-	{Name: "log.cleaner.min.compaction.lag.ms", Type: Long, Default: def("0"), Check: atLeast(0), Note: noteCompaction},
-	{Name: "log.cleaner.max.compaction.lag.ms", Type: Long, Default: def(maxLong), Check: atLeast(1), Note: noteCompaction},
-	{Name: "log.cleaner.min.cleanable.ratio", Type: Double, Default: def("0.5"), Check: between(0, 1), Note: noteCompaction},
-	{Name: "log.cleaner.backoff.ms", Type: Long, Default: def("15000"), Check: atLeast(0), Note: noteCompaction},
+	{Name: "log.cleaner.enable", Type: Boolean, Default: def("true")},
+	{Name: "log.cleaner.delete.retention.ms", Type: Long, Default: def("86400000"), Check: atLeast(0)},
+	{Name: "log.cleaner.min.compaction.lag.ms", Type: Long, Default: def("0"), Check: atLeast(0)},
+	{Name: "log.cleaner.max.compaction.lag.ms", Type: Long, Default: def(maxLong), Check: atLeast(1)},
+	{Name: "log.cleaner.min.cleanable.ratio", Type: Double, Default: def("0.5"), Check: between(0, 1)},
+	{Name: "log.cleaner.backoff.ms", Type: Long, Default: def("15000"), Check: atLeast(0)},
 	{Name: "log.cleaner.threads", Type: Int, Default: def("1"), Check: atLeast(0), Note: noteThreads},
 	{Name: "log.index.interval.bytes", Type: Int, Default: def("4096"), Check: atLeast(0)},
 	{Name: "log.index.size.max.bytes", Type: Int, Default: def("10485760"), Check: atLeast(4)},
@@ -130,18 +127,18 @@ var topicDefs = []topicDef{
 	{Def: Def{Name: "compression.gzip.level", Type: Int, Check: gzipLevel, Note: noteLevel}, Synonyms: []synonym{{"compression.gzip.level", 1}}},
 	{Def: Def{Name: "compression.lz4.level", Type: Int, Check: lz4Level, Note: noteLevel}, Synonyms: []synonym{{"compression.lz4.level", 1}}},
 	{Def: Def{Name: "compression.zstd.level", Type: Int, Check: zstdLevel, Note: noteLevel}, Synonyms: []synonym{{"compression.zstd.level", 1}}},
-	{Def: Def{Name: "delete.retention.ms", Type: Long, Check: atLeast(0), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.delete.retention.ms", 1}}},
+	{Def: Def{Name: "delete.retention.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.cleaner.delete.retention.ms", 1}}},
 	{Def: Def{Name: "file.delete.delay.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.segment.delete.delay.ms", 1}}},
 	{Def: Def{Name: "flush.messages", Type: Long, Check: atLeast(1), Note: noteFsync}, Synonyms: []synonym{{"log.flush.interval.messages", 1}}},
 	{Def: Def{Name: "flush.ms", Type: Long, Check: atLeast(0), Note: noteFsync}, Synonyms: []synonym{{"log.flush.interval.ms", 1}, {"log.flush.scheduler.interval.ms", 1}}},
 	{Def: Def{Name: "index.interval.bytes", Type: Int, Check: atLeast(0)}, Synonyms: []synonym{{"log.index.interval.bytes", 1}}},
-	{Def: Def{Name: "max.compaction.lag.ms", Type: Long, Check: atLeast(1), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.max.compaction.lag.ms", 1}}},
+	{Def: Def{Name: "max.compaction.lag.ms", Type: Long, Check: atLeast(1)}, Synonyms: []synonym{{"log.cleaner.max.compaction.lag.ms", 1}}},
 	{Def: Def{Name: "max.message.bytes", Type: Int, Check: atLeast(0)}, Synonyms: []synonym{{"message.max.bytes", 1}}},
 	{Def: Def{Name: "message.timestamp.after.max.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.message.timestamp.after.max.ms", 1}}},
 	{Def: Def{Name: "message.timestamp.before.max.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.message.timestamp.before.max.ms", 1}}},
 	{Def: Def{Name: "message.timestamp.type", Type: String, Check: oneOf("CreateTime", "LogAppendTime")}, Synonyms: []synonym{{"log.message.timestamp.type", 1}}},
-	{Def: Def{Name: "min.cleanable.dirty.ratio", Type: Double, Check: between(0, 1), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.min.cleanable.ratio", 1}}},
-	{Def: Def{Name: "min.compaction.lag.ms", Type: Long, Check: atLeast(0), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.min.compaction.lag.ms", 1}}},
+	{Def: Def{Name: "min.cleanable.dirty.ratio", Type: Double, Check: between(0, 1)}, Synonyms: []synonym{{"log.cleaner.min.cleanable.ratio", 1}}},
+	{Def: Def{Name: "min.compaction.lag.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.cleaner.min.compaction.lag.ms", 1}}},
 	{Def: Def{Name: "min.insync.replicas", Type: Int, Check: atLeast(1)}, Synonyms: []synonym{{"min.insync.replicas", 1}}},
 	{Def: Def{Name: "preallocate", Type: Boolean, Note: "gregor never preallocates segment files; accepted and reported, no effect"}, Synonyms: []synonym{{"log.preallocate", 1}}},
 	{Def: Def{Name: "retention.bytes", Type: Long}, Synonyms: []synonym{{"log.retention.bytes", 1}}},

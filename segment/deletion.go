@@ -32,6 +32,9 @@ const (
 	// Removed: the .deleted files of the segment were removed, after
 	// file.delete.delay.ms.
 	Removed
+	// Cleaned: the log cleaner compacted the log up to NextOffset (the
+	// new first dirty offset); Cleaning says what it did.
+	Cleaned
 )
 
 func (k EventKind) String() string {
@@ -42,6 +45,8 @@ func (k EventKind) String() string {
 		return "deleted"
 	case Removed:
 		return "removed"
+	case Cleaned:
+		return "cleaned"
 	}
 	return "unknown"
 }
@@ -53,8 +58,11 @@ type Event struct {
 	NextOffset int64 // the offset after its last batch (Rolled, Deleted)
 	Size       int64 // bytes in its .log file (Rolled, Deleted)
 	// Cause is why a segment was deleted: "log start offset" (retention,
-	// DeleteRecords, a follower taking its leader's) or "truncation".
+	// DeleteRecords, a follower taking its leader's), "truncation" or
+	// "cleaning" (replaced by a cleaned segment).
 	Cause string
+	// Cleaning is what a cleaning did (Cleaned).
+	Cleaning *CleanResult
 }
 
 func (l *Log) emit(e Event) {
