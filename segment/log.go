@@ -394,6 +394,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		return err
 	}
 	l.logStartOffset = min(l.logStartOffset, l.LogEndOffset())
+	l.firstDirty = min(l.firstDirty, offset) // what comes next is dirty
 	return nil
 }
 
@@ -414,6 +415,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64, nowMs int64) error {
 	}
 	l.segments = []*segment{s}
 	l.logStartOffset = offset
+	l.firstDirty = offset
 	return nil
 }
 
