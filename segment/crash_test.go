@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/gregorkafka/gregor/record"
 )
 
 var errCrash = errors.New("injected crash")
@@ -147,4 +149,55 @@ func splitAtSomeOffset(got string, old, new []string) bool {
 		}
 	}
 	return false
+}
+
+// A crash at every step of a deletion (renaming each file .deleted) or of
+// a roll leaves a log that opens with its records from some segment
+// boundary on, every record above the new log start offset intact, and
+// no .deleted file.
+func TestDeletionAndRollSurviveACrashAtEveryStep(t *testing.T) {
+	for n := 1; n < 40; n++ {
+		mem := MemoryDir()
+		cd := &crashDir{Dir: mem}
+		l, err := Open(cd, cleanerConfig(), OpenOptions{ScheduleRemoval: func(func()) {}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"b", "1"}, [2]string{"a", "2"}, [2]string{"c", "1"}, [2]string{"d", "1"})
+		cd.calls, cd.n = 0, n
+		err = l.AdvanceLogStartOffset(4)
+		if err == nil {
+			// A roll: the crash hits creating the next segment.
+			r := record.Record{Timestamp: 1000, Key: []byte("e"), Value: []byte("1")}
+			b, _ := record.Build(record.BatchOptions{}, []record.Record{r})
+			record.SetBaseOffset(b, l.LogEndOffset())
+			h, _ := record.Check(b)
+			err = l.Append(b, h, 1000)
+		}
+		if err != nil && !errors.Is(err, errCrash) {
+			t.Fatalf("step %d: %v", n, err)
+		}
+		re, err := Open(mem, cleanerConfig(), OpenOptions{})
+		if err != nil {
+			t.Fatalf("crash at step %d: reopening: %v", n, err)
+		}
+		got := dump(t, re)
+		want := []string{"0:a=1", "1:b=1", "2:a=2", "3:c=1", "4:d=1", "5:e=1"}
+		ok := false
+		for from := 0; from <= 4 && !ok; from += 2 {
+			for to := 5; to <= 6 && !ok; to++ {
+				ok = fmt.Sprint(got) == fmt.Sprint(want[from:to])
+			}
+		}
+		if !ok {
+			t.Fatalf("crash at step %d left %q", n, got)
+		}
+		names, _ := mem.Names()
+		for _, name := range names {
+			if hasAnySuffix(name, DeletedSuffix) {
+				t.Fatalf("crash at step %d: %s left after reopening", n, name)
+			}
+		}
+		re.Close()
+	}
 }
