@@ -255,7 +255,7 @@ func partitionDirName(topic string, p int32) string {
 // openReplica opens a partition's log directory and writes Kafka's
 // partition.metadata file (the topic id) next to the segments.
 func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*replica, error) {
-	dir, logStart, hw, err := b.replicaDir(t, p)
+	dir, logStart, hw, firstDirty, err := b.replicaDir(t, p)
 	if err != nil {
 		return nil, err
 	}
@@ -265,8 +265,9 @@ func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*rep
 		// The cluster's logger: the partition names its broker itself.
 		Logger:         b.cluster.logger,
 		LogStartOffset: logStart, HighWatermark: hw,
-		ReplicaEligible: b.cluster.brokerEligible,
-		SegmentEvents:   b.cluster.segmentEvents.publish,
+		FirstDirtyOffset: firstDirty,
+		ReplicaEligible:  b.cluster.brokerEligible,
+		SegmentEvents:    b.cluster.segmentEvents.publish,
 	})
 	if err != nil {
 		return nil, err

@@ -68,6 +68,12 @@ func (b *Broker) cleanLogs() {
 		cleaned += res.Segments
 	}
 	if cleaned > 0 {
+		b.replicasMu.Lock()
+		err := b.writeCleanerCheckpoint()
+		b.replicasMu.Unlock()
+		if err != nil {
+			b.logger.Warn("writing cleaner-offset-checkpoint failed", "error", err)
+		}
 		b.cluster.changes.notify() // for WaitUntil
 	}
 }

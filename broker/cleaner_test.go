@@ -2,6 +2,9 @@ package broker_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,4 +126,34 @@ func containsRec(recs []string, want string) bool {
 		}
 	}
 	return false
+}
+
+// Each cleaning records the log's first dirty offset in
+// cleaner-offset-checkpoint, in Kafka's checkpoint format, and a
+// restarted broker reads it back: the cleaned segments stay cleaned.
+func TestCleanerOffsetCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	mc := clock.NewManual(retentionStart)
+	c := startAPICluster(t, broker.Clock(mc), broker.DataDir(dir),
+		broker.Config("log.cleaner.backoff.ms", "1000"),
+		broker.Topic("k", 1, 1, map[string]string{"cleanup.policy": "compact", "internal.segment.bytes": "160"}))
+	produceKeyed(t, rawProducer(t, c), mc, "k", "a", "1", "b", "1", "a", "2", "c", "1", "b", "2", "a", "3", "c", "2")
+	mc.Advance(time.Second)
+	raw, err := os.ReadFile(filepath.Join(dir, "broker-1", "cleaner-offset-checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "\nk 0 6\n") || !strings.HasPrefix(string(raw), "0\n") {
+		t.Fatalf("cleaner-offset-checkpoint:\n%s", raw)
+	}
+	if err := c.StopBroker(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartBroker(1); err != nil {
+		t.Fatal(err)
+	}
+	r := leaderSegments(t, c, "k")
+	if !r.Segments[0].Cleaned || r.Segments[len(r.Segments)-1].Cleaned {
+		t.Fatalf("segments after a restart %+v", r.Segments)
+	}
 }

@@ -66,3 +66,11 @@ func (p *Partition) DirtyRatio() float64 {
 	}
 	return float64(dirty) / float64(clean+dirty)
 }
+
+// FirstDirtyOffset is where the next cleaning's dirty part starts, for
+// the broker's cleaner-offset-checkpoint.
+func (p *Partition) FirstDirtyOffset() int64 {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.log.FirstDirtyOffset()
+}

@@ -63,6 +63,9 @@ type Options struct {
 	// ISR: false for fenced brokers and brokers shutting down (Kafka's
 	// isReplicaIsrEligible). Nil means every broker is eligible.
 	ReplicaEligible func(brokerID int32) bool
+	// FirstDirtyOffset is where the log cleaner's dirty part starts, from
+	// the broker's cleaner-offset-checkpoint; zero for a new replica.
+	FirstDirtyOffset int64
 	// SegmentEvents, if set, is told of every roll, deletion and removal
 	// of a segment's files (deletion.go). It runs under the replica's lock
 	// and must not call the replica.
@@ -97,6 +100,10 @@ func Open(opts Options) (*Partition, error) {
 		ScheduleRemoval: func(remove func()) { p.scheduleRemoval(remove) },
 	})
 	if err != nil {
+		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
+	}
+	if err := l.SetFirstDirtyOffset(max(opts.FirstDirtyOffset, 0)); err != nil {
+		l.Close()
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
 	}
 	epochs, err := loadEpochCache(opts.Dir)
