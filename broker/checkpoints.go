@@ -191,6 +191,12 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	cfg.DeleteRetentionMs = tc.Long("delete.retention.ms")
 	cfg.MinCompactionLagMs = tc.Long("min.compaction.lag.ms")
 	cfg.MaxCompactionLagMs = tc.Long("max.compaction.lag.ms")
+	if cfg.Compact && cfg.MaxCompactionLagMs > 0 {
+		// Kafka's LogConfig.maxSegmentMs: a compacted log rolls by
+		// max.compaction.lag.ms too, so that no record waits in the
+		// active segment, which is never cleaned, past that lag.
+		cfg.Segment.SegmentMs = min(cfg.Segment.SegmentMs, cfg.MaxCompactionLagMs)
+	}
 	if r, err := strconv.ParseFloat(tc.String("min.cleanable.dirty.ratio"), 64); err == nil {
 		cfg.MinCleanableRatio = r
 	}

@@ -157,3 +157,36 @@ func TestCleanerOffsetCheckpoint(t *testing.T) {
 		t.Fatalf("segments after a restart %+v", r.Segments)
 	}
 }
+
+// cleanup.policy=compact,delete does both: the cleaner keeps the latest
+// record per key, and retention.ms still deletes old segments whole.
+// max.compaction.lag.ms also rolls the active segment (Kafka's
+// maxSegmentMs), so a record waits no longer than that to be cleanable.
+func TestCompactDeleteDoesBoth(t *testing.T) {
+	mc := clock.NewManual(retentionStart)
+	c := startAPICluster(t, broker.Clock(mc),
+		broker.Config("log.cleaner.backoff.ms", "1000"), broker.Config("log.retention.check.interval.ms", "1000"),
+		broker.Topic("kd", 1, 1, map[string]string{"cleanup.policy": "compact,delete", "internal.segment.bytes": "160",
+			"retention.ms": "60000", "max.compaction.lag.ms": "30000"}))
+	cl := rawProducer(t, c)
+	produceKeyed(t, cl, mc, "kd", "a", "1", "b", "1", "a", "2", "b", "2", "a", "3")
+	mc.Advance(time.Second) // a=3 at 4 is in the active segment: a=2 stays below it
+	if got, want := fmt.Sprint(readCompacted(t, c, "kd")), "[2:a=2 3:b=2 4:a=3]"; got != want {
+		t.Fatalf("after cleaning %s, want %s", got, want)
+	}
+	// 31 s later the next record rolls the segment holding a=3
+	// (max.compaction.lag.ms), and 60 s after the first records retention
+	// deletes the old segments: the log start offset moves past them.
+	mc.Advance(31 * time.Second)
+	produceKeyed(t, cl, mc, "kd", "c", "1")
+	if r := leaderSegments(t, c, "kd"); r.Segments[len(r.Segments)-1].BaseOffset != 5 {
+		t.Fatalf("segments %v: c=1 did not start a new segment after max.compaction.lag.ms", segmentBases(r))
+	}
+	mc.Advance(30 * time.Second)
+	if got := startOffset(t, apiAdmin(t, c), "kd"); got != 5 {
+		t.Fatalf("earliest offset %d after retention.ms, want 5", got)
+	}
+	if got, want := fmt.Sprint(readCompacted(t, c, "kd")), "[5:c=1]"; got != want {
+		t.Fatalf("after retention %s, want %s", got, want)
+	}
+}
