@@ -37,6 +37,7 @@ type Cluster struct {
 	httpServers     sync.Map        // *http.Server → struct{}, http_hooks.go
 	faults          faultSet        // faults.go
 	history         requestHistory  // history.go
+	markers         markerLog       // txnmarkers_introspect.go
 	connSeq         atomic.Int64    // numbers connections (conn.id)
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -52,7 +53,12 @@ type Fault struct {
 	// Error, when set, answers the request with this error code without
 	// handling it: on every topic and partition of the response where
 	// the response has them (mirrored from the request), otherwise in
-	// the response's top-level error code.
+	// the response's top-level error code. With a Topic (and Partitions)
+	// filter, only the matched topic's (partitions') entries get the
+	// error and are not handled; the request's other topics and
+	// partitions are handled as usual, in the same response (except in
+	// a Fetch, which is answered with the error whole: a fetch session
+	// keeps its partitions from one request to the next).
 	Error *kerr.Error
 	// Delay holds the response back for this long on the cluster clock
 	// (on a manual clock, until the test advances it). The connection's
@@ -79,7 +85,7 @@ func (f Fault) String() string {
 		parts = append(parts, "drop request")
 	}
 	if f.Error != nil {
-		parts = append(parts, "error "+f.Error.Message)
+		parts = append(parts, "error "+kafkaerr.NameOf(f.Error))
 	}
 	if f.CloseAfter {
 		parts = append(parts, "close after handling")
@@ -247,7 +253,7 @@ func (c *conn) applyFault(f Fault, r *request, info RequestInfo, handle func(*re
 	var resp kmsg.Response
 	var err error
 	if f.Error != nil {
-		resp = errorResponse(r, f.Error.Code)
+		resp, err = c.errorAnswer(f, r, handle)
 	} else if ir, ok := c.intercept(r, info); ok {
 		resp = ir
 		if *note == "" {
@@ -267,6 +273,33 @@ func (c *conn) applyFault(f Fault, r *request, info RequestInfo, handle func(*re
 		return nil, nil
 	}
 	return resp, nil
+}
+
+// errorAnswer answers r with f's error: on the matched topics or
+// partitions only when f has a Topic filter and the request names others
+// too, which are handled as usual; otherwise on all of it.
+func (c *conn) errorAnswer(f Fault, r *request, handle func(*request) (kmsg.Response, error)) (kmsg.Response, error) {
+	// A fetch is not split: a fetch session keeps the partitions of
+	// earlier requests, and handling part of one would change it.
+	if _, fetch := r.body.(*kmsg.FetchRequest); f.Topic != "" && !fetch {
+		var id TopicID
+		if t, err := c.b.cluster.ctl.current().topic(f.Topic); err == nil {
+			id = t.id
+		}
+		if matched, rest, ok := splitByFault(r.body, f.Topic, id, f.Partitions); ok {
+			mr, rr := *r, *r
+			mr.body, rr.body = matched, rest
+			resp, err := handle(&rr)
+			if err != nil || resp == nil {
+				return resp, err // acks=0 has no response to merge into
+			}
+			if answered := errorResponse(&mr, f.Error.Code); answered != nil {
+				mergeTopics(resp, answered)
+			}
+			return resp, nil
+		}
+	}
+	return errorResponse(r, f.Error.Code), nil
 }
 
 // intercept offers the request to the interceptors in order, and

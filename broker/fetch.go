@@ -244,5 +244,13 @@ func fetchPartitionResponse(p int32, res fetchResult) kmsg.FetchResponseTopicPar
 	if len(res.res.Records) > 0 {
 		rp.RecordBatches = res.res.Records
 	}
+	if a := res.res.AbortedTransactions; a != nil {
+		rp.AbortedTransactions = make([]kmsg.FetchResponseTopicPartitionAbortedTransaction, len(a))
+		for i, t := range a {
+			at := kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
+			at.ProducerID, at.FirstOffset = t.ProducerID, t.FirstOffset
+			rp.AbortedTransactions[i] = at
+		}
+	}
 	return rp
 }

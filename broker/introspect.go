@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/segment"
 )
 
@@ -43,7 +44,17 @@ type ReplicaInfo struct {
 	LogStartOffset int64
 	HighWatermark  int64
 	LogEndOffset   int64
-	Segments       []segment.Info
+	// LastStableOffset is where read_committed consumers stop: the first
+	// offset of the earliest transaction not completed on every in-sync
+	// replica, else the high watermark.
+	LastStableOffset int64
+	// Producers are the producers whose state the replica keeps, with
+	// their open transaction's start offset (DescribeProducers' view).
+	Producers []partition.ProducerInfo
+	// AbortedTransactions is the replica's transaction index: what a
+	// read_committed consumer is told to drop.
+	AbortedTransactions []partition.AbortedTxn
+	Segments            []segment.Info
 }
 
 // LeaderReplica returns the leader's replica state.
@@ -98,7 +109,9 @@ func (c *Cluster) Partition(topic string, p int32) (PartitionInfo, error) {
 		if err != nil {
 			return info, err
 		}
-		info.Replica[id] = ReplicaInfo{Broker: id, LogStartOffset: st.LogStartOffset, HighWatermark: st.HighWatermark, LogEndOffset: st.LogEndOffset, Segments: st.Segments}
+		info.Replica[id] = ReplicaInfo{Broker: id, LogStartOffset: st.LogStartOffset, HighWatermark: st.HighWatermark, LogEndOffset: st.LogEndOffset,
+			LastStableOffset: r.LastStableOffset(), Producers: r.ActiveProducers(), AbortedTransactions: r.AbortedTransactions(0),
+			Segments: st.Segments}
 	}
 	return info, nil
 }

@@ -9,7 +9,9 @@ package broker
 // Version notes: v0 (offsets in ZooKeeper) was removed in Kafka 4
 // (KIP-896); v2 adds a top-level error code (before it, group errors are
 // reported on every partition); v5 the leader epoch; v6 is flexible; v7
-// require_stable (KIP-447: wait for offsets still being written); v8
+// require_stable (KIP-447: wait for offsets still being written, and
+// answer UNSTABLE_OFFSET_COMMIT per partition while a transactional
+// commit for it is pending); v8
 // several groups per request, each with its own error; v9 (KIP-848) the
 // member id and epoch of a consumer-protocol member, checked against the
 // group (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID). v10 (topic ids) is not

@@ -30,6 +30,7 @@ package broker
 // shared. With acks=-1 the request then waits once for all of them.
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"sync"
@@ -92,7 +93,7 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 	wg.Wait()
 	if req.Acks == -1 {
 		timeout := time.Duration(max(req.TimeoutMillis, 0)) * time.Millisecond
-		r.broker.waitForReplication(r, waits, timeout)
+		r.broker.waitForReplication(r.ctx, waits, timeout)
 	}
 	if req.Acks == 0 {
 		for _, j := range jobs {
@@ -161,8 +162,8 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.InvalidTopicException, "cannot append to internal topic %s", topic))
 		return nil
 	}
-	if req.TransactionID != nil {
-		fail(kafkaerr.New(kerr.TransactionalIDAuthorizationFailed, "transactions are not implemented yet"))
+	if err := b.verifyTransactionalProduce(req.TransactionID, topic, rp.Partition, batch.Header()); err != nil {
+		fail(err)
 		return nil
 	}
 	rep := b.replica(topic, rp.Partition)
@@ -188,7 +189,7 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 // requiredOffset), or the request's timeout passes on the cluster clock
 // (REQUEST_TIMED_OUT for the partitions still short), as Kafka's
 // DelayedProduce does: one timeout for the whole request.
-func (b *Broker) waitForReplication(r *request, waits []*replicationWait, timeout time.Duration) {
+func (b *Broker) waitForReplication(ctx context.Context, waits []*replicationWait, timeout time.Duration) {
 	pending := waits[:0:0]
 	for _, w := range waits {
 		if w != nil {
@@ -230,9 +231,9 @@ func (b *Broker) waitForReplication(r *request, waits []*replicationWait, timeou
 				}
 			}
 			return
-		case <-r.ctx.Done():
+		case <-ctx.Done():
 			for _, w := range pending {
-				w.fail(r.ctx.Err())
+				w.fail(ctx.Err())
 			}
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -258,24 +259,6 @@ func apiName(k kmsg.Key) string {
 	return k.Name()
 }
 
-// kafkaRenamed are the error names Kafka uses where kerr keeps an older
-// one (KIP-392 renamed NOT_LEADER_FOR_PARTITION).
-var kafkaRenamed = map[int16]string{6: "NOT_LEADER_OR_FOLLOWER"}
-
-// kafkaErrors maps each error name, Kafka's and kerr's, to its error.
-var kafkaErrors = func() map[string]*kerr.Error {
-	m := make(map[string]*kerr.Error)
-	for code := int16(-1); code < 1000; code++ {
-		if e := kerr.TypedErrorForCode(code); e != nil && e.Code == code {
-			m[e.Message] = e
-			if name, ok := kafkaRenamed[code]; ok {
-				m[name] = e
-			}
-		}
-	}
-	return m
-}()
-
 func kafkaError(n NameOrCode) (*kerr.Error, error) {
 	if n.Code != nil {
 		if *n.Code >= -1 && *n.Code <= 1<<15-1 {
@@ -285,19 +268,11 @@ func kafkaError(n NameOrCode) (*kerr.Error, error) {
 		}
 		return nil, statusError(http.StatusBadRequest, "no Kafka error has code %d (0 is no error)", *n.Code)
 	}
-	if e, ok := kafkaErrors[strings.ToUpper(n.Name)]; ok {
+	if e, ok := kafkaerr.Lookup(n.Name); ok {
 		return e, nil
 	}
 	return nil, statusError(http.StatusBadRequest, `no Kafka error is named %q (such as "NOT_LEADER_OR_FOLLOWER")`, n.Name)
 }
 
 // errorName is Kafka's name for an error code.
-func errorName(code int16) string {
-	if name, ok := kafkaRenamed[code]; ok {
-		return name
-	}
-	if e := kerr.TypedErrorForCode(code); e != nil && e.Code == code {
-		return e.Message
-	}
-	return strconv.Itoa(int(code))
-}
+func errorName(code int16) string { return kafkaerr.Name(code) }

@@ -100,7 +100,7 @@ func (g *classicGroup) validateOffsetCommit(c commitIdentity) error {
 	} else if g.state != stateEmpty {
 		return kafkaerr.New(kerr.UnknownMemberID, "group %s has members: commits without a member id are only accepted while it is empty", g.id)
 	}
-	if g.state == stateCompletingRebalance {
+	if g.state == stateCompletingRebalance && !c.transactional {
 		return kafkaerr.New(kerr.RebalanceInProgress, "group %s is completing a rebalance", g.id)
 	}
 	return nil

@@ -308,6 +308,12 @@ func (g *consumerGroup) validateOffsetCommit(c commitIdentity) error {
 	if m == nil {
 		return kafkaerr.New(kerr.UnknownMemberID, "member %q is not a member of group %s", c.memberID, g.id)
 	}
+	if c.transactional {
+		if c.generation != m.epoch {
+			return kafkaerr.New(kerr.IllegalGeneration, "the received member epoch %d does not match the expected member epoch %d", c.generation, m.epoch)
+		}
+		return nil
+	}
 	if c.version < 9 {
 		return kafkaerr.New(kerr.UnsupportedVersion, "OffsetCommit version 9 or above must be used by members using the consumer group protocol")
 	}

@@ -114,8 +114,10 @@
 //   - The uniform assignor follows Kafka's rules (balanced, sticky) with
 //     simpler bookkeeping; the partitions it picks may differ.
 //
-// Not implemented (yet): transactional offset commits (TxnOffsetCommit,
-// KIP-447's pending offsets), share groups (KIP-932), streams groups,
+// Transactional offset commits (TxnOffsetCommit, KIP-98/KIP-447) are held
+// pending per producer until their transaction's marker (txnoffsets.go).
+//
+// Not implemented (yet): share groups (KIP-932), streams groups,
 // members of one group using both protocols at once (Kafka's online
 // migration, group.consumer.migration.policy), per-group configs
 // (KIP-848's group-level session and heartbeat settings), and

@@ -50,4 +50,7 @@ type commitIdentity struct {
 	instanceID string
 	generation int32 // generation id (classic) or member epoch (consumer)
 	version    int16
+	// transactional is set for TxnOffsetCommit, whose version numbers
+	// are its own and which is not refused during a rebalance.
+	transactional bool
 }

@@ -46,10 +46,12 @@ func (s *shard) load() error {
 				return fmt.Errorf("loading __consumer_offsets-%d: %w", s.partition, err)
 			}
 			off = h.NextOffset()
-			// Control batches (transaction markers) and transactional
-			// offset commits belong to the transaction coordinator,
-			// which gregor does not have yet.
-			if h.IsControl() || h.IsTransactional() {
+			// A marker resolves its producer's pending transactional
+			// offsets (txnoffsets.go); a transactional batch holds them.
+			if h.IsControl() {
+				if commit, _, ok := record.ReadEndTxnMarker(b); ok && h.IsTransactional() {
+					s.completeTxn(h.ProducerID, commit)
+				}
 				continue
 			}
 			recs, err := record.Records(b)
@@ -62,7 +64,13 @@ func (s *shard) load() error {
 					s.c.logger.Warn("skipping unreadable __consumer_offsets record", "partition", s.partition, "offset", r.Offset, "error", err)
 					continue
 				}
-				s.replay(d)
+				if h.IsTransactional() {
+					if d.offsetKey != nil {
+						s.replayTxnOffset(h.ProducerID, d.offsetKey, d.offsetValue)
+					}
+				} else {
+					s.replay(d)
+				}
 				records++
 			}
 		}

@@ -315,14 +315,17 @@ func (c *Coordinator) FetchOffsets(ctx context.Context, req kmsg.OffsetFetchRequ
 			return resp, nil
 		}
 	}
-	err = s.read(func() { resp = s.fetchOffsets(req) })
+	err = s.read(func() { resp = s.fetchOffsets(req, requireStable) })
 	if err != nil {
 		resp.ErrorCode = kafkaerr.Code(err)
 	}
 	return resp, nil
 }
 
-func (s *shard) fetchOffsets(req kmsg.OffsetFetchRequestGroup) kmsg.OffsetFetchResponseGroup {
+// With requireStable, a partition with a transactional commit pending
+// is answered UNSTABLE_OFFSET_COMMIT, per partition as Kafka's
+// OffsetMetadataManager.fetchOffsets does.
+func (s *shard) fetchOffsets(req kmsg.OffsetFetchRequestGroup, requireStable bool) kmsg.OffsetFetchResponseGroup {
 	resp := kmsg.NewOffsetFetchResponseGroup()
 	resp.Group = req.Group
 	g := s.groups[req.Group]
@@ -332,9 +335,15 @@ func (s *shard) fetchOffsets(req kmsg.OffsetFetchRequestGroup) kmsg.OffsetFetchR
 			return resp
 		}
 	}
-	partition := func(p int32, o offsetEntry, ok bool) kmsg.OffsetFetchResponseGroupTopicPartition {
+	partition := func(topic string, p int32, o offsetEntry, ok bool) kmsg.OffsetFetchResponseGroupTopicPartition {
 		rp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
 		rp.Partition, rp.Offset, rp.LeaderEpoch = p, -1, -1
+		if requireStable && s.hasPendingTxnOffset(req.Group, topic, p) {
+			rp.ErrorCode = kerr.UnstableOffsetCommit.Code
+			none := ""
+			rp.Metadata = &none
+			return rp
+		}
 		md := ""
 		if ok {
 			rp.Offset, rp.LeaderEpoch, md = o.offset, o.leaderEpoch, o.metadata
@@ -352,7 +361,7 @@ func (s *shard) fetchOffsets(req kmsg.OffsetFetchRequestGroup) kmsg.OffsetFetchR
 			rt.Topic = topic
 			parts := s.offsets[req.Group][topic]
 			for _, p := range sortedPartitions(parts) {
-				rt.Partitions = append(rt.Partitions, partition(p, parts[p], true))
+				rt.Partitions = append(rt.Partitions, partition(topic, p, parts[p], true))
 			}
 			resp.Topics = append(resp.Topics, rt)
 		}
@@ -363,7 +372,7 @@ func (s *shard) fetchOffsets(req kmsg.OffsetFetchRequestGroup) kmsg.OffsetFetchR
 		rt.Topic = t.Topic
 		for _, p := range t.Partitions {
 			o, ok := s.offsets.get(req.Group, t.Topic, p)
-			rt.Partitions = append(rt.Partitions, partition(p, o, ok && g != nil))
+			rt.Partitions = append(rt.Partitions, partition(t.Topic, p, o, ok && g != nil))
 		}
 		resp.Topics = append(resp.Topics, rt)
 	}

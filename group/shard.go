@@ -36,8 +36,11 @@ type shard struct {
 	state   shardState
 	groups  map[string]group
 	offsets offsetStore
-	timers  map[string]*shardTimer
-	timerID uint64
+	// txnOffsets are the transactional commits waiting for their
+	// transaction's marker, per producer id (txnoffsets.go).
+	txnOffsets map[int64]offsetStore
+	timers     map[string]*shardTimer
+	timerID    uint64
 	// deferred are timers due "now" (a zero delay): they run when the
 	// current operation ends, in order, rather than on a clock goroutine,
 	// so that a zero group.initial.rebalance.delay.ms completes a join
@@ -74,10 +77,11 @@ type pendingWrite struct {
 func newShard(c *Coordinator, partition, leaderEpoch int32, log Log) *shard {
 	return &shard{
 		c: c, partition: partition, leaderEpoch: leaderEpoch, log: log,
-		groups:  map[string]group{},
-		offsets: offsetStore{},
-		timers:  map[string]*shardTimer{},
-		stop:    make(chan struct{}),
+		groups:     map[string]group{},
+		offsets:    offsetStore{},
+		txnOffsets: map[int64]offsetStore{},
+		timers:     map[string]*shardTimer{},
+		stop:       make(chan struct{}),
 	}
 }
 
@@ -186,6 +190,12 @@ func (s *shard) write(recs []logRecord, apply func(), then func(error)) {
 		then(kafkaerr.New(kerr.UnknownServerError, "building a __consumer_offsets batch: %v", err))
 		return
 	}
+	s.writeBatch(batch, apply, then)
+}
+
+// writeBatch appends a built batch, then applies it and waits as write
+// does.
+func (s *shard) writeBatch(batch []byte, apply func(), then func(error)) {
 	end, err := s.log.Append(batch)
 	if err != nil {
 		s.c.logger.Warn("coordinator write failed", "partition", s.partition, "error", err)
@@ -308,4 +318,5 @@ func (s *shard) unload() {
 	}
 	s.groups = map[string]group{}
 	s.offsets = offsetStore{}
+	s.txnOffsets = map[int64]offsetStore{}
 }

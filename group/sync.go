@@ -17,6 +17,7 @@ package group
 import (
 	"context"
 
+	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -90,7 +91,7 @@ func (s *shard) syncGroup(req *kmsg.SyncGroupRequest, ch chan *kmsg.SyncGroupRes
 			}
 			if err != nil {
 				s.resetAndPropagateAssignmentWithError(g, kerrOf(err))
-				s.maybePrepareRebalanceOrCompleteJoin(g, "error "+kerrOf(err).Message+" when storing group assignment during SyncGroup")
+				s.maybePrepareRebalanceOrCompleteJoin(g, "error "+kafkaerr.NameOf(kerrOf(err))+" when storing group assignment during SyncGroup")
 				return
 			}
 			for _, mm := range g.members {

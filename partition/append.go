@@ -155,7 +155,9 @@ func (p *Partition) writeLocked(v validated, cfg Config, now int64) (AppendResul
 		p.logger.Error("append failed", "error", err)
 		return noAppend, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
 	}
-	p.producers.update(h)
+	aborted := len(p.producers.txns.aborted)
+	p.producers.update(v.batch, h)
+	p.indexAbortedSince(aborted)
 	p.maybeIncrementHighWatermark()
 	res.BaseOffset, res.LastOffset = base, h.LastOffset()
 	res.LogStartOffset = p.log.LogStartOffset()

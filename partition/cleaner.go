@@ -11,7 +11,7 @@ import (
 // and its log is due, as Kafka's LogCleanerManager decides: the dirty part
 // of the cleanable range is at least min.cleanable.dirty.ratio of it, or
 // its oldest record is older than max.compaction.lag.ms. The cleanable
-// range ends below the high watermark, at the active segment and at the
+// range ends below the last stable offset, at the active segment and at the
 // first segment younger than min.compaction.lag.ms (segment/cleaner.go).
 // Leaders and followers clean their own logs independently, as in Kafka.
 // It returns what the cleaning did; a zero result when nothing was due.
@@ -26,7 +26,9 @@ func (p *Partition) Clean() (segment.CleanResult, error) {
 		NowMs:              now,
 		DeleteRetentionMs:  p.cfg.DeleteRetentionMs,
 		MinCompactionLagMs: p.cfg.MinCompactionLagMs,
-		Bound:              p.highWatermark,
+		// Kafka's cleaner stops at the last stable offset: an open
+		// transaction's records may yet be aborted.
+		Bound: p.lastStableOffset(),
 	}
 	clean, dirty, firstDirtyTs := p.log.Dirtiness(o)
 	if dirty == 0 {
@@ -39,6 +41,12 @@ func (p *Partition) Clean() (segment.CleanResult, error) {
 	res, err := p.log.Clean(o)
 	if err != nil {
 		return res, kafkaerr.New(kerr.KafkaStorageError, "cleaning %s-%d: %v", p.topic, p.index, err)
+	}
+	if res.Segments > 0 {
+		// The cleaned segments replaced old ones, and with them their
+		// .txnindex files; the aborted transactions are unchanged (the
+		// cleaner keeps their batches), so the new segments get theirs.
+		p.rewriteTxnIndexes()
 	}
 	p.logger.Info("log cleaned", "segments", res.Segments, "cleaned_segments", res.Cleaned,
 		"records_removed", res.RecordsRemoved, "bytes_before", res.BytesBefore, "bytes_after", res.BytesAfter,
@@ -60,7 +68,7 @@ func (p *Partition) DirtyRatio() float64 {
 		return 0
 	}
 	clean, dirty, _ := p.log.Dirtiness(segment.CleanOptions{
-		NowMs: clock.Millis(p.clock.Now()), MinCompactionLagMs: p.cfg.MinCompactionLagMs, Bound: p.highWatermark})
+		NowMs: clock.Millis(p.clock.Now()), MinCompactionLagMs: p.cfg.MinCompactionLagMs, Bound: p.lastStableOffset()})
 	if dirty == 0 {
 		return 0
 	}

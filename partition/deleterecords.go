@@ -51,6 +51,7 @@ func (p *Partition) advanceLogStart(offset int64, reason string) error {
 	if err := p.epochs.truncateFromStart(offset); err != nil {
 		p.logger.Error("writing leader-epoch-checkpoint", "error", err)
 	}
+	p.producers.txns.dropAbortedBefore(p.log.LogStartOffset())
 	p.logger.Info("log start offset moved", "reason", reason, "log_start_offset", offset)
 	return nil
 }

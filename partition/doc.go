@@ -21,8 +21,11 @@
 // move while fewer replicas than min.insync.replicas are in sync (Kafka
 // 3.7+, KAFKA-15583). The last stable offset (LSO) is where
 // read_committed consumers stop: the first offset of a transaction that
-// is still open (KIP-98); with no open transaction it equals the high
-// watermark.
+// is still open, or whose marker not every in-sync replica has yet
+// (KIP-98); with no such transaction it equals the high watermark.
+// Transaction markers (AppendTxnMarker, txnmarker.go) end transactions;
+// aborted ones are kept as Kafka's transaction index entries (AbortedTxn,
+// txnstate.go), which read_committed fetches return with their records.
 //
 // Each leadership term has a leader epoch. The leader stamps its epoch
 // into every batch it appends (partitionLeaderEpoch), and requests that

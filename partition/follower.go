@@ -75,12 +75,15 @@ func (p *Partition) AppendAsFollower(records []byte, leaderEpoch int32, leaderHW
 				p.logger.Error("writing leader-epoch-checkpoint", "error", err)
 			}
 		}
-		p.producers.update(h)
+		aborted := len(p.producers.txns.aborted)
+		p.producers.update(b, h)
+		p.indexAbortedSince(aborted)
 	}
 	if err := p.advanceLogStart(min(leaderLogStart, p.log.LogEndOffset()), "the leader's log start offset"); err != nil {
 		p.logger.Warn("advancing log start offset", "error", err)
 	}
 	p.highWatermark = max(min(leaderHW, p.log.LogEndOffset()), p.log.LogStartOffset())
+	p.producers.txns.onHighWatermark(p.highWatermark)
 	changed := before != [3]int64{p.log.LogEndOffset(), p.highWatermark, p.log.LogStartOffset()}
 	p.mu.Unlock()
 	if changed {
@@ -137,6 +140,7 @@ func (p *Partition) HandleOffsetOutOfRange(leaderLogStart, leaderLogEnd int64) e
 			return err
 		}
 		p.producers = newProducerState()
+		p.rewriteTxnIndexes()
 		p.highWatermark = leaderLogStart
 	}
 	return nil
@@ -164,7 +168,9 @@ func (p *Partition) truncateTo(offset int64, reason string) error {
 		return err
 	}
 	p.producers = ps
+	p.rewriteTxnIndexes()
 	p.highWatermark = min(p.highWatermark, p.log.LogEndOffset())
+	p.producers.txns.onHighWatermark(p.highWatermark)
 	p.logger.Info("log truncated", "reason", reason, "from_log_end_offset", before, "to", p.log.LogEndOffset(), "records_removed", before-p.log.LogEndOffset())
 	return nil
 }

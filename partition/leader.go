@@ -181,6 +181,7 @@ func (p *Partition) maybeIncrementHighWatermark() bool {
 		return false
 	}
 	p.highWatermark = hw
+	p.producers.txns.onHighWatermark(hw)
 	return true
 }
 

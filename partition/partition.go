@@ -139,6 +139,8 @@ func Open(opts Options) (*Partition, error) {
 		p.eligible = func(int32) bool { return true }
 	}
 	p.highWatermark = min(max(opts.HighWatermark, l.LogStartOffset()), l.LogEndOffset())
+	p.producers.txns.onHighWatermark(p.highWatermark)
+	p.rewriteTxnIndexes()
 	return p, nil
 }
 

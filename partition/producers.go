@@ -23,9 +23,10 @@ import (
 //
 // Followers rebuild the same state from the batches they copy, and a
 // replica opened from disk rebuilds it from its log, so the rules hold
-// across leader failover and restarts. Transactions (KIP-98, not served
-// yet: docs/not-yet.md) would extend this state with each producer's
-// open transaction; it lives in its own file for that reason.
+// across leader failover and restarts. A transactional producer's entry
+// also holds its open transaction (txnstate.go): the offset of its first
+// transactional batch since the last marker, Kafka's
+// currentTxnFirstOffset, from which the last stable offset is derived.
 
 // batchesToRetain is Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN.
 const batchesToRetain = 5
@@ -40,14 +41,32 @@ type batchMetadata struct {
 type producerEntry struct {
 	epoch   int16
 	batches []batchMetadata // oldest first, at most batchesToRetain
+	// coordinatorEpoch is the epoch of the transaction coordinator that
+	// wrote this producer's last marker, -1 before any.
+	coordinatorEpoch int32
+	// currentTxnFirstOffset is the first offset of the producer's open
+	// transaction, -1 when none is open.
+	currentTxnFirstOffset int64
+	lastTimestamp         int64
 }
 
 type producerState struct {
 	entries map[int64]*producerEntry
+	txns    txnState
 }
 
 func newProducerState() *producerState {
 	return &producerState{entries: make(map[int64]*producerEntry)}
+}
+
+// entry returns the producer's entry, creating it at epoch.
+func (ps *producerState) entry(pid int64, epoch int16) *producerEntry {
+	e := ps.entries[pid]
+	if e == nil {
+		e = &producerEntry{epoch: epoch, coordinatorEpoch: -1, currentTxnFirstOffset: -1, lastTimestamp: -1}
+		ps.entries[pid] = e
+	}
+	return e
 }
 
 // lastSequence is the sequence of a batch's last record; sequences wrap
@@ -80,6 +99,11 @@ func (ps *producerState) checkClient(h record.Header) (*batchMetadata, error) {
 		// sequence is accepted, as Kafka does since KIP-360.
 		return nil, nil
 	}
+	if e.currentTxnFirstOffset >= 0 && !h.IsTransactional() && h.ProducerEpoch == e.epoch {
+		// ProducerAppendInfo.checkProducerEpoch's neighbour: a producer
+		// inside a transaction may only write transactional batches.
+		return nil, kafkaerr.New(kerr.InvalidTxnState, "expected a transactional write from producer %d at offset %d", h.ProducerID, e.currentTxnFirstOffset)
+	}
 	last := lastSequence(h)
 	if h.ProducerEpoch == e.epoch {
 		for i := range e.batches {
@@ -107,20 +131,29 @@ func (ps *producerState) checkClient(h record.Header) (*batchMetadata, error) {
 	return nil, nil
 }
 
-// update records an appended batch, whoever appended it.
-func (ps *producerState) update(h record.Header) {
+// update records an appended batch, whoever appended it: the leader, a
+// follower copying it, or a replica replaying its log. batch is needed
+// only for control batches, whose record says which marker it is.
+func (ps *producerState) update(batch []byte, h record.Header) {
 	if !h.HasProducerID() {
 		return
 	}
-	e := ps.entries[h.ProducerID]
-	if e == nil {
-		e = &producerEntry{epoch: h.ProducerEpoch}
-		ps.entries[h.ProducerID] = e
-	}
-	if h.ProducerEpoch != e.epoch {
+	e := ps.entry(h.ProducerID, h.ProducerEpoch)
+	if h.ProducerEpoch > e.epoch || (h.ProducerEpoch != e.epoch && !h.IsControl()) {
 		e.epoch, e.batches = h.ProducerEpoch, nil
 	}
-	if h.IsControl() || h.BaseSequence < 0 {
+	e.lastTimestamp = h.MaxTimestamp
+	if h.IsControl() {
+		if h.IsTransactional() {
+			ps.completeTxn(e, batch, h)
+		}
+		return
+	}
+	if h.IsTransactional() && e.currentTxnFirstOffset < 0 {
+		e.currentTxnFirstOffset = h.BaseOffset
+		ps.txns.begin(h.ProducerID, h.BaseOffset)
+	}
+	if h.BaseSequence < 0 {
 		return
 	}
 	e.batches = append(e.batches, batchMetadata{
@@ -135,8 +168,8 @@ func (ps *producerState) update(h record.Header) {
 // rebuildProducerState replays the batch headers of a log.
 func rebuildProducerState(l *segment.Log) (*producerState, error) {
 	ps := newProducerState()
-	err := l.Batches(l.LogStartOffset(), func(_ []byte, h record.Header) (bool, error) {
-		ps.update(h)
+	err := l.Batches(l.LogStartOffset(), func(batch []byte, h record.Header) (bool, error) {
+		ps.update(batch, h)
 		return true, nil
 	})
 	return ps, err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/record"
 	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -42,6 +43,11 @@ type ReadResult struct {
 	LastStableOffset int64
 	LogStartOffset   int64
 	LogEndOffset     int64
+	// AbortedTransactions, for read_committed, are the aborted
+	// transactions overlapping the returned batches: the consumer drops
+	// those producers' records from each FirstOffset up to the ABORT
+	// marker.
+	AbortedTransactions []AbortedTxn
 }
 
 // Read returns batches for a consumer, never beyond the high watermark
@@ -68,6 +74,11 @@ func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
 	case o.Isolation == ReadCommitted:
 		limit = res.LastStableOffset
 	}
+	if o.Isolation == ReadCommitted && !o.ToLogEnd {
+		// Kafka answers read_committed with a list, empty when nothing
+		// returned was aborted; read_uncommitted gets none (null).
+		res.AbortedTransactions = []AbortedTxn{}
+	}
 	if o.Offset >= limit {
 		return res, nil
 	}
@@ -79,11 +90,26 @@ func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
 		return res, kafkaerr.New(kerr.KafkaStorageError, "%v", err)
 	}
 	res.Records = b
+	if o.Isolation == ReadCommitted && !o.ToLogEnd {
+		res.AbortedTransactions = append(res.AbortedTransactions, p.producers.txns.abortedTxns(o.Offset, upperBound(b, o.Offset))...)
+	}
 	return res, nil
 }
 
-// lastStableOffset is the high watermark while no transaction is open.
-func (p *Partition) lastStableOffset() int64 { return p.highWatermark }
+// upperBound is the offset after the last whole batch in b (from when b
+// holds none): the end of the range a fetch returned.
+func upperBound(b []byte, from int64) int64 {
+	end := from
+	for len(b) >= record.HeaderSize {
+		h, err := record.ReadHeader(b)
+		if err != nil || h.Size() > len(b) {
+			break
+		}
+		end = h.NextOffset()
+		b = b[h.Size():]
+	}
+	return end
+}
 
 // The special timestamps of ListOffsets.
 const (

@@ -11,8 +11,8 @@ import (
 // Log compaction (cleanup.policy=compact), after Kafka's Cleaner. The
 // cleanable part of a log runs from its start to the first uncleanable
 // offset: the active segment, the first segment holding offsets at or
-// above the high watermark (consumers have not seen them; transactions
-// will bound this by the last stable offset), and the first segment with
+// above the bound (the last stable offset: consumers have not seen them,
+// or an open transaction may yet abort them), and the first segment with
 // a record younger than min.compaction.lag.ms are never cleaned. The part
 // below the first dirty offset (FirstDirtyOffset; Kafka's
 // cleaner-offset-checkpoint) was cleaned before; the rest is dirty.
@@ -41,8 +41,8 @@ type CleanOptions struct {
 	NowMs              int64
 	DeleteRetentionMs  int64 // delete.retention.ms
 	MinCompactionLagMs int64 // min.compaction.lag.ms
-	// Bound is the first offset the cleaner may not touch: the high
-	// watermark.
+	// Bound is the first offset the cleaner may not touch: the last
+	// stable offset (the high watermark without open transactions).
 	Bound int64
 }
 

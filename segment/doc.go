@@ -8,6 +8,7 @@
 //	00000000000000000000.log        record batches, as the leader appended them
 //	00000000000000000000.index      offset index: (relative offset, file position) pairs
 //	00000000000000000000.timeindex  time index: (timestamp, relative offset) pairs
+//	00000000000000000000.txnindex   transactions aborted in the segment, if any (txnindex.go)
 //	00000000000000001000.log        the next segment starts at offset 1000
 //	…
 //

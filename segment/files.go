@@ -6,7 +6,7 @@ import "errors"
 // Everything that moves a segment as a whole (deletion's rename to
 // .deleted, the cleaner's swap) walks this list, so a file that joins a
 // segment (Kafka's .txnindex) is added here and nowhere else.
-var segmentSuffixes = []string{LogSuffix, IndexSuffix, TimeIndexSuffix}
+var segmentSuffixes = []string{LogSuffix, IndexSuffix, TimeIndexSuffix, TxnIndexSuffix}
 
 // renameSegmentFiles renames every file of the segment at base from
 // name+from to name+to (from or to may be ""), the .log last: a segment's

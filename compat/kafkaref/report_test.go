@@ -18,6 +18,9 @@ import (
 
 const writeDocsEnv = "KAFKAREF_WRITE_DOCS"
 
+// clientMatrixMarker opens compat/matrix's section of the document.
+const clientMatrixMarker = "<!-- client matrix: written by compat/matrix -->"
+
 var report = struct {
 	sync.Mutex
 	sections map[int]string
@@ -77,5 +80,13 @@ summary for users is in [not-yet.md](not-yet.md).
 	for i, title := range titles {
 		fmt.Fprintf(&b, "## %s\n\n%s\n", title, report.sections[i])
 	}
-	return os.WriteFile(filepath.Join("..", "..", "docs", "compatibility.md"), []byte(b.String()), 0o644)
+	path := filepath.Join("..", "..", "docs", "compatibility.md")
+	// The client matrix at the end of the file is compat/matrix's, written
+	// from its own test run: keep it as it is.
+	if old, err := os.ReadFile(path); err == nil {
+		if i := strings.Index(string(old), clientMatrixMarker); i >= 0 {
+			b.WriteString("\n" + string(old[i:]))
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -21,7 +21,7 @@ type Error struct {
 	Msg  string
 }
 
-func (e *Error) Error() string { return e.Kind.Message + ": " + e.Msg }
+func (e *Error) Error() string { return NameOf(e.Kind) + ": " + e.Msg }
 
 // Unwrap lets errors.Is(err, kerr.X) match.
 func (e *Error) Unwrap() error { return e.Kind }

@@ -12,9 +12,11 @@
 //	gregor configs            kafka-configs.sh (ConfigCommand): --describe, --alter --add-config/--delete-config
 //	gregor producer-perf-test kafka-producer-perf-test.sh (ProducerPerformance)
 //	gregor consumer-perf-test kafka-consumer-perf-test.sh (ConsumerPerformance)
+//	gregor dump-log           kafka-dump-log.sh (DumpLogSegments): --files, --print-data-log, index checks (package dumplog)
 //
-// Every subcommand is a Kafka client (franz-go's kgo and kadm), so it
-// works against a real Kafka cluster as well as against gregor. Flags
+// Every subcommand but dump-log, which reads files, is a Kafka client
+// (franz-go's kgo and kadm), so it works against a real Kafka cluster as
+// well as against gregor. Flags
 // take one or two dashes (--bootstrap-server, -bootstrap-server); Kafka's
 // repeatable flags (--property, --config, --producer-property) repeat.
 //
@@ -26,14 +28,20 @@
 // servers itself, so an unreachable cluster is one clear line within
 // --connect-timeout instead of a client retrying in the background.
 //
+// With GREGOR_KAFKAREF=1, TestSameOutputAgainstKafka runs one session of
+// topics, console-producer, console-consumer, consumer-groups,
+// get-offsets, configs and dump-log against Apache Kafka 4.4
+// (compat/kafkaref) and against gregor, and requires the same output with
+// ids and timestamps masked.
+//
 // Run is the whole command as a function of its arguments and streams,
 // so tests run subcommands in-process against a cluster from
 // gregor.Start, as a shell would run them.
 //
-// Every subcommand but broker is a Kafka client; broker runs the cluster
+// Every subcommand but broker and dump-log is a Kafka client; broker runs the cluster
 // itself, with the tiny broker's flags (package internal/tinybroker).
 //
-// Not here yet: dump-log (kafka-dump-log.sh), and
-// the tools' options for security (--command-config) and for partition
+// Not here yet: dump-log's record decoders (--offsets-decoder,
+// --transaction-log-decoder, which say so), and the tools' options for security (--command-config) and for partition
 // reassignment.
 package cli

@@ -46,6 +46,7 @@ var commands = []command{
 	{"configs", "kafka-configs.sh", "describe and alter topic and broker configs", runConfigs},
 	{"producer-perf-test", "kafka-producer-perf-test.sh", "measure produce throughput and latency", runProducerPerf},
 	{"consumer-perf-test", "kafka-consumer-perf-test.sh", "measure consume throughput", runConsumerPerf},
+	{"dump-log", "kafka-dump-log.sh", "print segment files: batches, records, indexes", runDumpLog},
 }
 
 // Run runs the gregor command with args (without the program name) and

@@ -1,0 +1,114 @@
+// Package brokerproc starts examples/tinybroker as a subprocess for the
+// compatibility tests that drive clients in other languages (compat/python,
+// compat/node): three brokers on free ports, logs on disk, and classic
+// groups that form at once (group.initial.rebalance.delay.ms=0, as in
+// Kafka's own test configs) instead of after Kafka's 3 s default.
+package brokerproc
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Start builds the tiny broker from the module root (root is the relative
+// path to it from the test's package directory, such as "../..") and
+// returns its bootstrap servers. The process group is ended when the test
+// ends, and the broker's stderr is logged if the test failed.
+func Start(t testing.TB, root string) string {
+	t.Helper()
+	if root == "" {
+		t.Fatal("brokerproc.Start: the path to the module root is empty")
+	}
+	bin := filepath.Join(t.TempDir(), "tinybroker")
+	build := exec.Command("go", "build", "-o", bin, "./examples/tinybroker")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the tiny broker: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-brokers", "3", "-port", "0", "-data-dir", t.TempDir(),
+		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var bootstrap string
+	lines := bufio.NewScanner(stdout)
+	for bootstrap == "" && lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
+			bootstrap = rest
+		}
+	}
+	exited := make(chan error, 1)
+	go func() {
+		for lines.Scan() { // drain stdout so that the broker never blocks on it
+		}
+		exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("the tiny broker did not stop cleanly: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			t.Errorf("the tiny broker did not stop on SIGTERM")
+		}
+		if t.Failed() && stderr.Len() > 0 {
+			t.Logf("tiny broker stderr:\n%s", Tail(stderr.String(), 4000))
+		}
+	})
+	if bootstrap == "" {
+		t.Fatalf("the tiny broker printed no bootstrap address\n%s", stderr.String())
+	}
+	return bootstrap
+}
+
+// Tail is the last n bytes of s.
+func Tail(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
+
+// lockedBuffer is a bytes.Buffer that the process writes while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
