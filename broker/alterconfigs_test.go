@@ -95,13 +95,14 @@ func TestIncrementalAlterConfigsAppendSubtract(t *testing.T) {
 
 // The controller publishes altered configs and every replica applies
 // them: a smaller max.message.bytes refuses large batches, a smaller
-// segment.bytes rolls segments, on every broker's partitions.
+// internal.segment.bytes (Kafka's way for a test to get segment.bytes
+// below its 1 MiB minimum) rolls segments, on every broker's partitions.
 func TestAlterConfigsReachReplicas(t *testing.T) {
 	c := startAPICluster(t, broker.Brokers(3), broker.Topic("orders", 3, 1, nil))
 	adm := apiAdmin(t, c)
 	resps, err := adm.AlterTopicConfigs(apiCtx(t), []kadm.AlterConfig{
 		{Op: kadm.SetConfig, Name: "max.message.bytes", Value: strp("1000")},
-		{Op: kadm.SetConfig, Name: "segment.bytes", Value: strp("200")},
+		{Op: kadm.SetConfig, Name: "internal.segment.bytes", Value: strp("200")},
 	}, "orders")
 	alterOK(t, resps, err)
 
@@ -117,7 +118,7 @@ func TestAlterConfigsReachReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		if r, _ := info.LeaderReplica(); len(r.Segments) != 3 {
-			t.Fatalf("partition %d on broker %d: %d segments after three 100-byte batches with segment.bytes=200", p, info.Leader, len(r.Segments))
+			t.Fatalf("partition %d on broker %d: %d segments after three 100-byte batches with internal.segment.bytes=200", p, info.Leader, len(r.Segments))
 		}
 	}
 }
@@ -179,6 +180,8 @@ func TestAlterConfigsErrors(t *testing.T) {
 		{"bad value beats unknown topic", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "missing", set("retention.ms", "x"))}, kerr.InvalidConfig},
 		{"unknown config", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "orders", set("retention.mss", "1"))}, kerr.InvalidConfig},
 		{"value below minimum", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "orders", set("segment.bytes", "1"))}, kerr.InvalidConfig},
+		{"segment.bytes below Kafka 4's 1 MiB", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "orders", set("segment.bytes", "1048575"))}, kerr.InvalidConfig},
+		{"min.compaction.lag.ms above max.compaction.lag.ms", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "orders", set("min.compaction.lag.ms", "2000"), set("max.compaction.lag.ms", "1000"))}, kerr.InvalidConfig},
 		{"illegal topic name", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "bad name", set("retention.ms", "1"))}, kerr.InvalidTopicException},
 		{"empty topic name", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "", set("retention.ms", "1"))}, kerr.InvalidRequest},
 		{"null value", []kmsg.IncrementalAlterConfigsRequestResource{incremental(topic, "orders", cfg{"retention.ms", kmsg.IncrementalAlterConfigOpSet, nil})}, kerr.InvalidRequest},

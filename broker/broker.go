@@ -55,6 +55,8 @@ type Broker struct {
 
 	retentionTimerMu sync.Mutex // retention.go
 	retentionTimer   clock.Timer
+	cleanerTimerMu   sync.Mutex // cleaner.go
+	cleanerTimer     clock.Timer
 
 	groups *group.Coordinator // groups.go
 	txns   *txn.Coordinator   // txns.go
@@ -185,6 +187,7 @@ func (b *Broker) start() error {
 	ctl.mu.Unlock()
 	b.scheduleISRCheck()
 	b.scheduleRetentionCheck()
+	b.scheduleCleaning()
 	b.wg.Add(1 + len(b.extra))
 	go b.acceptLoop(ln, nil)
 	for i, l := range b.extra {
@@ -259,6 +262,7 @@ func (b *Broker) shutdown(crash bool) error {
 	}
 	b.stopISRChecks()
 	b.stopRetentionChecks()
+	b.stopCleaning()
 	b.stopAllFetchers()
 	b.wg.Wait()
 	b.groups.UnloadAll()
@@ -295,7 +299,7 @@ func partitionDirName(topic string, p int32) string {
 // openReplica opens a partition's log directory and writes Kafka's
 // partition.metadata file (the topic id) next to the segments.
 func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*replica, error) {
-	dir, logStart, hw, err := b.replicaDir(t, p)
+	dir, logStart, hw, firstDirty, err := b.replicaDir(t, p)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +309,9 @@ func (b *Broker) openReplica(t *topicImage, p int32, cfg partition.Config) (*rep
 		// The cluster's logger: the partition names its broker itself.
 		Logger:         b.cluster.logger,
 		LogStartOffset: logStart, HighWatermark: hw,
-		ReplicaEligible: b.cluster.brokerEligible,
+		FirstDirtyOffset: firstDirty,
+		ReplicaEligible:  b.cluster.brokerEligible,
+		SegmentEvents:    b.cluster.segmentEvents.publish,
 	})
 	if err != nil {
 		return nil, err

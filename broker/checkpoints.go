@@ -18,6 +18,7 @@ import (
 //	replication-offset-checkpoint     each partition's high watermark
 //	log-start-offset-checkpoint       each partition's log start offset
 //	recovery-point-offset-checkpoint  how far each log is known flushed
+//	cleaner-offset-checkpoint         each compacted log's first dirty offset
 //
 // gregor writes the checkpoints when a broker stops cleanly and reads them
 // when its replicas are opened again.
@@ -56,6 +57,9 @@ func (b *Broker) writeCheckpoints() error {
 		start = append(start, []string{k.topic, p, strconv.FormatInt(logStart, 10)})
 		recovery = append(recovery, []string{k.topic, p, strconv.FormatInt(end, 10)})
 	}
+	if err := b.writeCleanerCheckpoint(); err != nil {
+		return err
+	}
 	for _, f := range []struct {
 		name string
 		rows [][]string
@@ -71,6 +75,28 @@ func (b *Broker) writeCheckpoints() error {
 	return nil
 }
 
+// writeCleanerCheckpoint saves where each compacted log's dirty part
+// starts, as Kafka's LogCleanerManager does after every cleaning, so a
+// restarted broker does not clean what is clean again. Callers hold
+// replicasMu.
+func (b *Broker) writeCleanerCheckpoint() error {
+	var rows [][]string
+	for k, r := range b.replicas {
+		if r.Config().Compact {
+			rows = append(rows, []string{k.topic, strconv.Itoa(int(k.partition)), strconv.FormatInt(r.FirstDirtyOffset(), 10)})
+		}
+	}
+	slices.SortFunc(rows, func(x, y []string) int {
+		if x[0] != y[0] {
+			return strings.Compare(x[0], y[0])
+		}
+		a, _ := strconv.Atoi(x[1])
+		c, _ := strconv.Atoi(y[1])
+		return a - c
+	})
+	return segment.WriteCheckpoint(b.logDir, segment.CleanerOffsetCheckpoint, rows)
+}
+
 // replicaDir opens a partition's directory and returns the offsets
 // checkpointed for its log. Kafka's partition.metadata names the topic id
 // the log belongs to: a directory of another incarnation of the topic
@@ -78,10 +104,10 @@ func (b *Broker) writeCheckpoints() error {
 // and is emptied, as KRaft brokers delete stray replicas, and the
 // checkpoint files, which know partitions by name only, are believed
 // only for a log that is this topic's.
-func (b *Broker) replicaDir(t *topicImage, p int32) (dir segment.Dir, logStart, hw int64, err error) {
+func (b *Broker) replicaDir(t *topicImage, p int32) (dir segment.Dir, logStart, hw, firstDirty int64, err error) {
 	name := partitionDirName(t.name, p)
 	if dir, err = b.logDir.Sub(name); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	owned := false
 	if raw, rerr := segment.ReadFile(dir, partitionMetadataFile); rerr == nil {
@@ -90,21 +116,21 @@ func (b *Broker) replicaDir(t *topicImage, p int32) (dir segment.Dir, logStart, 
 		if !owned {
 			b.logger.Info("removing stray log of another incarnation of the topic", "dir", name, "topic_id", id, "current_topic_id", t.id.String())
 			if err := b.logDir.RemoveSub(name); err != nil {
-				return nil, 0, 0, err
+				return nil, 0, 0, 0, err
 			}
 			if dir, err = b.logDir.Sub(name); err != nil {
-				return nil, 0, 0, err
+				return nil, 0, 0, 0, err
 			}
 		}
 	}
 	meta := fmt.Sprintf("version: 0\ntopic_id: %s\n", t.id)
 	if err := segment.WriteFileAtomic(dir, partitionMetadataFile, []byte(meta)); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	if owned {
-		logStart, hw = b.readCheckpointedOffsets(t.name, p)
+		logStart, hw, firstDirty = b.readCheckpointedOffsets(t.name, p)
 	}
-	return dir, logStart, hw, nil
+	return dir, logStart, hw, firstDirty, nil
 }
 
 // partitionMetadataFile holds the topic id of a partition's log (KIP-516).
@@ -121,9 +147,9 @@ func parsePartitionMetadata(raw []byte) (string, bool) {
 	return "", false
 }
 
-// readCheckpointedOffsets returns the log start offset and high watermark
-// saved for a partition, or zeros.
-func (b *Broker) readCheckpointedOffsets(topic string, p int32) (logStart, hw int64) {
+// readCheckpointedOffsets returns the log start offset, high watermark
+// and first dirty offset saved for a partition, or zeros.
+func (b *Broker) readCheckpointedOffsets(topic string, p int32) (logStart, hw, firstDirty int64) {
 	find := func(name string) int64 {
 		rows, err := segment.ReadCheckpoint(b.logDir, name, 3)
 		if err != nil {
@@ -138,7 +164,7 @@ func (b *Broker) readCheckpointedOffsets(topic string, p int32) (logStart, hw in
 		}
 		return 0
 	}
-	return find(segment.LogStartOffsetCheckpoint), find(segment.ReplicationCheckpoint)
+	return find(segment.LogStartOffsetCheckpoint), find(segment.ReplicationCheckpoint), find(segment.CleanerOffsetCheckpoint)
 }
 
 // partitionConfig turns a topic's effective configs into what a replica
@@ -147,12 +173,13 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	tc := b.config.Topic(t.configs)
 	cfg := partition.DefaultConfig()
 	cfg.Segment = segment.Config{
-		SegmentBytes:       tc.Int("segment.bytes"),
+		SegmentBytes:       tc.SegmentBytes(),
 		SegmentMs:          tc.Long("segment.ms"),
 		SegmentIndexBytes:  tc.Int("segment.index.bytes"),
 		IndexIntervalBytes: tc.Int("index.interval.bytes"),
 	}
 	cfg.MaxMessageBytes = tc.Int("max.message.bytes")
+	cfg.FileDeleteDelayMs = tc.Long("file.delete.delay.ms")
 	if tc.String("message.timestamp.type") == "LogAppendTime" {
 		cfg.TimestampType = record.LogAppendTime
 	}
@@ -161,6 +188,18 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	cfg.Compact = strings.Contains(tc.String("cleanup.policy"), "compact")
 	cfg.DeletePolicy = strings.Contains(tc.String("cleanup.policy"), "delete")
 	cfg.Retention = segment.Retention{Ms: tc.Long("retention.ms"), Bytes: tc.Long("retention.bytes")}
+	cfg.DeleteRetentionMs = tc.Long("delete.retention.ms")
+	cfg.MinCompactionLagMs = tc.Long("min.compaction.lag.ms")
+	cfg.MaxCompactionLagMs = tc.Long("max.compaction.lag.ms")
+	if cfg.Compact && cfg.MaxCompactionLagMs > 0 {
+		// Kafka's LogConfig.maxSegmentMs: a compacted log rolls by
+		// max.compaction.lag.ms too, so that no record waits in the
+		// active segment, which is never cleaned, past that lag.
+		cfg.Segment.SegmentMs = min(cfg.Segment.SegmentMs, cfg.MaxCompactionLagMs)
+	}
+	if r, err := strconv.ParseFloat(tc.String("min.cleanable.dirty.ratio"), 64); err == nil {
+		cfg.MinCleanableRatio = r
+	}
 	cfg.Compression = tc.String("compression.type")
 	cfg.MinInsyncReplicas = tc.Int("min.insync.replicas")
 	cfg.ReplicaLagTimeMaxMs = b.config.Long("replica.lag.time.max.ms")

@@ -33,14 +33,15 @@ type Cluster struct {
 	// sessionRenewals wakes AdvanceInSteps when a group member renews
 	// its session (advance.go).
 	sessionRenewals changeNotifier
-	groupEvents     *groupEventHub // groups_introspect.go
-	txnEvents       *txnEventHub   // txns_introspect.go
-	traffic         trafficStats   // metrics_hooks.go
-	httpServers     sync.Map       // *http.Server → struct{}, http_hooks.go
-	faults          faultSet       // faults.go
-	history         requestHistory // history.go
-	markers         markerLog      // txnmarkers_introspect.go
-	connSeq         atomic.Int64   // numbers connections (conn.id)
+	groupEvents     *groupEventHub  // groups_introspect.go
+	txnEvents       *txnEventHub    // txns_introspect.go
+	segmentEvents   segmentEventLog // segment_events.go
+	traffic         trafficStats    // metrics_hooks.go
+	httpServers     sync.Map        // *http.Server → struct{}, http_hooks.go
+	faults          faultSet        // faults.go
+	history         requestHistory  // history.go
+	markers         markerLog       // txnmarkers_introspect.go
+	connSeq         atomic.Int64    // numbers connections (conn.id)
 
 	creds           *security.Credentials     // SASL users (sasl.go)
 	tls             clusterTLS                // tls.go

@@ -28,7 +28,7 @@ func deleteBefore(t *testing.T, adm *kadm.Client, topic string, partition int32,
 // kafka-delete-records.sh: the log start offset moves, consumers start
 // from there, and the segments before it are gone.
 func TestDeleteRecordsMovesLogStartOffset(t *testing.T) {
-	c := startAPICluster(t, broker.Topic("t", 1, 1, map[string]string{"segment.bytes": "200"}))
+	c := startAPICluster(t, broker.Topic("t", 1, 1, map[string]string{"internal.segment.bytes": "200"}))
 	prod := rawProducer(t, c)
 	produceBatches(t, prod, "t", 0, 10, 50) // one batch per segment
 	adm := apiAdmin(t, c)

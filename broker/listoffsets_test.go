@@ -78,7 +78,7 @@ func TestListOffsetsEarliestAndLatest(t *testing.T) {
 func TestListOffsetsByTimestamp(t *testing.T) {
 	// Small segments and an index entry for every batch, so lookups go
 	// through several segments' time indexes.
-	c := startAPICluster(t, broker.Topic("t", 1, 1, map[string]string{"segment.bytes": "200", "index.interval.bytes": "1"}))
+	c := startAPICluster(t, broker.Topic("t", 1, 1, map[string]string{"internal.segment.bytes": "200", "index.interval.bytes": "1"}))
 	base := time.Now().Add(-time.Hour).UnixMilli()
 	cl := pinnedClient(t, c, produceKey, 11)
 	// Five batches of three records each: batch i has timestamps

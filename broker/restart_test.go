@@ -135,10 +135,10 @@ func replicaStates(t *testing.T, c *Cluster, topics ...string) map[string]Replic
 func TestRestartFromDataDirKeepsTopicsRecordsAndOffsets(t *testing.T) {
 	dir := t.TempDir()
 	audit := Topic("audit", 1, 1, map[string]string{"message.timestamp.type": "LogAppendTime"})
-	c1 := startConnTestCluster(t, DataDir(dir), Config("log.segment.bytes", "1024"), audit)
+	c1 := startConnTestCluster(t, DataDir(dir), Config("log.segment.bytes", "1048576"), audit)
 	ctx := testContext(t)
 	adm := kadm.NewClient(newTestClient(t, c1))
-	if _, err := adm.CreateTopic(ctx, 3, 1, map[string]*string{"segment.bytes": kadm.StringPtr("600"), "retention.ms": kadm.StringPtr("3600000")}, "orders"); err != nil {
+	if _, err := adm.CreateTopic(ctx, 3, 1, map[string]*string{"internal.segment.bytes": kadm.StringPtr("600"), "retention.ms": kadm.StringPtr("3600000")}, "orders"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "events"); err != nil {
@@ -294,7 +294,7 @@ func checkKafkaLayout(t *testing.T, dir, clusterID string, topics []TopicInfo, s
 // segments before it were deleted (as retention deletes them).
 func TestRestartKeepsLogStartOffsetFromCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
+	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"internal.segment.bytes": "600"}))
 	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 20, "order")
 	before := replicaStates(t, c1, "orders")["orders-0"]
 	if err := c1.Close(); err != nil {
@@ -351,7 +351,7 @@ func TestRecoveryAfterCrashDamage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"segment.bytes": "600", "index.interval.bytes": "100"}))
+			c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"internal.segment.bytes": "600", "index.interval.bytes": "100"}))
 			produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 20, "order")
 			before := replicaStates(t, c1, "orders")["orders-0"]
 			wantRecords := consumeAll(t, c1, "orders")[:tc.wantEnd]
@@ -499,7 +499,7 @@ func TestLogFilesAreByteForByteKafkas(t *testing.T) {
 // own log directory, and followers have what they had copied.
 func TestRestartOfReplicatedCluster(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startConnTestCluster(t, DataDir(dir), Brokers(3), Topic("orders", 2, 3, map[string]string{"segment.bytes": "600"}))
+	c1 := startConnTestCluster(t, DataDir(dir), Brokers(3), Topic("orders", 2, 3, map[string]string{"internal.segment.bytes": "600"}))
 	prod := newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	for p := int32(0); p < 2; p++ {
 		produceEach(t, prod, "orders", p, 15, "order")
@@ -552,7 +552,7 @@ func TestRestartOfReplicatedCluster(t *testing.T) {
 // a log of the same topic id.
 func TestRecreatedTopicIgnoresTheOldTopicsCheckpoints(t *testing.T) {
 	dir := t.TempDir()
-	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"segment.bytes": "600"}))
+	c1 := startConnTestCluster(t, DataDir(dir), Topic("orders", 1, 1, map[string]string{"internal.segment.bytes": "600"}))
 	produceEach(t, newTestClient(t, c1, kgo.RecordPartitioner(kgo.ManualPartitioner())), "orders", 0, 10, "old")
 	if err := c1.Close(); err != nil {
 		t.Fatal(err)

@@ -147,7 +147,7 @@ func TestRetentionConfigsAlteredAtRuntime(t *testing.T) {
 	mc := clock.NewManual(retentionStart)
 	c := startAPICluster(t, broker.Clock(mc),
 		broker.Config("log.retention.check.interval.ms", "5000"),
-		broker.Topic("s", 1, 1, map[string]string{"segment.bytes": "200"}))
+		broker.Topic("s", 1, 1, map[string]string{"internal.segment.bytes": "200"}))
 	prod := rawProducer(t, c)
 	for range 10 { // one batch per segment: 9 closed ones and the active one
 		r := &kgo.Record{Topic: "s", Partition: 0, Value: make([]byte, 50), Timestamp: mc.Now()}

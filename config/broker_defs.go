@@ -7,9 +7,6 @@ const (
 	noteTiered  = "tiered storage is not implemented; accepted and reported, no effect"
 	noteLevel   = "gregor compresses with the codec's default level; accepted and reported, no effect"
 	noteSocket  = "socket buffer sizes are left to the operating system; accepted and reported, no effect"
-	// Compaction is a later step of gregor (curriculum scenario 9);
-	// until then its configs must say so when set.
-	noteCompaction = "compaction is not implemented yet: nothing is cleaned; accepted and reported"
 )
 
 // brokerDefs are the broker configs gregor knows, with Kafka 4.x defaults.
@@ -34,7 +31,7 @@ var brokerDefs = []Def{
 	{Name: "num.partitions", Type: Int, Default: def("1"), Check: atLeast(1)},
 	{Name: "default.replication.factor", Type: Int, Default: def("1"), Check: atLeast(1)},
 	{Name: "message.max.bytes", Type: Int, Default: def("1048588"), Check: atLeast(0)},
-	{Name: "log.segment.bytes", Type: Int, Default: def("1073741824"), Check: atLeast(14)},
+	{Name: "log.segment.bytes", Type: Int, Default: def("1073741824"), Check: atLeast(minSegmentBytes)},
 	{Name: "log.roll.ms", Type: Long, Check: atLeast(1)},
 	{Name: "log.roll.hours", Type: Int, Default: def("168"), Check: atLeast(1)},
 	{Name: "log.roll.jitter.ms", Type: Long, Note: "gregor rolls segments without jitter; accepted and reported, no effect"},
@@ -44,14 +41,14 @@ var brokerDefs = []Def{
 	{Name: "log.retention.hours", Type: Int, Default: def("168")},
 	{Name: "log.retention.bytes", Type: Long, Default: def("-1")},
 	{Name: "log.retention.check.interval.ms", Type: Long, Default: def("300000"), Check: atLeast(1)},
-	{Name: "log.segment.delete.delay.ms", Type: Long, Default: def("60000"), Check: atLeast(0), Note: "gregor deletes segment files at once; accepted and reported, no effect"},
+	{Name: "log.segment.delete.delay.ms", Type: Long, Default: def("60000"), Check: atLeast(0)},
 	{Name: "log.cleanup.policy", Type: List, Default: def("delete"), Check: listOf("delete", "compact")},
-	{Name: "log.cleaner.enable", Type: Boolean, Default: def("true"), Note: noteCompaction},
-	{Name: "log.cleaner.delete.retention.ms", Type: Long, Default: def("86400000"), Check: atLeast(0), Note: noteCompaction},
-	{Name: "log.cleaner.min.compaction.lag.ms", Type: Long, Default: def("0"), Check: atLeast(0), Note: noteCompaction},
-	{Name: "log.cleaner.max.compaction.lag.ms", Type: Long, Default: def(maxLong), Check: atLeast(1), Note: noteCompaction},
-	{Name: "log.cleaner.min.cleanable.ratio", Type: Double, Default: def("0.5"), Check: between(0, 1), Note: noteCompaction},
-	{Name: "log.cleaner.backoff.ms", Type: Long, Default: def("15000"), Check: atLeast(0), Note: noteCompaction},
+	{Name: "log.cleaner.enable", Type: Boolean, Default: def("true")},
+	{Name: "log.cleaner.delete.retention.ms", Type: Long, Default: def("86400000"), Check: atLeast(0)},
+	{Name: "log.cleaner.min.compaction.lag.ms", Type: Long, Default: def("0"), Check: atLeast(0)},
+	{Name: "log.cleaner.max.compaction.lag.ms", Type: Long, Default: def(maxLong), Check: atLeast(1)},
+	{Name: "log.cleaner.min.cleanable.ratio", Type: Double, Default: def("0.5"), Check: between(0, 1)},
+	{Name: "log.cleaner.backoff.ms", Type: Long, Default: def("15000"), Check: atLeast(0)},
 	{Name: "log.cleaner.threads", Type: Int, Default: def("1"), Check: atLeast(0), Note: noteThreads},
 	{Name: "log.index.interval.bytes", Type: Int, Default: def("4096"), Check: atLeast(0)},
 	{Name: "log.index.size.max.bytes", Type: Int, Default: def("10485760"), Check: atLeast(4)},
@@ -169,23 +166,28 @@ var topicDefs = []topicDef{
 	{Def: Def{Name: "compression.gzip.level", Type: Int, Check: gzipLevel, Note: noteLevel}, Synonyms: []synonym{{"compression.gzip.level", 1}}},
 	{Def: Def{Name: "compression.lz4.level", Type: Int, Check: lz4Level, Note: noteLevel}, Synonyms: []synonym{{"compression.lz4.level", 1}}},
 	{Def: Def{Name: "compression.zstd.level", Type: Int, Check: zstdLevel, Note: noteLevel}, Synonyms: []synonym{{"compression.zstd.level", 1}}},
-	{Def: Def{Name: "delete.retention.ms", Type: Long, Check: atLeast(0), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.delete.retention.ms", 1}}},
-	{Def: Def{Name: "file.delete.delay.ms", Type: Long, Check: atLeast(0), Note: "gregor deletes segment files at once; accepted and reported, no effect"}, Synonyms: []synonym{{"log.segment.delete.delay.ms", 1}}},
+	{Def: Def{Name: "delete.retention.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.cleaner.delete.retention.ms", 1}}},
+	{Def: Def{Name: "file.delete.delay.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.segment.delete.delay.ms", 1}}},
 	{Def: Def{Name: "flush.messages", Type: Long, Check: atLeast(1), Note: noteFsync}, Synonyms: []synonym{{"log.flush.interval.messages", 1}}},
 	{Def: Def{Name: "flush.ms", Type: Long, Check: atLeast(0), Note: noteFsync}, Synonyms: []synonym{{"log.flush.interval.ms", 1}, {"log.flush.scheduler.interval.ms", 1}}},
 	{Def: Def{Name: "index.interval.bytes", Type: Int, Check: atLeast(0)}, Synonyms: []synonym{{"log.index.interval.bytes", 1}}},
-	{Def: Def{Name: "max.compaction.lag.ms", Type: Long, Check: atLeast(1), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.max.compaction.lag.ms", 1}}},
+	{Def: Def{Name: "max.compaction.lag.ms", Type: Long, Check: atLeast(1)}, Synonyms: []synonym{{"log.cleaner.max.compaction.lag.ms", 1}}},
 	{Def: Def{Name: "max.message.bytes", Type: Int, Check: atLeast(0)}, Synonyms: []synonym{{"message.max.bytes", 1}}},
 	{Def: Def{Name: "message.timestamp.after.max.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.message.timestamp.after.max.ms", 1}}},
 	{Def: Def{Name: "message.timestamp.before.max.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.message.timestamp.before.max.ms", 1}}},
 	{Def: Def{Name: "message.timestamp.type", Type: String, Check: oneOf("CreateTime", "LogAppendTime")}, Synonyms: []synonym{{"log.message.timestamp.type", 1}}},
-	{Def: Def{Name: "min.cleanable.dirty.ratio", Type: Double, Check: between(0, 1), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.min.cleanable.ratio", 1}}},
-	{Def: Def{Name: "min.compaction.lag.ms", Type: Long, Check: atLeast(0), Note: noteCompaction}, Synonyms: []synonym{{"log.cleaner.min.compaction.lag.ms", 1}}},
+	{Def: Def{Name: "min.cleanable.dirty.ratio", Type: Double, Check: between(0, 1)}, Synonyms: []synonym{{"log.cleaner.min.cleanable.ratio", 1}}},
+	{Def: Def{Name: "min.compaction.lag.ms", Type: Long, Check: atLeast(0)}, Synonyms: []synonym{{"log.cleaner.min.compaction.lag.ms", 1}}},
 	{Def: Def{Name: "min.insync.replicas", Type: Int, Check: atLeast(1)}, Synonyms: []synonym{{"min.insync.replicas", 1}}},
 	{Def: Def{Name: "preallocate", Type: Boolean, Note: "gregor never preallocates segment files; accepted and reported, no effect"}, Synonyms: []synonym{{"log.preallocate", 1}}},
 	{Def: Def{Name: "retention.bytes", Type: Long}, Synonyms: []synonym{{"log.retention.bytes", 1}}},
 	{Def: Def{Name: "retention.ms", Type: Long, Check: atLeast(-1)}, Synonyms: []synonym{{"log.retention.ms", 1}, {"log.retention.minutes", 60000}, {"log.retention.hours", 3600000}}},
-	{Def: Def{Name: "segment.bytes", Type: Int, Check: atLeast(14)}, Synonyms: []synonym{{"log.segment.bytes", 1}}},
+	{Def: Def{Name: "segment.bytes", Type: Int, Check: atLeast(minSegmentBytes)}, Synonyms: []synonym{{"log.segment.bytes", 1}}},
+	// Kafka's internal.segment.bytes, for tests only: it overrides
+	// segment.bytes without its 1 MiB minimum, so a test can roll
+	// segments after a few records. Like every internal config it is
+	// accepted by name but left out when all configs are described.
+	{Def: Def{Name: InternalSegmentBytes, Type: Int, Check: atLeast(minInternalSegmentBytes), Internal: true}},
 	{Def: Def{Name: "segment.index.bytes", Type: Int, Check: atLeast(4)}, Synonyms: []synonym{{"log.index.size.max.bytes", 1}}},
 	{Def: Def{Name: "segment.jitter.ms", Type: Long, Check: atLeast(0), Note: "gregor rolls segments without jitter; accepted and reported, no effect"}, Synonyms: []synonym{{"log.roll.jitter.ms", 1}, {"log.roll.jitter.hours", 3600000}}},
 	{Def: Def{Name: "segment.ms", Type: Long, Check: atLeast(1)}, Synonyms: []synonym{{"log.roll.ms", 1}, {"log.roll.hours", 3600000}}},

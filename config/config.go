@@ -74,6 +74,9 @@ func NewBroker(set map[string]string) (*Broker, []string, error) {
 		}
 		b.set[name] = strings.TrimSpace(set[name])
 	}
+	if err := checkCompactionLag("log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", func(n string) string { return b.set[n] }); err != nil {
+		return nil, nil, err
+	}
 	return b, notes, nil
 }
 
@@ -177,6 +180,9 @@ func ValidateTopic(set map[string]string) ([]string, error) {
 			notes = append(notes, name+": "+d.Note)
 		}
 	}
+	if err := checkCompactionLag("min.compaction.lag.ms", "max.compaction.lag.ms", func(n string) string { return strings.TrimSpace(set[n]) }); err != nil {
+		return nil, err
+	}
 	return notes, nil
 }
 
@@ -256,7 +262,9 @@ func (t Topic) Describe(names []string) ([]Entry, []string) {
 	var unknown []string
 	if names == nil {
 		for i := range topicDefs {
-			names = append(names, topicDefs[i].Name)
+			if !topicDefs[i].Internal {
+				names = append(names, topicDefs[i].Name)
+			}
 		}
 		slices.Sort(names)
 	}

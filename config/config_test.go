@@ -10,11 +10,11 @@ func TestTopicFallsBackToBrokerSynonyms(t *testing.T) {
 	if len(notes) != 1 {
 		t.Fatalf("expected a no-effect note for log.flush.interval.messages only (retention applies), got %v", notes)
 	}
-	topic := b.Topic(map[string]string{"segment.bytes": "1000"})
+	topic := b.Topic(map[string]string{"segment.bytes": "2000000"})
 	if v, src, _ := topic.Lookup("retention.ms"); v != "3600000" || src != SourceStaticBroker {
 		t.Fatalf("retention.ms = %s from %v, want 3600000 from the broker's log.retention.hours", v, src)
 	}
-	if v, src, _ := topic.Lookup("segment.bytes"); v != "1000" || src != SourceTopic {
+	if v, src, _ := topic.Lookup("segment.bytes"); v != "2000000" || src != SourceTopic {
 		t.Fatalf("segment.bytes = %s from %v", v, src)
 	}
 	if v, src, _ := topic.Lookup("max.message.bytes"); v != "1048588" || src != SourceDefault {

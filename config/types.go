@@ -68,6 +68,9 @@ type Def struct {
 	Note string
 	// ReadOnly configs cannot be altered at runtime.
 	ReadOnly bool
+	// Internal configs (Kafka's defineInternal) are accepted by name but
+	// not listed when all configs are described: they exist for tests.
+	Internal bool
 	// Synonyms are the broker configs a topic config falls back to, in
 	// order of precedence; for broker configs, other names for the same
 	// setting (log.retention.minutes for log.retention.ms).

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gregorkafka/gregor/record"
@@ -40,6 +41,16 @@ type Config struct {
 	// follower that has not caught up with the leader for this long
 	// leaves the ISR.
 	ReplicaLagTimeMaxMs int64
+	// FileDeleteDelayMs is file.delete.delay.ms: how long a deleted
+	// segment's .deleted files stay before they are removed.
+	FileDeleteDelayMs int64
+	// The log cleaner's topic configs (cleanup.policy=compact):
+	// delete.retention.ms, min.compaction.lag.ms, max.compaction.lag.ms
+	// and min.cleanable.dirty.ratio.
+	DeleteRetentionMs  int64
+	MinCompactionLagMs int64
+	MaxCompactionLagMs int64
+	MinCleanableRatio  float64
 }
 
 // DefaultConfig returns Kafka 4's topic defaults.
@@ -55,5 +66,25 @@ func DefaultConfig() Config {
 		Compression:          "producer",
 		MinInsyncReplicas:    1,
 		ReplicaLagTimeMaxMs:  30000,
+		FileDeleteDelayMs:    60000,
+		DeleteRetentionMs:    86400000,
+		MaxCompactionLagMs:   math.MaxInt64,
+		MinCleanableRatio:    0.5,
 	}
+}
+
+// Validate reports the first config a replica cannot apply. The segment
+// configs are checked when the log opens or takes them.
+func (c Config) Validate() error {
+	switch {
+	case c.FileDeleteDelayMs < 0:
+		return fmt.Errorf("file.delete.delay.ms %d is negative", c.FileDeleteDelayMs)
+	case c.DeleteRetentionMs < 0:
+		return fmt.Errorf("delete.retention.ms %d is negative", c.DeleteRetentionMs)
+	case c.MinCompactionLagMs < 0 || c.MaxCompactionLagMs < 1 || c.MinCompactionLagMs > c.MaxCompactionLagMs:
+		return fmt.Errorf("min.compaction.lag.ms %d and max.compaction.lag.ms %d", c.MinCompactionLagMs, c.MaxCompactionLagMs)
+	case !(c.MinCleanableRatio >= 0 && c.MinCleanableRatio <= 1):
+		return fmt.Errorf("min.cleanable.dirty.ratio %v is outside [0, 1]", c.MinCleanableRatio)
+	}
+	return nil
 }

@@ -8,8 +8,13 @@
 //
 //	log start offset <= last stable offset <= high watermark <= log end offset
 //
-// The log start offset is the first offset still kept; DeleteRecords
-// moves it forward (in Kafka retention does too; gregor has none yet). The log end offset (LEO) is the offset
+// The log start offset is the first offset still kept; DeleteRecords and
+// retention move it forward. A segment that falls wholly below it is
+// deleted as Kafka deletes one: renamed .deleted at once and removed
+// file.delete.delay.ms later on the replica's clock (deletion.go). On a
+// compacted topic the log cleaner (cleaner.go, segment/cleaner.go) keeps
+// only each key's latest record below the active segment. The
+// log end offset (LEO) is the offset
 // the next record will get. The high watermark (HW) is the end of what
 // every in-sync replica has copied: consumers read only below it, so they
 // never see a record that a leader failover could take back. It does not

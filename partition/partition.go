@@ -40,6 +40,8 @@ type Partition struct {
 	followers map[int32]*followerProgress
 	eligible  func(brokerID int32) bool
 
+	onSegmentEvent func(SegmentEvent) // Options.SegmentEvents
+
 	watchers watchers
 }
 
@@ -61,6 +63,13 @@ type Options struct {
 	// ISR: false for fenced brokers and brokers shutting down (Kafka's
 	// isReplicaIsrEligible). Nil means every broker is eligible.
 	ReplicaEligible func(brokerID int32) bool
+	// FirstDirtyOffset is where the log cleaner's dirty part starts, from
+	// the broker's cleaner-offset-checkpoint; zero for a new replica.
+	FirstDirtyOffset int64
+	// SegmentEvents, if set, is told of every roll, deletion and removal
+	// of a segment's files (deletion.go). It runs under the replica's lock
+	// and must not call the replica.
+	SegmentEvents func(SegmentEvent)
 }
 
 // Open opens (or creates) a replica's log. The replica starts with no
@@ -78,11 +87,23 @@ func Open(opts Options) (*Partition, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
+	}
+	// The log reports to the replica, which exists only once the log is
+	// open; the log calls neither hook before Open returns.
+	var p *Partition
 	l, err := segment.Open(opts.Dir, opts.Config.Segment, segment.OpenOptions{
-		LogStartOffset: opts.LogStartOffset,
-		NowMs:          clock.Millis(opts.Clock.Now()),
+		LogStartOffset:  opts.LogStartOffset,
+		NowMs:           clock.Millis(opts.Clock.Now()),
+		OnEvent:         func(e segment.Event) { p.segmentEvent(e) },
+		ScheduleRemoval: func(remove func()) { p.scheduleRemoval(remove) },
 	})
 	if err != nil {
+		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
+	}
+	if err := l.SetFirstDirtyOffset(max(opts.FirstDirtyOffset, 0)); err != nil {
+		l.Close()
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
 	}
 	epochs, err := loadEpochCache(opts.Dir)
@@ -99,19 +120,20 @@ func Open(opts Options) (*Partition, error) {
 		l.Close()
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
 	}
-	p := &Partition{
-		topic:     opts.Topic,
-		index:     opts.Index,
-		brokerID:  opts.BrokerID,
-		clock:     opts.Clock,
-		logger:    opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
-		cfg:       opts.Config,
-		log:       l,
-		epochs:    epochs,
-		producers: producers,
-		leader:    -1,
-		state:     State{Leader: -1, LeaderEpoch: -1},
-		eligible:  opts.ReplicaEligible,
+	p = &Partition{
+		onSegmentEvent: opts.SegmentEvents,
+		topic:          opts.Topic,
+		index:          opts.Index,
+		brokerID:       opts.BrokerID,
+		clock:          opts.Clock,
+		logger:         opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
+		cfg:            opts.Config,
+		log:            l,
+		epochs:         epochs,
+		producers:      producers,
+		leader:         -1,
+		state:          State{Leader: -1, LeaderEpoch: -1},
+		eligible:       opts.ReplicaEligible,
 	}
 	if p.eligible == nil {
 		p.eligible = func(int32) bool { return true }
@@ -142,6 +164,9 @@ func (p *Partition) Config() Config {
 func (p *Partition) SetConfig(cfg Config) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	if err := p.log.SetConfig(cfg.Segment); err != nil {
 		return err
 	}

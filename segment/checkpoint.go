@@ -16,6 +16,7 @@ import (
 //	recovery-point-offset-checkpoint (per data dir)   topic partition offset
 //	replication-offset-checkpoint    (per data dir)   topic partition highWatermark
 //	log-start-offset-checkpoint      (per data dir)   topic partition logStartOffset
+//	cleaner-offset-checkpoint        (per data dir)   topic partition firstDirtyOffset
 //
 // Files are replaced atomically (write a temporary file, then rename).
 
@@ -25,6 +26,7 @@ const (
 	RecoveryPointCheckpoint   = "recovery-point-offset-checkpoint"
 	ReplicationCheckpoint     = "replication-offset-checkpoint"
 	LogStartOffsetCheckpoint  = "log-start-offset-checkpoint"
+	CleanerOffsetCheckpoint   = "cleaner-offset-checkpoint"
 	CleanShutdownFile         = ".kafka_cleanshutdown"
 	checkpointFormatVersion   = 0
 	checkpointMaxEntriesGuard = 1 << 24

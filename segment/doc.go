@@ -21,7 +21,10 @@
 // deleted whole, and the first segment may keep batches below the log
 // start offset, which reads no longer return. Retention (retention.ms,
 // retention.bytes, RetentionDue) deletes old closed segments whole, and so
-// moves the log start offset in segment-sized steps.
+// moves the log start offset in segment-sized steps. A deleted segment's
+// files are renamed .deleted and removed when the log's owner says
+// file.delete.delay.ms has passed; opening a log removes leftover .deleted
+// files (deletion.go). Every roll and deletion is reported as an Event.
 //
 // The indexes are sparse: an entry is added only after index.interval.bytes
 // (default 4096) of batches, so finding an offset is a binary search in the
@@ -46,5 +49,8 @@
 //
 // Configs: segment.bytes, segment.ms, segment.index.bytes,
 // index.interval.bytes, retention.ms, retention.bytes (topic) and their
-// log.* broker defaults.
+// log.* broker defaults. Kafka 4 refuses segment.bytes below 1 MiB
+// (KIP-1030); a test that wants segments of a few records sets Kafka's
+// internal.segment.bytes on the topic, which this package takes as its
+// SegmentBytes down to one batch header.
 package segment

@@ -53,6 +53,10 @@ type Log struct {
 	cfg            Config
 	segments       []*segment // ascending base offsets; the last is active
 	logStartOffset int64
+
+	firstDirty      int64        // cleaner.go: where the next cleaning's dirty part starts
+	onEvent         func(Event)  // OpenOptions.OnEvent
+	scheduleRemoval func(func()) // OpenOptions.ScheduleRemoval
 }
 
 // OpenOptions say how to open a log.
@@ -62,6 +66,14 @@ type OpenOptions struct {
 	LogStartOffset int64
 	// NowMs is the time, for segment.ms of a new active segment.
 	NowMs int64
+	// OnEvent, if set, is told of every roll and deletion (deletion.go).
+	// It runs while the log is being changed and must not call the log.
+	OnEvent func(Event)
+	// ScheduleRemoval, if set, is asked to call remove once
+	// file.delete.delay.ms has passed; it must not call remove itself
+	// while the log is being changed, and remove must not run alongside
+	// another use of the log. Nil removes deleted files at once.
+	ScheduleRemoval func(remove func())
 }
 
 // Open opens the log in dir, creating an empty one if dir has no
@@ -77,7 +89,13 @@ func Open(dir Dir, cfg Config, opts OpenOptions) (*Log, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	l := &Log{dir: dir, cfg: cfg}
+	l := &Log{dir: dir, cfg: cfg, onEvent: opts.OnEvent, scheduleRemoval: opts.ScheduleRemoval}
+	if err := removeDeletedFiles(dir); err != nil {
+		return nil, err
+	}
+	if err := recoverSwaps(dir, cfg); err != nil {
+		return nil, err
+	}
 	names, err := dir.Names()
 	if err != nil {
 		return nil, err
@@ -242,7 +260,8 @@ func (l *Log) Roll(nowMs int64) error {
 }
 
 func (l *Log) roll(base int64, nowMs int64) error {
-	if err := l.active().onBecomeInactive(); err != nil {
+	old := l.active()
+	if err := old.onBecomeInactive(); err != nil {
 		return err
 	}
 	s, err := createSegment(l.dir, base, l.cfg, nowMs)
@@ -250,6 +269,7 @@ func (l *Log) roll(base int64, nowMs int64) error {
 		return err
 	}
 	l.segments = append(l.segments, s)
+	l.emit(Event{Kind: Rolled, BaseOffset: old.baseOffset, NextOffset: old.nextOffset, Size: old.size()})
 	return nil
 }
 
@@ -365,7 +385,7 @@ func (l *Log) TruncateTo(offset int64) error {
 	}
 	keep := l.segmentFor(offset)
 	for _, s := range l.segments[keep+1:] {
-		if err := s.delete(l.dir); err != nil {
+		if err := l.deleteSegment(s, "truncation"); err != nil {
 			return err
 		}
 	}
@@ -374,6 +394,7 @@ func (l *Log) TruncateTo(offset int64) error {
 		return err
 	}
 	l.logStartOffset = min(l.logStartOffset, l.LogEndOffset())
+	l.firstDirty = min(l.firstDirty, offset) // what comes next is dirty
 	return nil
 }
 
@@ -384,7 +405,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64, nowMs int64) error {
 		return fmt.Errorf("cannot start a log at negative offset %d", offset)
 	}
 	for _, s := range l.segments {
-		if err := s.delete(l.dir); err != nil {
+		if err := l.deleteSegment(s, "truncation"); err != nil {
 			return err
 		}
 	}
@@ -394,6 +415,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64, nowMs int64) error {
 	}
 	l.segments = []*segment{s}
 	l.logStartOffset = offset
+	l.firstDirty = offset
 	return nil
 }
 
@@ -408,7 +430,7 @@ func (l *Log) AdvanceLogStartOffset(offset int64) error {
 	}
 	l.logStartOffset = offset
 	for len(l.segments) > 1 && l.segments[1].baseOffset <= offset {
-		if err := l.segments[0].delete(l.dir); err != nil {
+		if err := l.deleteSegment(l.segments[0], "log start offset"); err != nil {
 			return err
 		}
 		l.segments = l.segments[1:]
@@ -429,11 +451,12 @@ func (l *Log) DeleteOldestSegments(n int) error {
 // Segments describes every segment, oldest first.
 func (l *Log) Segments() ([]Info, error) {
 	out := make([]Info, 0, len(l.segments))
-	for _, s := range l.segments {
+	for i, s := range l.segments {
 		in, err := s.info()
 		if err != nil {
 			return out, err
 		}
+		in.Cleaned = i < len(l.segments)-1 && s.nextOffset <= l.firstDirty && l.firstDirty > 0
 		out = append(out, in)
 	}
 	return out, nil
@@ -470,12 +493,13 @@ func (l *Log) closeSegments() error {
 	return err
 }
 
-// Delete removes every file of the log.
+// Delete removes every file of the log at once (DeleteTopics), with the
+// .deleted files of segments still awaiting removal.
 func (l *Log) Delete() error {
 	var err error
 	for _, s := range l.segments {
 		err = errors.Join(err, s.delete(l.dir))
 	}
 	l.segments = nil
-	return err
+	return errors.Join(err, removeDeletedFiles(l.dir))
 }

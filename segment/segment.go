@@ -66,13 +66,14 @@ type Info struct {
 	MaxTimestamp int64 // largest batch timestamp, or -1
 	IndexEntries int
 	TimeEntries  int
+	// Cleaned is set for a segment wholly below the log's first dirty
+	// offset: the log cleaner has compacted it.
+	Cleaned bool
 }
 
 func createSegment(dir Dir, baseOffset int64, cfg Config, nowMs int64) (*segment, error) {
-	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix, TxnIndexSuffix} {
-		if err := dir.Remove(FileName(baseOffset, suffix)); err != nil {
-			return nil, err
-		}
+	if err := removeSegmentFiles(dir, baseOffset, ""); err != nil {
+		return nil, err
 	}
 	s, err := openSegmentFiles(dir, baseOffset, cfg)
 	if err != nil {
@@ -464,9 +465,5 @@ func (s *segment) close() error {
 }
 
 func (s *segment) delete(dir Dir) error {
-	err := s.close()
-	for _, suffix := range []string{LogSuffix, IndexSuffix, TimeIndexSuffix, TxnIndexSuffix} {
-		err = errors.Join(err, dir.Remove(FileName(s.baseOffset, suffix)))
-	}
-	return err
+	return errors.Join(s.close(), removeSegmentFiles(dir, s.baseOffset, ""))
 }

@@ -1,0 +1,145 @@
+package segment
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gregorkafka/gregor/record"
+)
+
+// appendKeyed appends one single-record batch per key=value ("" value:
+// a tombstone), stamped ts.
+func appendKeyed(t *testing.T, l *Log, ts int64, kvs ...[2]string) {
+	t.Helper()
+	for _, kv := range kvs {
+		r := record.Record{Timestamp: ts, Key: []byte(kv[0]), Value: []byte(kv[1])}
+		if kv[1] == "" {
+			r.Value = nil
+		}
+		b, err := record.Build(record.BatchOptions{}, []record.Record{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		record.SetBaseOffset(b, l.LogEndOffset())
+		h, _ := record.Check(b)
+		if err := l.Append(b, h, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// dump is the log from its start as "offset:key=value" ("key=" for a
+// tombstone).
+func dump(t *testing.T, l *Log) []string {
+	t.Helper()
+	var out []string
+	err := l.Batches(l.LogStartOffset(), func(b []byte, h record.Header) (bool, error) {
+		return true, record.Each(b, func(_ int, r record.Record) error {
+			out = append(out, fmt.Sprintf("%d:%s=%s", r.Offset, r.Key, r.Value))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func cleanerConfig() Config {
+	c := DefaultConfig()
+	c.SegmentBytes = 160 // two single-record batches per segment
+	c.IndexIntervalBytes = 1
+	return c
+}
+
+// Cleaning keeps the latest record of each key at its own offset below
+// the active segment, keeps a tombstone until delete.retention.ms after
+// the cleaning that first kept it, groups the small cleaned segments into
+// one, and never touches the active segment or what lies at or above the
+// bound.
+func TestCleanKeepsLatestPerKey(t *testing.T) {
+	for name, newDir := range dirs(t) {
+		t.Run(name, func(t *testing.T) {
+			l, err := Open(newDir(), cleanerConfig(), OpenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"b", "1"}, [2]string{"a", "2"}, [2]string{"c", "1"},
+				[2]string{"b", ""}, [2]string{"a", "3"}, [2]string{"c", "2"}, [2]string{"a", "4"})
+			segs, _ := l.Segments()
+			if len(segs) != 4 {
+				t.Fatalf("%d segments, want 4", len(segs))
+			}
+			o := CleanOptions{NowMs: 5000, DeleteRetentionMs: 1000, Bound: l.LogEndOffset()}
+			res, err := l.Clean(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The active segment holds 6 (c=2) and 7 (a=4); below it a=3 at
+			// 5 is the latest a there, b's tombstone at 4 stays for now.
+			want := "[3:c=1 4:b= 5:a=3 6:c=2 7:a=4]"
+			if got := fmt.Sprint(dump(t, l)); got != want {
+				t.Fatalf("after cleaning %s, want %s", got, want)
+			}
+			// Each old segment is near segment.bytes, so none could be
+			// grouped with another: three cleaned segments, each at its old
+			// base offset (the first one now empty).
+			if res.Segments != 3 || res.Cleaned != 3 || res.RecordsRemoved != 3 || res.BytesAfter >= res.BytesBefore {
+				t.Fatalf("result %+v", res)
+			}
+			segs, _ = l.Segments()
+			if len(segs) != 4 || segs[0].BaseOffset != 0 || segs[2].BaseOffset != 4 || !segs[2].Cleaned || segs[3].Cleaned || l.FirstDirtyOffset() != 6 {
+				t.Fatalf("segments %+v, first dirty %d", segs, l.FirstDirtyOffset())
+			}
+			if l.LogStartOffset() != 0 {
+				t.Fatalf("log start offset %d: cleaning moved it", l.LogStartOffset())
+			}
+
+			// Before the horizon the tombstone stays; after it, it goes.
+			o.NowMs = 5999
+			if _, err := l.Clean(o); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(dump(t, l)); got != want {
+				t.Fatalf("before the delete horizon %s, want %s", got, want)
+			}
+			// The now small cleaned segments were grouped: 0 and 70 bytes
+			// fit one segment.bytes of 160, the 140 bytes at 4 do not join.
+			if segs, _ = l.Segments(); len(segs) != 3 || segs[1].BaseOffset != 4 {
+				t.Fatalf("after regrouping %+v", segs)
+			}
+			o.NowMs = 6000
+			if _, err := l.Clean(o); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := fmt.Sprint(dump(t, l)), "[3:c=1 5:a=3 6:c=2 7:a=4]"; got != want {
+				t.Fatalf("at the delete horizon %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// Nothing at or above the bound (the high watermark) and nothing younger
+// than min.compaction.lag.ms is cleaned.
+func TestCleanStopsAtBoundAndMinLag(t *testing.T) {
+	l, err := Open(MemoryDir(), cleanerConfig(), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"a", "2"})
+	appendKeyed(t, l, 2000, [2]string{"a", "3"}, [2]string{"a", "4"})
+	appendKeyed(t, l, 3000, [2]string{"a", "5"})
+	before := fmt.Sprint(dump(t, l))
+	if res, _ := l.Clean(CleanOptions{NowMs: 9000, Bound: 1}); res.Segments != 0 || fmt.Sprint(dump(t, l)) != before {
+		t.Fatalf("cleaned below a bound inside the first segment: %+v", res)
+	}
+	res, err := l.Clean(CleanOptions{NowMs: 2500, MinCompactionLagMs: 1000, Bound: l.LogEndOffset()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(dump(t, l)), "[1:a=2 2:a=3 3:a=4 4:a=5]"; res.Segments != 1 || got != want {
+		t.Fatalf("with min.compaction.lag.ms: %+v %s, want %s", res, got, want)
+	}
+}
