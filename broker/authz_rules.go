@@ -12,8 +12,8 @@ import (
 // group and transaction handlers of Kafka 4.x apply it. An API absent
 // from the table is not checked (ApiVersions, and the SASL handshake,
 // which runs before there is a principal); authz_test.go insists that
-// every API the broker serves has an entry. Rules for APIs not served
-// yet (the transaction APIs) apply as soon as their handlers register.
+// every API the broker serves has an entry. The transaction APIs that
+// only look, and WriteTxnMarkers, are in authz_txnrules.go.
 var authRules = map[int16]authRule{
 	int16(kmsg.ApiVersions):                  nil,
 	int16(kmsg.SASLHandshake):                nil,
@@ -96,6 +96,25 @@ func clusterDenied(r *request) kmsg.Response {
 			res := kmsg.NewCreateACLsResponseResult()
 			res.ErrorCode = code
 			resp.Results = append(resp.Results, res)
+		}
+	case *kmsg.WriteTxnMarkersResponse:
+		// Every partition of every marker, as
+		// WriteTxnMarkersRequest.getErrorResponse answers.
+		resp.Markers = nil
+		for _, m := range r.body.(*kmsg.WriteTxnMarkersRequest).Markers {
+			rm := kmsg.NewWriteTxnMarkersResponseMarker()
+			rm.ProducerID = m.ProducerID
+			for _, t := range m.Topics {
+				rt := kmsg.NewWriteTxnMarkersResponseMarkerTopic()
+				rt.Topic = t.Topic
+				for _, p := range t.Partitions {
+					rp := kmsg.NewWriteTxnMarkersResponseMarkerTopicPartition()
+					rp.Partition, rp.ErrorCode = p, code
+					rt.Partitions = append(rt.Partitions, rp)
+				}
+				rm.Topics = append(rm.Topics, rt)
+			}
+			resp.Markers = append(resp.Markers, rm)
 		}
 	case *kmsg.DeleteACLsResponse:
 		for range r.body.(*kmsg.DeleteACLsRequest).Filters {
