@@ -13,6 +13,7 @@ import (
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/record"
 	"github.com/gregorkafka/gregor/segment"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -158,11 +159,21 @@ func produceSegments(t *testing.T, ctx context.Context, cl *kgo.Client, topic st
 	}
 	waitTopics(topic)(s, nil)
 	for i, b := range batches {
-		resp, err := s.broker.Request(ctx, produce(-1, topic, 0, b)(s))
-		if err != nil {
-			t.Fatal(err)
+		var p kmsg.ProduceResponseTopicPartition
+		// Kafka's metadata can name the new partition's leader a moment
+		// before that broker's replica manager has made it the leader:
+		// the first batch may be answered NOT_LEADER_OR_FOLLOWER (nothing
+		// was written) and is sent again, each try one round trip.
+		for try := 0; ; try++ {
+			resp, err := s.broker.Request(ctx, produce(-1, topic, 0, b)(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p = resp.(*kmsg.ProduceResponse).Topics[0].Partitions[0]
+			if i > 0 || p.ErrorCode != kerr.NotLeaderForPartition.Code || try == 1000 {
+				break
+			}
 		}
-		p := resp.(*kmsg.ProduceResponse).Topics[0].Partitions[0]
 		if p.ErrorCode != 0 || p.BaseOffset != int64(3*i) {
 			t.Fatalf("batch %d to %s: error code %d, base offset %d", i, addr, p.ErrorCode, p.BaseOffset)
 		}
