@@ -33,6 +33,9 @@ func NewCA(commonName string) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Validity is in real time, not on the cluster clock: clients check
+	// certificates against their own wall clock, whatever a test's manual
+	// clock reads.
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: commonName},
@@ -69,6 +72,7 @@ func (ca *CA) Issue(commonName string, hosts []string, server bool) (tls.Certifi
 	if err != nil {
 		return tls.Certificate{}, err
 	}
+	// Real time, as for the CA above.
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: commonName},

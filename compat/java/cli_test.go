@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gregorkafka/gregor/compat/internal/brokerproc"
 )
 
 // TestKafkaCLI runs Kafka's own command-line tools, the classes behind
@@ -185,7 +187,7 @@ type kafkaTools struct {
 func newKafkaTools(t *testing.T, bootstrap string) *kafkaTools {
 	t.Helper()
 	if out, err := mvn(t, "test-compile", "dependency:build-classpath", "-Dmdep.outputFile=target/classpath.txt"); err != nil {
-		t.Fatalf("mvn dependency:build-classpath: %v\n%s", err, tail(out, 8000))
+		t.Fatalf("mvn dependency:build-classpath: %v\n%s", err, brokerproc.Tail(out, 8000))
 	}
 	cp, err := os.ReadFile("target/classpath.txt")
 	if err != nil {
@@ -207,7 +209,7 @@ func (k *kafkaTools) run(t *testing.T, stdin, class string, args ...string) stri
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", class, strings.Join(args, " "), err, tail(stdout.String(), 4000), tail(stderr.String(), 4000))
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", class, strings.Join(args, " "), err, brokerproc.Tail(stdout.String(), 4000), brokerproc.Tail(stderr.String(), 4000))
 	}
 	return stdout.String()
 }
@@ -237,7 +239,7 @@ func (k *kafkaTools) start(t *testing.T, class string, args ...string) (stop fun
 func mustContain(t *testing.T, out, want string) {
 	t.Helper()
 	if !strings.Contains(out, want) {
-		t.Errorf("output lacks %q:\n%s", want, tail(out, 4000))
+		t.Errorf("output lacks %q:\n%s", want, brokerproc.Tail(out, 4000))
 	}
 }
 

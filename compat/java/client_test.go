@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/gregorkafka/gregor/compat/internal/brokerproc"
 )
 
 // TestJavaClient runs the JUnit 5 tests in src/test/java against a
@@ -17,14 +19,14 @@ func TestJavaClient(t *testing.T) {
 	_ = os.RemoveAll("target/surefire-reports")
 	out, err := mvn(t, "test", "-Dgregor.bootstrap="+c.bootstrap)
 	if err != nil {
-		t.Errorf("mvn test: %v\n%s", err, tail(out, 20000))
+		t.Errorf("mvn test: %v\n%s", err, brokerproc.Tail(out, 20000))
 		reportFailures(t)
 	}
 	run, skipped := junitCounts(t)
 	t.Logf("JUnit: %d tests run, %d skipped", run, skipped)
 	// Every JUnit test skips without gregor.bootstrap: none may skip here.
 	if run == 0 || skipped > 0 {
-		t.Errorf("JUnit ran %d tests and skipped %d; want all run\n%s", run, skipped, tail(out, 4000))
+		t.Errorf("JUnit ran %d tests and skipped %d; want all run\n%s", run, skipped, brokerproc.Tail(out, 4000))
 	}
 }
 
@@ -59,7 +61,7 @@ func reportFailures(t *testing.T) {
 			continue
 		}
 		for _, m := range failed.FindAllString(string(b), -1) {
-			t.Logf("%s:\n%s", filepath.Base(r), tail(m, 3000))
+			t.Logf("%s:\n%s", filepath.Base(r), brokerproc.Tail(m, 3000))
 		}
 	}
 }

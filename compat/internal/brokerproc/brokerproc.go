@@ -1,6 +1,6 @@
 // Package brokerproc starts examples/tinybroker as a subprocess for the
-// compatibility tests that drive clients in other languages (compat/python,
-// compat/node): three brokers on free ports, logs on disk, and classic
+// compatibility tests that drive clients in other languages (compat/java,
+// compat/python, compat/node): three brokers on free ports, logs on disk, and classic
 // groups that form at once (group.initial.rebalance.delay.ms=0, as in
 // Kafka's own test configs) instead of after Kafka's 3 s default.
 package brokerproc
@@ -23,8 +23,15 @@ import (
 // ends, and the broker's stderr is logged if the test failed.
 func Start(t testing.TB, root string) string {
 	t.Helper()
-	if root == "" {
-		t.Fatal("brokerproc.Start: the path to the module root is empty")
+	return StartWithDataDir(t, root, t.TempDir())
+}
+
+// StartWithDataDir is Start with the brokers' -data-dir given, for tests
+// that read the segment files afterwards (broker-N/<topic>-<partition>/).
+func StartWithDataDir(t testing.TB, root, dataDir string) string {
+	t.Helper()
+	if root == "" || dataDir == "" {
+		t.Fatal("brokerproc.StartWithDataDir: the path to the module root and the data directory must not be empty")
 	}
 	bin := filepath.Join(t.TempDir(), "tinybroker")
 	build := exec.Command("go", "build", "-o", bin, "./examples/tinybroker")
@@ -32,7 +39,7 @@ func Start(t testing.TB, root string) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the tiny broker: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-brokers", "3", "-port", "0", "-data-dir", t.TempDir(),
+	cmd := exec.Command(bin, "-brokers", "3", "-port", "0", "-data-dir", dataDir,
 		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr lockedBuffer
@@ -64,6 +71,7 @@ func Start(t testing.TB, root string) string {
 			if err != nil {
 				t.Errorf("the tiny broker did not stop cleanly: %v", err)
 			}
+		// Real time: the broker is another process, not on a test clock.
 		case <-time.After(20 * time.Second):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			t.Errorf("the tiny broker did not stop on SIGTERM")
