@@ -195,25 +195,34 @@ func (s *shard) commitBatchOf(req *kmsg.OffsetCommitRequest) (commitBatch, map[s
 	for _, t := range req.Topics {
 		codes[t.Topic] = map[int32]int16{}
 		for _, p := range t.Partitions {
-			md := ""
-			if p.Metadata != nil {
-				md = *p.Metadata
-			}
-			if len(md) > s.c.cfg.OffsetMetadataMaxBytes {
-				codes[t.Topic][p.Partition] = kerr.OffsetMetadataTooLarge.Code
-				continue
-			}
 			epoch := p.LeaderEpoch
 			if req.Version < 6 {
 				epoch = -1
 			}
-			o := offsetEntry{offset: p.Offset, leaderEpoch: epoch, metadata: md, commitTimestamp: now, expireTimestamp: expire}
-			b.records = append(b.records, offsetCommitRecord(req.Group, t.Topic, p.Partition, o))
-			b.entries = append(b.entries, o)
-			b.committed = append(b.committed, CommittedOffset{Topic: t.Topic, Partition: p.Partition, Offset: p.Offset, Metadata: md})
+			if code := b.add(s, req.Group, t.Topic, p.Partition, p.Offset, epoch, p.Metadata, now, expire); code != 0 {
+				codes[t.Topic][p.Partition] = code
+			}
 		}
 	}
 	return b, codes
+}
+
+// add puts one partition's commit into the batch, or returns the code
+// that refuses it (OFFSET_METADATA_TOO_LARGE past
+// offset.metadata.max.bytes); OffsetCommit and TxnOffsetCommit share it.
+func (b *commitBatch) add(s *shard, groupID, topic string, partition int32, offset int64, leaderEpoch int32, metadata *string, now, expire int64) int16 {
+	md := ""
+	if metadata != nil {
+		md = *metadata
+	}
+	if len(md) > s.c.cfg.OffsetMetadataMaxBytes {
+		return kerr.OffsetMetadataTooLarge.Code
+	}
+	o := offsetEntry{offset: offset, leaderEpoch: leaderEpoch, metadata: md, commitTimestamp: now, expireTimestamp: expire}
+	b.records = append(b.records, offsetCommitRecord(groupID, topic, partition, o))
+	b.entries = append(b.entries, o)
+	b.committed = append(b.committed, CommittedOffset{Topic: topic, Partition: partition, Offset: offset, Metadata: md})
+	return 0
 }
 
 // writeCommit writes the batch and reports the outcome on done. The

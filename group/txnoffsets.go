@@ -119,22 +119,13 @@ func (s *shard) txnCommitBatchOf(req *kmsg.TxnOffsetCommitRequest) (commitBatch,
 	for _, t := range req.Topics {
 		codes[t.Topic] = map[int32]int16{}
 		for _, p := range t.Partitions {
-			md := ""
-			if p.Metadata != nil {
-				md = *p.Metadata
-			}
-			if len(md) > s.c.cfg.OffsetMetadataMaxBytes {
-				codes[t.Topic][p.Partition] = kerr.OffsetMetadataTooLarge.Code
-				continue
-			}
 			epoch := p.LeaderEpoch
 			if req.Version < 2 {
 				epoch = -1
 			}
-			o := offsetEntry{offset: p.Offset, leaderEpoch: epoch, metadata: md, commitTimestamp: now, expireTimestamp: -1}
-			b.records = append(b.records, offsetCommitRecord(req.Group, t.Topic, p.Partition, o))
-			b.entries = append(b.entries, o)
-			b.committed = append(b.committed, CommittedOffset{Topic: t.Topic, Partition: p.Partition, Offset: p.Offset, Metadata: md})
+			if code := b.add(s, req.Group, t.Topic, p.Partition, p.Offset, epoch, p.Metadata, now, -1); code != 0 {
+				codes[t.Topic][p.Partition] = code
+			}
 		}
 	}
 	return b, codes
