@@ -143,3 +143,86 @@ func TestCleanStopsAtBoundAndMinLag(t *testing.T) {
 		t.Fatalf("with min.compaction.lag.ms: %+v %s, want %s", res, got, want)
 	}
 }
+
+// Kafka's groupSegmentsBySize: segments join while the .log sizes stay
+// within segment.bytes and the index sizes within segment.index.bytes,
+// and their offsets within 32 bits of the group's base offset, which an
+// empty segment does not need.
+func TestGroupBySize(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.SegmentBytes, cfg.SegmentIndexBytes = 1000, 100
+	seg := func(base, size, indexes int64) cleaningSegment {
+		return cleaningSegment{base: base, size: size, indexes: indexes, timeIndexs: indexes}
+	}
+	const far = 1 << 32
+	for name, tc := range map[string]struct {
+		segs []cleaningSegment
+		want string
+	}{
+		"by size":             {[]cleaningSegment{seg(0, 400, 0), seg(10, 600, 0), seg(20, 1, 0)}, "[[0 2] [2 3]]"},
+		"by index size":       {[]cleaningSegment{seg(0, 1, 60), seg(10, 1, 60), seg(20, 1, 30)}, "[[0 1] [1 3]]"},
+		"offsets overflow":    {[]cleaningSegment{seg(0, 10, 0), seg(far, 10, 0)}, "[[0 1] [1 2]]"},
+		"empty joins anyway":  {[]cleaningSegment{seg(0, 10, 0), seg(10, 0, 0), seg(far, 10, 0)}, "[[0 2] [2 3]]"},
+		"last one's estimate": {[]cleaningSegment{seg(0, 10, 0), seg(10, 10, 0)}, "[[0 1] [1 2]]"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			uncleanable := tc.segs[len(tc.segs)-1].base + 100
+			if name == "last one's estimate" {
+				uncleanable = far // the last segment may run up to here
+			}
+			if got := fmt.Sprint(groupBySize(tc.segs, cfg, uncleanable)); got != tc.want {
+				t.Fatalf("groups %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// The last batch before the first uncleanable offset stays, emptied, when
+// all its records go, so the cleaned part keeps its offsets up to there
+// (Kafka's cleaner retains it); a group emptied elsewhere leaves an empty
+// segment whose age for retention.ms is its old segments' newest
+// timestamp, and the next cleaning joins it to its neighbour.
+func TestCleanKeepsLastBatchAndRegroupsEmptySegments(t *testing.T) {
+	l, err := Open(MemoryDir(), cleanerConfig(), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	appendKeyed(t, l, 1000, [2]string{"a", "1"})
+	appendKeyed(t, l, 1500, [2]string{"b", "1"})
+	appendKeyed(t, l, 2000, [2]string{"a", "2"}, [2]string{"b", "2"})
+	// Two keyless records, which the cleaner drops, before the active
+	// segment.
+	for i := 0; i < 2; i++ {
+		b, err := record.Build(record.BatchOptions{}, []record.Record{{Timestamp: 3000, Value: []byte("x")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		record.SetBaseOffset(b, l.LogEndOffset())
+		h, _ := record.Check(b)
+		if err := l.Append(b, h, 3000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendKeyed(t, l, 4000, [2]string{"c", "1"})
+	if _, err := l.Clean(CleanOptions{NowMs: 5000, Bound: l.LogEndOffset()}); err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := l.Segments()
+	if len(segs) != 4 || segs[0].Size != 0 || segs[2].BaseOffset != 4 || segs[2].Batches != 1 || segs[2].Records != 0 || segs[2].NextOffset != 6 {
+		t.Fatalf("segments after cleaning %+v: want the first empty and the keyless one keeping an empty last batch ending at 6", segs)
+	}
+	if got := l.segments[0].largestTimestamp(); got != 1500 {
+		t.Fatalf("the emptied segment's largest timestamp is %d, want 1500, its records' newest", got)
+	}
+	if got, want := fmt.Sprint(dump(t, l)), "[2:a=2 3:b=2 6:c=1]"; got != want {
+		t.Fatalf("log %s, want %s", got, want)
+	}
+	appendKeyed(t, l, 5000, [2]string{"c", "2"})
+	if _, err := l.Clean(CleanOptions{NowMs: 6000, Bound: l.LogEndOffset()}); err != nil {
+		t.Fatal(err)
+	}
+	if segs, _ = l.Segments(); segs[0].Size == 0 {
+		t.Fatalf("segments after the next cleaning %+v: the empty one was not joined", segs)
+	}
+}
