@@ -226,3 +226,42 @@ func TestCleanKeepsLastBatchAndRegroupsEmptySegments(t *testing.T) {
 		t.Fatalf("segments after the next cleaning %+v: the empty one was not joined", segs)
 	}
 }
+
+// A producer's last data batch stays, emptied, when its records go, so
+// that its sequence survives (Kafka's lastRecordsOfActiveProducers); a
+// producer the owner no longer keeps (expired) loses it.
+func TestCleanKeepsLastBatchOfActiveProducers(t *testing.T) {
+	for name, producers := range map[string]map[int64]ProducerLast{
+		"read from the log": nil,
+		"active":            {5: {LastDataOffset: 0, Epoch: 0}},
+		"expired":           {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l, err := Open(MemoryDir(), cleanerConfig(), OpenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			b, err := record.Build(record.BatchOptions{HasProducer: true, ProducerID: 5}, []record.Record{{Timestamp: 1000, Key: []byte("a"), Value: []byte("1")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, _ := record.Check(b)
+			if err := l.Append(b, h, 1000); err != nil {
+				t.Fatal(err)
+			}
+			appendKeyed(t, l, 1000, [2]string{"a", "2"}, [2]string{"b", "1"}, [2]string{"b", "2"})
+			if _, err := l.Clean(CleanOptions{NowMs: 2000, Bound: l.LogEndOffset(), Producers: producers}); err != nil {
+				t.Fatal(err)
+			}
+			kept := false
+			l.Batches(0, func(_ []byte, h record.Header) (bool, error) {
+				kept = kept || (h.ProducerID == 5 && h.NumRecords == 0)
+				return true, nil
+			})
+			if want := name != "expired"; kept != want {
+				t.Fatalf("producer 5's emptied last batch kept: %v, want %v", kept, want)
+			}
+		})
+	}
+}
