@@ -261,6 +261,7 @@ func (c *Cleaning) writeGroup(segs []cleaningSegment) (removed, size int64, err 
 	if err != nil {
 		return 0, 0, err
 	}
+	keptBefore := len(c.txns.kept)
 	for _, cs := range segs {
 		err = c.read(cs, func(b []byte, h record.Header) error {
 			kept, dropped, err := c.cleanBatch(b, h)
@@ -277,6 +278,11 @@ func (c *Cleaning) writeGroup(segs []cleaningSegment) (removed, size int64, err 
 		if err != nil {
 			break
 		}
+	}
+	if err == nil && len(c.txns.kept) > keptBefore {
+		// The new segment's transaction index: the aborted transactions
+		// whose markers it kept, swapped in with it.
+		err = writeTxnIndex(suffixDir{c.dir, CleanedSuffix}, base, c.txns.kept[keptBefore:])
 	}
 	if err == nil {
 		err = out.onBecomeInactive()
@@ -522,4 +528,20 @@ func (l *Log) swapIn(first, end int) error {
 	s.createdMs = created
 	l.segments = append(l.segments[:first], append([]*segment{s}, l.segments[end:]...)...)
 	return nil
+}
+
+func writeTxnIndex(dir Dir, base int64, entries []AbortedTxn) error {
+	var b []byte
+	for _, a := range entries {
+		b = appendAbortedTxn(b, a)
+	}
+	f, err := dir.Open(FileName(base, TxnIndexSuffix))
+	if err != nil {
+		return err
+	}
+	err = f.Append(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
 }

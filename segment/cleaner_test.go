@@ -265,3 +265,58 @@ func TestCleanKeepsLastBatchOfActiveProducers(t *testing.T) {
 		})
 	}
 }
+
+// An aborted transaction whose marker the cleaning keeps (it still met
+// the transaction's data) is in the cleaned segment's .txnindex, swapped
+// in with it; one whose data and marker are gone is in no index.
+func TestCleanWritesTxnIndexOfCleanedSegment(t *testing.T) {
+	cfg := cleanerConfig()
+	cfg.SegmentBytes = 1 << 20
+	d := MemoryDir()
+	l, err := Open(d, cfg, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	appendTxnData(t, l, 1000, 1, 0, "a", "x") // 0
+	appendMarker(t, l, 1000, 1, false)        // 1
+	appendKeyed(t, l, 1000, [2]string{"b", "1"})
+	if err := l.Roll(1000); err != nil {
+		t.Fatal(err)
+	}
+	aborted := AbortedTxn{ProducerID: 1, FirstOffset: 0, LastOffset: 1, LastStableOffset: 2}
+	if err := l.AppendAbortedTxn(aborted); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Clean(CleanOptions{NowMs: 2000, DeleteRetentionMs: 1000, Bound: l.LogEndOffset(), AbortedTxns: []AbortedTxn{aborted},
+		Producers: map[int64]ProducerLast{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.KeptAbortedTxns) != 1 || res.KeptAbortedTxns[0] != aborted {
+		t.Fatalf("kept aborted transactions %+v, want %+v", res.KeptAbortedTxns, aborted)
+	}
+	f, err := d.Open(FileName(0, TxnIndexSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadFull(f, 0, int(f.Size()))
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := DecodeTxnIndex(b); err != nil || len(got) != 1 || got[0] != aborted {
+		t.Fatalf("cleaned segment's transaction index %+v, %v", got, err)
+	}
+	// The next cleaning meets no data of it: the entry goes, and the
+	// marker after delete.retention.ms.
+	appendKeyed(t, l, 2000, [2]string{"b", "2"})
+	if err := l.Roll(2000); err != nil {
+		t.Fatal(err)
+	}
+	res, err = l.Clean(CleanOptions{NowMs: 3000, DeleteRetentionMs: 1000, Bound: l.LogEndOffset(), AbortedTxns: []AbortedTxn{aborted},
+		Producers: map[int64]ProducerLast{}})
+	if err != nil || len(res.KeptAbortedTxns) != 0 || d.Exists(FileName(0, TxnIndexSuffix)) {
+		t.Fatalf("second cleaning %+v, %v; index file there: %v", res, err, d.Exists(FileName(0, TxnIndexSuffix)))
+	}
+}
