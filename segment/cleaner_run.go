@@ -344,10 +344,10 @@ func (c *Cleaning) cleanBatch(b []byte, h record.Header) ([]byte, int64, error) 
 	// horizon, as a batch with a tombstone does (KIP-534).
 	needHorizon := (tombstones || (canDiscard && h.IsControl())) && !hasHorizon
 	switch {
+	case len(kept) == 0 && !retainEmpty:
+		return nil, dropped, nil // a batch emptied before goes once it is no longer needed
 	case len(kept) == len(recs) && !needHorizon:
 		return b, 0, nil
-	case len(kept) == 0 && !retainEmpty:
-		return nil, dropped, nil
 	}
 	newHorizon := int64(-1)
 	if hasHorizon {

@@ -262,6 +262,30 @@ func TestCleanKeepsLastBatchOfActiveProducers(t *testing.T) {
 			if want := name != "expired"; kept != want {
 				t.Fatalf("producer 5's emptied last batch kept: %v, want %v", kept, want)
 			}
+			// Once the producer has a later batch, the emptied one goes.
+			b, err = record.Build(record.BatchOptions{HasProducer: true, ProducerID: 5, BaseSequence: 1}, []record.Record{{Timestamp: 1000, Key: []byte("c"), Value: []byte("1")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			record.SetBaseOffset(b, l.LogEndOffset())
+			h, _ = record.Check(b)
+			last := h.LastOffset()
+			if err := l.Append(b, h, 1000); err != nil {
+				t.Fatal(err)
+			}
+			appendKeyed(t, l, 1000, [2]string{"d", "1"})
+			if producers != nil {
+				producers = map[int64]ProducerLast{5: {LastDataOffset: last}}
+			}
+			if _, err := l.Clean(CleanOptions{NowMs: 2000, Bound: l.LogEndOffset(), Producers: producers}); err != nil {
+				t.Fatal(err)
+			}
+			l.Batches(0, func(_ []byte, h record.Header) (bool, error) {
+				if h.ProducerID == 5 && h.NumRecords == 0 {
+					t.Fatalf("producer 5's emptied batch at %d stays after its later batch at %d", h.BaseOffset, last)
+				}
+				return true, nil
+			})
 		})
 	}
 }
