@@ -63,6 +63,8 @@ func appendMarker(t *testing.T, l *Log, now int64, pid int64, commit bool) {
 // aborted transactions is there (a tombstone goes only after
 // delete.retention.ms); a marker is there while any record of its
 // transaction is, and goes only delete.retention.ms after it was written.
+// Each cleaning has appends and rolls between its steps, as it does when
+// it runs beside produce.
 func TestCleanerTxnProperty(t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -81,8 +83,7 @@ func TestCleanerTxnProperty(t *testing.T) {
 				aborted: map[int]bool{}, open: map[int64]int{}, openFirst: map[int64]int64{}, seq: map[int64]int32{}}
 			txns := 0
 			for step := 0; step < 400; step++ {
-				switch op := rng.IntN(20); {
-				case op < 5: // a plain write
+				plainWrite := func() {
 					k, v := fmt.Sprint("k", rng.IntN(6)), fmt.Sprint("v", step)
 					if rng.IntN(5) == 0 {
 						v = ""
@@ -90,6 +91,10 @@ func TestCleanerTxnProperty(t *testing.T) {
 					off := l.LogEndOffset()
 					appendKeyed(t, l, now, [2]string{k, v})
 					m.log[off] = written{k, v, now}
+				}
+				switch op := rng.IntN(20); {
+				case op < 5:
+					plainWrite()
 				case op < 11: // a transactional write
 					pid := int64(1 + rng.IntN(3))
 					if _, ok := m.open[pid]; !ok {
@@ -133,7 +138,26 @@ func TestCleanerTxnProperty(t *testing.T) {
 					for _, first := range m.openFirst {
 						bound = min(bound, first)
 					}
-					res, err := l.Clean(CleanOptions{NowMs: now, DeleteRetentionMs: drm, Bound: bound, AbortedTxns: m.index})
+					c, err := l.PrepareClean(CleanOptions{NowMs: now, DeleteRetentionMs: drm, Bound: bound, AbortedTxns: m.index})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if c == nil {
+						continue
+					}
+					// Appends and rolls go on while the cleaning builds, as
+					// they do without the owner's lock.
+					for n := rng.IntN(4); n > 0; n-- {
+						plainWrite()
+						if rng.IntN(3) == 0 {
+							if err := l.Roll(now); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+					buildErr := c.Build()
+					plainWrite()
+					res, err := c.Finish(buildErr)
 					if err != nil {
 						t.Fatal(err)
 					}
