@@ -283,3 +283,45 @@ func TestCleanTransactions(t *testing.T) {
 	s.advance(time.Second)
 	clean("0:a=committed 1:COMMIT 6:d=1 7:COMMIT 9:c=3", 0)
 }
+
+// Cleanings and produce at once, on two goroutines (run with -race): the
+// cleaner's reads and writes share nothing unlocked with the appends, and
+// afterwards every key's latest value is there.
+func TestCleanRacesProduce(t *testing.T) {
+	s := compactSet(t)
+	p := s.leader()
+	s.produceKeyed("k0=0", "k1=0", "k2=0")
+	stop := make(chan struct{})
+	cleaned := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				cleaned <- n
+				return
+			default:
+			}
+			res, err := p.Clean()
+			if err != nil {
+				t.Error(err)
+			}
+			n += res.Segments
+		}
+	}()
+	for i := 1; i <= 300; i++ {
+		s.produceKeyed(fmt.Sprintf("k%d=%d", i%3, i))
+	}
+	close(stop)
+	n := <-cleaned
+	if _, err := p.Clean(); err != nil {
+		t.Fatal(err)
+	}
+	got := s.keyed()
+	for k, v := range map[string]int{"k0": 300, "k1": 298, "k2": 299} {
+		if !strings.Contains(got, fmt.Sprintf("%s=%d", k, v)) {
+			t.Fatalf("log %s lacks %s's latest value %d", got, k, v)
+		}
+	}
+	t.Logf("%d segments replaced while producing", n)
+}
