@@ -74,4 +74,18 @@ func TestCompactionRemovesAbortedTransactions(t *testing.T) {
 	if strings.Contains(fmt.Sprint(committed), "b=committed-1") {
 		t.Fatalf("read_committed after cleaning %v: b's older value was not cleaned", committed)
 	}
+	// The cleaning that removed the aborted data kept the ABORT marker and
+	// its index entry; the next one finds no data of it and drops the
+	// entry (the marker waits for delete.retention.ms).
+	if n := len(leaderSegments(t, c, "t").AbortedTransactions); n != 1 {
+		t.Fatalf("%d aborted transactions indexed after the first cleaning, want 1", n)
+	}
+	produceKeyed(t, plain, mc, "t", "z", "6", "z", "7", "z", "8", "z", "9")
+	mc.Advance(time.Second)
+	if n := len(leaderSegments(t, c, "t").AbortedTransactions); n != 0 {
+		t.Fatalf("%d aborted transactions indexed once their data is gone, want 0", n)
+	}
+	if got := fmt.Sprint(readCompacted(t, c, "t", kgo.FetchIsolationLevel(kgo.ReadCommitted()))); !strings.Contains(got, "a=committed-1") || strings.Contains(got, "aborted") {
+		t.Fatalf("read_committed after the second cleaning %s", got)
+	}
 }
