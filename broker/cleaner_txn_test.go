@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/clock"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -74,6 +75,13 @@ func TestCompactionRemovesAbortedTransactions(t *testing.T) {
 	if strings.Contains(fmt.Sprint(committed), "b=committed-1") {
 		t.Fatalf("read_committed after cleaning %v: b's older value was not cleaned", committed)
 	}
+	// Sarama's consumers read the cleaned log the same way.
+	last := committed[len(committed)-1]
+	for _, iso := range []sarama.IsolationLevel{sarama.ReadUncommitted, sarama.ReadCommitted} {
+		if got := saramaRead(t, c, iso, last); fmt.Sprint(got) != fmt.Sprint(committed) {
+			t.Fatalf("Sarama at isolation level %d reads %v, franz-go's read_committed %v", iso, got, committed)
+		}
+	}
 	// The cleaning that removed the aborted data kept the ABORT marker and
 	// its index entry; the next one finds no data of it and drops the
 	// entry (the marker waits for delete.retention.ms).
@@ -88,4 +96,43 @@ func TestCompactionRemovesAbortedTransactions(t *testing.T) {
 	if got := fmt.Sprint(readCompacted(t, c, "t", kgo.FetchIsolationLevel(kgo.ReadCommitted()))); !strings.Contains(got, "a=committed-1") || strings.Contains(got, "aborted") {
 		t.Fatalf("read_committed after the second cleaning %s", got)
 	}
+}
+
+// saramaRead consumes partition 0 of topic t with Sarama from the oldest
+// offset up to the record last ("offset:key=value"), in the same form.
+func saramaRead(t *testing.T, c *broker.Cluster, iso sarama.IsolationLevel, last string) []string {
+	t.Helper()
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V2_6_0_0
+	cfg.Consumer.IsolationLevel = iso
+	consumer, err := sarama.NewConsumer(c.Addrs(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := consumer.ConsumePartition("t", 0, sarama.OffsetOldest)
+	if err != nil {
+		consumer.Close()
+		t.Fatal(err)
+	}
+	// Once it has read everything, the consumer's next fetch waits for
+	// fetch.max.wait.ms on the cluster's manual clock, which this test
+	// does not advance for it, and Close waits for that fetch: close it
+	// on the side; the cluster's shutdown ends the fetch.
+	defer func() {
+		go func() {
+			pc.Close()
+			consumer.Close()
+		}()
+	}()
+	ctx := apiCtx(t)
+	var out []string
+	for len(out) == 0 || out[len(out)-1] != last {
+		select {
+		case m := <-pc.Messages():
+			out = append(out, fmt.Sprintf("%d:%s=%s", m.Offset, m.Key, m.Value))
+		case <-ctx.Done():
+			t.Fatalf("Sarama read %v, not yet %s", out, last)
+		}
+	}
+	return out
 }
