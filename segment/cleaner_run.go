@@ -421,6 +421,10 @@ func (c *Cleaning) Finish(buildErr error) (CleanResult, error) {
 		return CleanResult{}, errors.New("the cleaning was abandoned")
 	}
 	defer func() { l.cleaning = nil }()
+	if len(l.segments) == 0 { // deleted
+		c.removeCleaned()
+		return CleanResult{}, ErrCleaningAborted
+	}
 	at := make([]int, len(c.groups))
 	gone := false
 	for gi, g := range c.groups {
