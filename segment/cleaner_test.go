@@ -1,7 +1,9 @@
 package segment
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gregorkafka/gregor/record"
@@ -342,5 +344,42 @@ func TestCleanWritesTxnIndexOfCleanedSegment(t *testing.T) {
 		Producers: map[int64]ProducerLast{}})
 	if err != nil || len(res.KeptAbortedTxns) != 0 || d.Exists(FileName(0, TxnIndexSuffix)) {
 		t.Fatalf("second cleaning %+v, %v; index file there: %v", res, err, d.Exists(FileName(0, TxnIndexSuffix)))
+	}
+}
+
+// One cleaning of a log at a time; a canceled one replaces nothing,
+// leaves no files behind, and the log can be cleaned again.
+func TestCleaningCancel(t *testing.T) {
+	d := MemoryDir()
+	l, err := Open(d, cleanerConfig(), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"a", "2"}, [2]string{"a", "3"}, [2]string{"a", "4"}, [2]string{"a", "5"})
+	o := CleanOptions{NowMs: 2000, Bound: l.LogEndOffset()}
+	c, err := l.PrepareClean(o)
+	if err != nil || c == nil {
+		t.Fatalf("PrepareClean: %v, %v", c, err)
+	}
+	if _, err := l.PrepareClean(o); err == nil {
+		t.Fatal("a second cleaning of the same log was let in")
+	}
+	before := fmt.Sprint(dump(t, l))
+	c.Cancel()
+	if res, err := c.Finish(c.Build()); !errors.Is(err, ErrCleaningAborted) || res.Segments != 0 {
+		t.Fatalf("canceled cleaning: %+v, %v", res, err)
+	}
+	names, _ := d.Names()
+	for _, n := range names {
+		if strings.HasSuffix(n, CleanedSuffix) {
+			t.Fatalf("%s left by a canceled cleaning", n)
+		}
+	}
+	if got := fmt.Sprint(dump(t, l)); got != before || l.FirstDirtyOffset() != 0 {
+		t.Fatalf("log %s (first dirty %d) after a canceled cleaning, want %s", got, l.FirstDirtyOffset(), before)
+	}
+	if res, err := l.Clean(o); err != nil || res.Segments == 0 {
+		t.Fatalf("cleaning after a canceled one: %+v, %v", res, err)
 	}
 }
