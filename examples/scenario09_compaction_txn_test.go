@@ -64,8 +64,7 @@ func TestScenario09CompactionWithTransactions(t *testing.T) {
 		}
 		return fmt.Sprint(seen) == want
 	})
-	got := view(kgo.ReadUncommitted())
-	got = view(kgo.ReadCommitted())
+	got := view(kgo.ReadCommitted())
 	if got["a"] != "committed-1" || got["b"] != "committed-2" || got["z"] != "4" || len(got) != 3 {
 		t.Fatalf("read_committed after cleaning sees %v, want a=committed-1 b=committed-2 z=4", got)
 	}
