@@ -8,6 +8,7 @@ package broker_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gregorkafka/gregor/broker"
@@ -241,5 +242,26 @@ func TestReassignmentErrors(t *testing.T) {
 	wantCode(t, "v1 RF change refused", r1.Topics[0].Partitions[0].ErrorCode, kerr.InvalidReplicationFactor)
 	if r1.AllowReplicationFactorChange {
 		t.Fatal("the v1 response does not echo AllowReplicationFactorChange=false")
+	}
+}
+
+// kafka-reassign-partitions.sh --verify deletes the replication throttle
+// rates on every broker: that succeeds (nothing was set). Setting one is
+// refused, saying that gregor does not throttle replication.
+func TestReplicationThrottleRates(t *testing.T) {
+	c := startAPICluster(t)
+	adm := apiAdmin(t, c)
+	del := []kadm.AlterConfig{{Op: kadm.DeleteConfig, Name: "leader.replication.throttled.rate"}, {Op: kadm.DeleteConfig, Name: "follower.replication.throttled.rate"}}
+	res, err := adm.AlterBrokerConfigs(apiCtx(t), del, 1)
+	if err != nil || len(res) != 1 || res[0].Err != nil {
+		t.Fatalf("deleting the throttle rates: %v %+v", err, res)
+	}
+	v := "1000"
+	res, err = adm.AlterBrokerConfigs(apiCtx(t), []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "leader.replication.throttled.rate", Value: &v}}, 1)
+	if err != nil || len(res) != 1 || !errors.Is(res[0].Err, kerr.InvalidRequest) {
+		t.Fatalf("setting a throttle rate: %v %+v, want INVALID_REQUEST", err, res)
+	}
+	if !strings.Contains(res[0].ErrMessage, "does not throttle replication") {
+		t.Fatalf("the refusal says %q, not why", res[0].ErrMessage)
 	}
 }
