@@ -137,7 +137,7 @@ func TestReassignmentMovesReplicasAndLeadership(t *testing.T) {
 	}
 }
 
-// A reassignment that only drops a replica, or only reorders them,
+// A reassignment that only drops replicas, or only reorders them,
 // completes at once: the ISR already holds every target replica.
 func TestReassignmentThatOnlyRemovesCompletesAtOnce(t *testing.T) {
 	c := startMoveCluster(t)
@@ -158,6 +158,15 @@ func TestReassignmentThatOnlyRemovesCompletesAtOnce(t *testing.T) {
 	}
 	if list := listReassignments(t, adm); len(list) != 0 {
 		t.Fatalf("ListPartitionReassignments = %+v, want none", list)
+	}
+	// Dropping a follower keeps the leader but starts a new leader epoch
+	// (PartitionChangeBuilder bumps it whenever replicas leave), so the
+	// remaining replicas begin a term without the removed one.
+	if err := assign(t, adm, "move", 0, []int32{3}); err != nil {
+		t.Fatal(err)
+	}
+	if r := partitionInfo(t, c, "move", 0); !slices.Equal(r.Replicas, []int32{3}) || r.Leader != 3 || r.LeaderEpoch != p.LeaderEpoch+1 {
+		t.Fatalf("dropping follower 2 gave %+v, want replicas [3] led by 3 in epoch %d", r, p.LeaderEpoch+1)
 	}
 }
 
@@ -263,5 +272,39 @@ func TestReplicationThrottleRates(t *testing.T) {
 	}
 	if !strings.Contains(res[0].ErrMessage, "does not throttle replication") {
 		t.Fatalf("the refusal says %q, not why", res[0].ErrMessage)
+	}
+}
+
+// Cancelling reverts the ISR too: adding replicas that already joined it
+// leave with the reassignment. When they are the only ones in sync (the
+// original replica's broker stopped meanwhile), the revert would need an
+// unclean election, and without unclean.leader.election.enable Kafka
+// refuses it with INVALID_REPLICA_ASSIGNMENT.
+func TestReassignmentCancelNeedingUncleanElection(t *testing.T) {
+	c := startAPICluster(t, broker.Brokers(3), broker.Topic("u", 1, 1, nil))
+	if p := partitionInfo(t, c, "u", 0); !slices.Equal(p.Replicas, []int32{1}) {
+		t.Fatalf("u-0 starts on %v, want [1]", p.Replicas)
+	}
+	mustDo(t, c.StopBroker(3))
+	mustDo(t, c.AlterPartitionReassignment("u", 0, []int32{2, 3}))
+	mustDo(t, c.WaitForISR(apiCtx(t), "u", 0, 1, 2))
+	mid := partitionInfo(t, c, "u", 0)
+	if !slices.Equal(mid.Replicas, []int32{2, 3, 1}) || !slices.Equal(mid.AddingReplicas, []int32{2, 3}) || !slices.Equal(mid.RemovingReplicas, []int32{1}) {
+		t.Fatalf("u-0 during the move: %+v, want replicas [2 3 1] adding [2 3] removing [1]", mid)
+	}
+	mustDo(t, c.StopBroker(1))
+	if p := partitionInfo(t, c, "u", 0); p.Leader != 2 || !slices.Equal(p.ISR, []int32{2}) {
+		t.Fatalf("with broker 1 stopped u-0 is led by %d with ISR %v, want 2 and [2]", p.Leader, p.ISR)
+	}
+	err := c.AlterPartitionReassignment("u", 0, nil)
+	if !errors.Is(err, kerr.InvalidReplicaAssignment) || !strings.Contains(err.Error(), "unclean leader election") {
+		t.Fatalf("cancelling when only adding replicas are in sync: %v, want INVALID_REPLICA_ASSIGNMENT for an unclean election", err)
+	}
+	mustDo(t, c.StartBroker(1))
+	mustDo(t, c.WaitForISR(apiCtx(t), "u", 0, 1, 2))
+	mustDo(t, c.AlterPartitionReassignment("u", 0, nil))
+	p := partitionInfo(t, c, "u", 0)
+	if !slices.Equal(p.Replicas, []int32{1}) || !slices.Equal(p.ISR, []int32{1}) || p.Leader != 1 {
+		t.Fatalf("after the cancel u-0 is %+v, want replicas, ISR and leader broker 1", p)
 	}
 }
