@@ -75,7 +75,9 @@ func (c *Cluster) Topics() []TopicInfo {
 	for _, t := range im.sortedTopics() {
 		ti := TopicInfo{Name: t.name, ID: t.id, Internal: t.internal, Partitions: len(t.partitions), Configs: map[string]string{}}
 		if len(t.partitions) > 0 {
-			ti.ReplicationFactor = len(t.partitions[0].replicas)
+			// During a reassignment the replicas being removed do not
+			// count, as kafka-topics.sh --describe counts them.
+			ti.ReplicationFactor = len(t.partitions[0].replicas) - len(t.partitions[0].removing)
 		}
 		for k, v := range t.configs {
 			ti.Configs[k] = v

@@ -106,6 +106,15 @@ func TestReassignmentMovesReplicasAndLeadership(t *testing.T) {
 	if mp := md.Topics["move"].Partitions[0]; !slices.Equal(mp.Replicas, []int32{2, 3, 4, 1}) {
 		t.Fatalf("Metadata shows move-0 on %v during the move, want [2 3 4 1]", mp.Replicas)
 	}
+	dtp := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	dtp.ResponsePartitionLimit = 10
+	dt := kmsg.NewDescribeTopicPartitionsRequestTopic()
+	dt.Topic = "move"
+	dtp.Topics = append(dtp.Topics, dt)
+	dresp := send[*kmsg.DescribeTopicPartitionsResponse](t, cl, dtp)
+	if dp := dresp.Topics[0].Partitions[0]; !slices.Equal(dp.Replicas, []int32{2, 3, 4, 1}) || !slices.Equal(dp.OfflineReplicas, []int32{4}) {
+		t.Fatalf("DescribeTopicPartitions shows move-0 on %v with %v offline, want [2 3 4 1] with [4]", dp.Replicas, dp.OfflineReplicas)
+	}
 	if ras := c.Reassignments(); len(ras) != 1 || ras[0].Progress[4].Running || !slices.Equal(ras[0].Target(), []int32{2, 3, 4}) {
 		t.Fatalf("Cluster.Reassignments = %+v, want one to [2 3 4] with broker 4 not running", ras)
 	}
