@@ -92,6 +92,12 @@ func (p *partitionImage) assignment() assignment {
 
 func (p *partitionImage) reassigning() bool { return p.assignment().inProgress() }
 
+// replicationFactor is the number of replicas the partition is meant to
+// have: during a reassignment, the original replicas' count, so that the
+// adding replicas still copying do not make it under-replicated (Kafka's
+// OngoingReassignmentState.replicationFactor).
+func (p *partitionImage) replicationFactor() int { return len(p.replicas) - len(p.adding) }
+
 // reassignment is one partition of an AlterPartitionReassignments
 // request: a target replica list, or nil to cancel.
 type reassignment struct {
