@@ -317,3 +317,22 @@ func TestReassignmentCancelNeedingUncleanElection(t *testing.T) {
 		t.Fatalf("after the cancel u-0 is %+v, want replicas, ISR and leader broker 1", p)
 	}
 }
+
+// A new reassignment replaces one in progress, computed from the
+// current replicas (target + removing): moving back to {1,2,3} while
+// broker 4 is still missing makes broker 4 the one removed, and the
+// original replicas, all in sync, complete the move at once.
+func TestReassignmentReplacedWhileInProgress(t *testing.T) {
+	c := startMoveCluster(t)
+	mustDo(t, c.StopBroker(4))
+	mustDo(t, c.AlterPartitionReassignment("move", 0, []int32{2, 3, 4}))
+	mustDo(t, c.AlterPartitionReassignment("move", 0, []int32{1, 2, 3}))
+	p := partitionInfo(t, c, "move", 0)
+	if !slices.Equal(p.Replicas, []int32{1, 2, 3}) || p.Leader != 1 || len(p.AddingReplicas)+len(p.RemovingReplicas) != 0 {
+		t.Fatalf("after the second reassignment move-0 is %+v, want [1 2 3] led by 1 with nothing in progress", p)
+	}
+	mustDo(t, c.StartBroker(4))
+	if on, _ := hostsPartition(t, apiAdmin(t, c), 4, "move", 0); on {
+		t.Fatal("broker 4 holds a replica of move-0, which was moved off it before it started")
+	}
+}
