@@ -124,6 +124,8 @@ func clusterDenied(r *request) kmsg.Response {
 			res.ErrorCode = code
 			resp.Results = append(resp.Results, res)
 		}
+	case *kmsg.AlterPartitionAssignmentsResponse, *kmsg.ListPartitionReassignmentsResponse:
+		reassignmentsDenied(r, resp, code)
 	}
 	return resp
 }

@@ -336,3 +336,24 @@ func TestReassignmentReplacedWhileInProgress(t *testing.T) {
 		t.Fatal("broker 4 holds a replica of move-0, which was moved off it before it started")
 	}
 }
+
+// With an authorizer, moving partitions needs ALTER on the cluster and
+// listing the moves DESCRIBE: kadm sees CLUSTER_AUTHORIZATION_FAILED at
+// the top level, where Kafka puts it.
+func TestReassignmentNeedsClusterACLs(t *testing.T) {
+	c := startACLCluster(t, broker.Topic("move", 1, 1, nil))
+	alice := adminAs(t, c, "alice")
+	var req kadm.AlterPartitionAssignmentsReq
+	req.Assign("move", 0, []int32{1})
+	if _, err := alice.AlterPartitionAssignments(apiCtx(t), req); !errors.Is(err, kerr.ClusterAuthorizationFailed) {
+		t.Fatalf("AlterPartitionAssignments without ALTER on the cluster: %v, want CLUSTER_AUTHORIZATION_FAILED", err)
+	}
+	var set kadm.TopicsSet
+	set.Add("move", 0)
+	if _, err := alice.ListPartitionReassignments(apiCtx(t), set); !errors.Is(err, kerr.ClusterAuthorizationFailed) {
+		t.Fatalf("ListPartitionReassignments without DESCRIBE on the cluster: %v, want CLUSTER_AUTHORIZATION_FAILED", err)
+	}
+	if res, err := adminAs(t, c, "admin").AlterPartitionAssignments(apiCtx(t), req); err != nil || res.Error() != nil {
+		t.Fatalf("the super user's reassignment: %v %v", err, res.Error())
+	}
+}
