@@ -32,7 +32,10 @@
 // into every batch it appends (partitionLeaderEpoch), and requests that
 // carry a stale epoch are refused (FENCED_LEADER_EPOCH), so an old leader
 // cannot keep accepting writes once a new one is elected (KIP-101,
-// KIP-320).
+// KIP-320). The replica set may change within a term: a partition
+// reassignment (KIP-455) adds its new replicas without a new epoch, and
+// the leader starts following their progress at once (ApplyState); they
+// join the ISR like any follower that has caught up.
 //
 // Appending as leader follows Kafka's LogValidator (validate.go). The
 // broker first requires exactly one v2 batch per partition per request
