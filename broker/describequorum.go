@@ -26,9 +26,9 @@ package broker
 //     metadata images published since the cluster started, where Kafka
 //     counts metadata records, its periodic no-op records included; both
 //     only grow while the cluster runs;
-//   - the voter's directory id is its directory.id in meta.properties;
-//     its fetch and caught-up times are now, as a Raft leader reports its
-//     own; v2's node endpoints are the voter's broker listener, since
+//   - each replica's directory id is its broker's directory.id in
+//     meta.properties; the fetch and caught-up times are now, as a Raft
+//     leader reports its own; v2's node endpoints are the voter's broker listener, since
 //     gregor has no separate CONTROLLER listener.
 //
 // Any partition other than __cluster_metadata-0 is answered
@@ -110,13 +110,12 @@ func (c *Cluster) quorumState() kmsg.DescribeQuorumResponseTopicPartition {
 		s.ReplicaID = id
 		s.LogEndOffset = hw
 		s.LastFetchTimestamp, s.LastCaughtUpTimestamp = now, now
+		if b := c.Broker(id); b != nil {
+			s.ReplicaDirectoryID = directoryID(b.logDir)
+		}
 		return s
 	}
-	voter := replica(im.controllerID)
-	if b := c.Broker(im.controllerID); b != nil {
-		voter.ReplicaDirectoryID = directoryID(b.logDir)
-	}
-	p.CurrentVoters = append(p.CurrentVoters, voter)
+	p.CurrentVoters = append(p.CurrentVoters, replica(im.controllerID))
 	for _, id := range im.liveBrokers() {
 		if id != im.controllerID {
 			p.Observers = append(p.Observers, replica(id))
