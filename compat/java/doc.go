@@ -9,7 +9,12 @@
 // KafkaTemplate under a KafkaTransactionManager, read by a read_committed
 // listener); and Kafka's command-line tools
 // (TopicCommand, ConsoleProducer, ConsumerGroupCommand, DumpLogSegments,
-// ...) as a learner would type them, with their output checked here in Go.
+// TransactionsCommand, MetadataQuorumCommand, ...) as a learner would type
+// them, with their output checked here in Go.
+//
+// TestJavaClient runs the JUnit tests in one Maven run and reports each
+// test method as a subtest, TestJavaClient/Class.method, from the
+// surefire XML reports; compat/matrix's JVM cells name those subtests.
 //
 // pom.xml pins Kafka's artifacts. The tests build examples/tinybroker, start
 // it as a subprocess with three brokers on free ports and a data directory,
