@@ -217,6 +217,7 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 	}
 	img.controllerID = c.brokers[0].id
 	c.ctl = newController(c, img)
+	c.applyClusterDefaults(img)
 	for _, b := range c.brokers {
 		if err := b.start(); err != nil {
 			return err

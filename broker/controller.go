@@ -55,6 +55,7 @@ func (ctl *controller) current() *image { return ctl.img.Load() }
 func (ctl *controller) publish(next *image) error {
 	prev := ctl.img.Swap(next)
 	err := ctl.cluster.saveMetadata(next)
+	ctl.cluster.applyClusterDefaults(next)
 	for _, b := range ctl.cluster.brokers {
 		b.applyImage(prev, next)
 	}

@@ -45,3 +45,33 @@ func TestRejectsUnknownAndInvalid(t *testing.T) {
 		t.Fatal("non-numeric segment.bytes accepted")
 	}
 }
+
+// A topic config falls back through the dynamic levels before the static
+// one: this broker's value, then the cluster-wide default.
+func TestTopicFollowsDynamicBrokerConfigs(t *testing.T) {
+	b, _, err := NewBroker(map[string]string{"log.retention.hours": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := b.Topic(nil)
+	if !b.SetDynamic(nil, map[string]string{"log.retention.ms": "60000"}) {
+		t.Fatal("setting a cluster-wide default reported no change")
+	}
+	if v, src, _ := topic.Lookup("retention.ms"); v != "60000" || src != SourceDynamicBrokerDef {
+		t.Fatalf("retention.ms = %s from %v, want 60000 from the cluster-wide default", v, src)
+	}
+	b.SetDynamic(map[string]string{"log.retention.ms": "1000"}, map[string]string{"log.retention.ms": "60000"})
+	if v, src, _ := topic.Lookup("retention.ms"); v != "1000" || src != SourceDynamicBroker {
+		t.Fatalf("retention.ms = %s from %v, want 1000 from this broker's dynamic config", v, src)
+	}
+	if b.SetDynamic(map[string]string{"log.retention.ms": "1000"}, map[string]string{"log.retention.ms": "60000"}) {
+		t.Fatal("setting the same layers again reported a change")
+	}
+	b.SetDynamic(nil, nil)
+	if v, src, _ := topic.Lookup("retention.ms"); v != "3600000" || src != SourceStaticBroker {
+		t.Fatalf("retention.ms = %s from %v, want the static log.retention.hours", v, src)
+	}
+	if err := CheckDynamic([]string{"log.retention.hours"}, map[string]string{"log.retention.hours": "2"}, true); err == nil {
+		t.Fatal("log.retention.hours accepted as dynamic (Kafka 4 keeps it read-only)")
+	}
+}
