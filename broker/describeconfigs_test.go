@@ -75,10 +75,10 @@ func TestDescribeConfigsTopicValuesAndSources(t *testing.T) {
 		defaultSrc = kmsg.ConfigSourceDefaultConfig
 	)
 	checkConfigs(t, "orders", byTopic["orders"].Configs, map[string]wantConfig{
-		// The topic's own value, then each broker synonym through its
-		// levels: log.retention.ms and .minutes have no default.
-		"retention.ms": {"60000", topicSrc, []kadm.ConfigSynonym{synonym("retention.ms", "60000", topicSrc),
-			synonym("log.retention.hours", "168", defaultSrc)}},
+		// The topic's own value, then the broker synonyms from
+		// log.retention.ms on (Kafka's ConfigHelper): none, since only
+		// log.retention.hours has a value.
+		"retention.ms": {"60000", topicSrc, []kadm.ConfigSynonym{synonym("retention.ms", "60000", topicSrc)}},
 		"segment.bytes": {"2097152", topicSrc, []kadm.ConfigSynonym{
 			synonym("segment.bytes", "2097152", topicSrc),
 			synonym("log.segment.bytes", "1048576", staticSrc),

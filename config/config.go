@@ -138,9 +138,7 @@ func (b *Broker) Int(name string) int { return int(b.Long(name)) }
 func (b *Broker) Bool(name string) bool { return strings.EqualFold(b.String(name), "true") }
 
 // Describe reports broker configs; nil names means all of them. Each
-// config's source is the first of its synonyms (for log.retention.ms:
-// itself, then log.retention.minutes, then log.retention.hours, each
-// through the dynamic, static and default levels), as Kafka's
+// config's source is the first of its synonyms (synonymsOf), as Kafka's
 // ConfigHelper reports it.
 func (b *Broker) Describe(names []string) ([]Entry, []string) {
 	var out []Entry
@@ -163,13 +161,7 @@ func (b *Broker) Describe(names []string) ([]Entry, []string) {
 		} else {
 			e.IsNull = true
 		}
-		group := brokerSynonyms[n]
-		if group == nil {
-			group = []string{n}
-		}
-		for _, s := range group {
-			e.Synonyms = append(e.Synonyms, b.layered(l, s)...)
-		}
+		e.Synonyms = b.synonymsOf(l, n, synonymGroup(n))
 		if len(e.Synonyms) > 0 {
 			e.Source = e.Synonyms[0].Source
 		}
@@ -297,19 +289,23 @@ func (t Topic) Describe(names []string) ([]Entry, []string) {
 			unknown = append(unknown, n)
 			continue
 		}
-		v, src, ok := t.Lookup(n)
-		e := Entry{Name: n, Value: v, IsNull: !ok, Source: src, Type: d.Type, Note: d.Note}
+		v, _, ok := t.Lookup(n)
+		e := Entry{Name: n, Value: v, IsNull: !ok, Source: SourceDefault, Type: d.Type, Note: d.Note}
 		if tv, ok := t.set[n]; ok {
 			e.Synonyms = append(e.Synonyms, SynonymEntry{n, tv, SourceTopic})
 		}
-		// Each broker synonym through its levels, Kafka's default
-		// included, as Kafka's ConfigHelper lists them.
-		l := t.broker.dyn.load()
-		for _, s := range d.Synonyms {
-			e.Synonyms = append(e.Synonyms, t.broker.layered(l, s.Name)...)
+		// The broker synonyms as Kafka's ConfigHelper lists them: from
+		// the primary one (log.retention.ms for retention.ms) on, so a
+		// value from log.retention.hours alone lists none.
+		if len(d.Synonyms) > 0 {
+			group := make([]string, len(d.Synonyms))
+			for i, s := range d.Synonyms {
+				group[i] = s.Name
+			}
+			e.Synonyms = append(e.Synonyms, t.broker.synonymsOf(t.broker.dyn.load(), group[0], group)...)
 		}
-		if len(d.Synonyms) == 0 && d.Default != nil {
-			e.Synonyms = append(e.Synonyms, SynonymEntry{n, *d.Default, SourceDefault})
+		if len(e.Synonyms) > 0 {
+			e.Source = e.Synonyms[0].Source
 		}
 		out = append(out, e)
 	}

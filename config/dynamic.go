@@ -290,16 +290,63 @@ func (b *Broker) layered(l *dynamicLayers, name string) []SynonymEntry {
 	return out
 }
 
-// brokerSynonyms are the broker configs that another takes its value
-// from when it is not set, as Kafka's DynamicBrokerConfig.brokerConfigSynonyms
-// lists them: log.retention.ms falls back to log.retention.minutes, then
-// log.retention.hours.
-var brokerSynonyms = map[string][]string{
-	"log.retention.ms":      {"log.retention.ms", "log.retention.minutes", "log.retention.hours"},
-	"log.retention.minutes": {"log.retention.minutes", "log.retention.hours"},
-	"log.roll.ms":           {"log.roll.ms", "log.roll.hours"},
-	"log.roll.jitter.ms":    {"log.roll.jitter.ms", "log.roll.jitter.hours"},
-	"log.flush.interval.ms": {"log.flush.interval.ms", "log.flush.scheduler.interval.ms"},
+// brokerSynonyms are the groups of broker configs that set one value
+// under several names, the most precise first, as Kafka's
+// DynamicBrokerConfig.brokerConfigSynonyms lists them: log.retention.ms
+// wins over log.retention.minutes, which wins over log.retention.hours.
+var brokerSynonyms = func() map[string][]string {
+	m := map[string][]string{}
+	for _, g := range [][]string{
+		{"log.retention.ms", "log.retention.minutes", "log.retention.hours"},
+		{"log.roll.ms", "log.roll.hours"},
+		{"log.roll.jitter.ms", "log.roll.jitter.hours"},
+		{"log.flush.interval.ms", "log.flush.scheduler.interval.ms"},
+	} {
+		for _, n := range g {
+			m[n] = g
+		}
+	}
+	return m
+}()
+
+// synonymsOf lists the places name's value could come from, as Kafka's
+// ConfigHelper.configSynonyms does: level by level (this broker's dynamic
+// configs, the cluster-wide defaults, the static configs, Kafka's
+// defaults), each over the whole group, and from the first entry that is
+// name itself on. So with only log.retention.hours set, log.retention.ms
+// lists no synonyms, and log.retention.hours lists itself but not a
+// log.retention.ms set above it.
+func (b *Broker) synonymsOf(l *dynamicLayers, name string, group []string) []SynonymEntry {
+	var all []SynonymEntry
+	add := func(values map[string]string, source Source) {
+		for _, n := range group {
+			if v, ok := values[n]; ok {
+				all = append(all, SynonymEntry{n, v, source})
+			}
+		}
+	}
+	add(l.perBroker, SourceDynamicBroker)
+	add(l.clusterDefault, SourceDynamicBrokerDef)
+	add(b.set, SourceStaticBroker)
+	for _, n := range group {
+		if d := brokerByName[n]; d != nil && d.Default != nil {
+			all = append(all, SynonymEntry{n, *d.Default, SourceDefault})
+		}
+	}
+	for i, s := range all {
+		if s.Name == name {
+			return all[i:]
+		}
+	}
+	return nil
+}
+
+// synonymGroup is the group name belongs to, or name alone.
+func synonymGroup(name string) []string {
+	if g := brokerSynonyms[name]; g != nil {
+		return g
+	}
+	return []string{name}
 }
 
 // DescribeClusterDefaults reports the cluster-wide dynamic defaults, as a
