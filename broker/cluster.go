@@ -203,6 +203,9 @@ func (c *Cluster) loadImage(o options) (*image, error) {
 // brokers, which open their replicas, and saves the image. On an error
 // the caller closes the brokers started so far.
 func (c *Cluster) startBrokers(o options, img *image) error {
+	if len(o.racks) > o.brokers {
+		return fmt.Errorf("Racks names %d racks for %d brokers", len(o.racks), o.brokers)
+	}
 	for i := 0; i < o.brokers; i++ {
 		port := 0
 		if i < len(o.ports) {
@@ -213,7 +216,7 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 			return err
 		}
 		c.brokers = append(c.brokers, b)
-		img.brokers[b.id] = &brokerImage{id: b.id, host: b.host, port: b.port}
+		img.brokers[b.id] = &brokerImage{id: b.id, host: b.host, port: b.port, rack: b.rack()}
 	}
 	img.controllerID = c.brokers[0].id
 	c.ctl = newController(c, img)
