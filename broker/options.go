@@ -24,7 +24,7 @@ type options struct {
 	topics       []seedTopic
 	logger       *slog.Logger
 	clusterID    string
-	net          network // set only by Cluster.Restart (sameNetwork)
+	net          network  // set only by Cluster.Restart (sameNetwork)
 	racks        []string // Racks: broker.rack by node id order
 
 	advertisedHost string
