@@ -78,6 +78,19 @@ func TestFetchFromFollowerInClientRack(t *testing.T) {
 // nothing at it and OFFSET_OUT_OF_RANGE past its log end.
 func TestFetchPreferredReadReplicaAnswer(t *testing.T) {
 	c := rackCluster(t)
+	// Each broker's rack, as Metadata and DescribeConfigs report it.
+	md, err := apiAdmin(t, c).BrokerMetadata(apiCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range md.Brokers {
+		if want := string(rune('a' + b.NodeID - 1)); b.Rack == nil || *b.Rack != want {
+			t.Errorf("Metadata: broker %d in rack %v, want %s", b.NodeID, b.Rack, want)
+		}
+	}
+	if got := describedBroker(t, apiClient(t, c), 2, "broker.rack"); value(got) != "b" || !got.ReadOnly {
+		t.Errorf("broker 2's broker.rack described as %s, read-only %v", value(got), got.ReadOnly)
+	}
 	prod := apiClient(t, c, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.DefaultProduceTopic("t"))
 	for range 3 {
 		if err := prod.ProduceSync(apiCtx(t), &kgo.Record{Value: []byte("v")}).FirstErr(); err != nil {
