@@ -32,11 +32,12 @@ func TestDynamicBrokerConfigsSarama(t *testing.T) {
 	if err := admin.AlterConfig(sarama.BrokerResource, "2", map[string]*string{"log.cleaner.backoff.ms": v("5000")}, false); err != nil {
 		t.Fatalf("broker 2: %v", err)
 	}
-	entries, err := admin.DescribeConfig(sarama.ConfigResource{Type: sarama.BrokerResource, Name: "2",
-		ConfigNames: []string{"log.retention.ms", "log.cleaner.backoff.ms", "num.partitions"}})
-	if err != nil {
-		t.Fatal(err)
+	results, err := admin.DescribeConfigs([]*sarama.ConfigResource{{Type: sarama.BrokerResource, Name: "2",
+		ConfigNames: []string{"log.retention.ms", "log.cleaner.backoff.ms", "num.partitions"}}}, sarama.DescribeConfigsOptions{})
+	if err != nil || len(results) != 1 || results[0].ErrorCode != sarama.ErrNoError {
+		t.Fatalf("describing broker 2: %v %+v", err, results)
 	}
+	entries := results[0].Configs
 	want := map[string]struct {
 		value    string
 		source   sarama.ConfigSource
