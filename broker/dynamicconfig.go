@@ -22,9 +22,10 @@ package broker
 //     own segment.bytes rolls by a changed log.segment.bytes;
 //   - the cleaner takes log.cleaner.backoff.ms when it next schedules.
 //
-// The controller's own copy (cluster-wide defaults only) decides
-// min.insync.replicas and unclean.leader.election.enable for topics that
-// do not set them, at the next election. Which configs may change, at
+// The controller's own copy (the cluster-wide defaults under the
+// controller node's own dynamic configs) decides
+// unclean.leader.election.enable for topics that do not set it, at the
+// next election. Which configs may change, at
 // which level, and the messages for those that may not, are in the config
 // package (config/dynamic.go).
 
@@ -143,9 +144,11 @@ func (ctl *controller) alterBrokerConfigs(level string, configs map[string]strin
 }
 
 // applyClusterDefaults gives the controller's copy of the broker configs
-// the cluster-wide dynamic defaults of an image.
+// the dynamic configs of an image: the cluster-wide defaults and the
+// controller node's own, as Kafka's ConfigurationControlManager takes the
+// controller's node config for a topic's unclean.leader.election.enable.
 func (c *Cluster) applyClusterDefaults(im *image) {
-	c.brokerConfig.SetDynamic(nil, im.brokerConfigs[""])
+	c.brokerConfig.SetDynamic(im.brokerConfigs[strconv.Itoa(int(im.controllerID))], im.brokerConfigs[""])
 }
 
 // applyDynamicConfigs gives the broker its dynamic configs from an image,

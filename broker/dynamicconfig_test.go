@@ -293,3 +293,28 @@ func TestDynamicCleanerBackoffAppliesAtNextRound(t *testing.T) {
 		t.Fatalf("no cleaning one second (the new backoff) after the last: %d cleanings, as before", n)
 	}
 }
+
+// unclean.leader.election.enable set as a cluster-wide dynamic default
+// reaches the controller: a partition whose in-sync replicas are all gone
+// goes to a live out-of-sync replica at the next election, as if the
+// topic set it (curriculum scenario 3).
+func TestDynamicUncleanLeaderElection(t *testing.T) {
+	mc := clock.NewManual(time.Time{})
+	c := startAPICluster(t, broker.Brokers(3), broker.Clock(mc), broker.Topic("u", 1, 3, nil))
+	cl := replClient(t, c, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	produceValues(t, cl, "u", 0, "kept1", "kept2")
+	mustDo(t, c.WaitForReplication(apiCtx(t)))
+	pi := partitionInfo(t, c, "u", 0)
+	for _, id := range pi.Replicas[1:] {
+		mustDo(t, c.PauseReplication("u", 0, id))
+	}
+	produceValues(t, cl, "u", 0, "lost1")
+	mc.Advance(46 * time.Second) // the followers leave the ISR
+	mustAlterBroker(t, apiAdmin(t, c), map[string]string{"unclean.leader.election.enable": "true"})
+	mustDo(t, c.CrashBroker(pi.Leader))
+	mustDo(t, c.ResumeReplication("u", 0, pi.Replicas[1]))
+	mc.Advance(9 * time.Second) // broker.session.timeout.ms: the leader is fenced, the election runs
+	if now := partitionInfo(t, c, "u", 0); now.Leader != pi.Replicas[1] {
+		t.Fatalf("leader %d after the old leader was fenced, want %d by an unclean election", now.Leader, pi.Replicas[1])
+	}
+}
