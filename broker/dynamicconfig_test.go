@@ -318,3 +318,38 @@ func TestDynamicUncleanLeaderElection(t *testing.T) {
 		t.Fatalf("leader %d after the old leader was fenced, want %d by an unclean election", now.Leader, pi.Replicas[1])
 	}
 }
+
+// APPEND adds to a list config starting from the broker's current value;
+// the legacy AlterConfigs replaces the whole level, removing what it does
+// not name.
+func TestDynamicConfigAppendAndReplace(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("t", 1, 1, nil))
+	adm := apiAdmin(t, c)
+	cl := apiClient(t, c)
+	resps, err := adm.AlterBrokerConfigs(apiCtx(t), []kadm.AlterConfig{{Op: kadm.AppendConfig, Name: "log.cleanup.policy", Value: strp("compact")}})
+	if err != nil || resps[0].Err != nil {
+		t.Fatalf("append: %v %+v", err, resps)
+	}
+	if got := describedBroker(t, cl, -1, "log.cleanup.policy"); value(got) != "delete,compact" {
+		t.Fatalf("cluster-wide log.cleanup.policy %s after appending compact to the default delete", value(got))
+	}
+	rcs, err := adm.DescribeTopicConfigs(apiCtx(t), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range rcs[0].Configs {
+		if cfg.Key == "cleanup.policy" && (cfg.MaybeValue() != "delete,compact" || cfg.Source != kmsg.ConfigSourceDynamicDefaultBrokerConfig) {
+			t.Fatalf("topic cleanup.policy %s from %v", cfg.MaybeValue(), cfg.Source)
+		}
+	}
+	resps, err = adm.AlterBrokerConfigsState(apiCtx(t), []kadm.AlterConfig{{Name: "log.retention.ms", Value: strp("60000")}})
+	if err != nil || resps[0].Err != nil {
+		t.Fatalf("replace: %v %+v", err, resps)
+	}
+	if got := describedBroker(t, cl, -1, "log.cleanup.policy"); got.Value != nil {
+		t.Fatalf("log.cleanup.policy %s still a cluster-wide default after AlterConfigs replaced the level", value(got))
+	}
+	if got := describedBroker(t, cl, -1, "log.retention.ms"); value(got) != "60000" {
+		t.Fatalf("log.retention.ms %s after AlterConfigs", value(got))
+	}
+}
