@@ -55,8 +55,9 @@ type Cluster struct {
 	testPrincipal atomic.Pointer[func(clientID string) string]
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
-	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
-	// changing different keys of one topic must both take effect. It is
+	// (AlterConfigs, IncrementalAlterConfigs), and each level's of the
+	// dynamic broker configs, atomic: two requests changing different
+	// keys of one resource must both take effect. It is
 	// taken before the controller's lock (LOCKING.md).
 	alterConfigsMu sync.Mutex
 

@@ -247,7 +247,8 @@ func (h *dynamicHolder) load() *dynamicLayers {
 // SetDynamic replaces the broker's dynamic configs: those set for this
 // broker and the cluster-wide defaults (either may be nil). The values
 // were validated when they were altered. It reports whether anything
-// changed.
+// changed. Readers see the old layers or the new ones, never a mix;
+// callers serialize SetDynamic itself (gregor's controller lock).
 func (b *Broker) SetDynamic(perBroker, clusterDefault map[string]string) bool {
 	old := b.dyn.load()
 	if maps.Equal(old.perBroker, perBroker) && maps.Equal(old.clusterDefault, clusterDefault) {
