@@ -151,7 +151,7 @@ func (b *Broker) readTargets(targets []fetchTarget, maxBytes int) []fetchResult 
 			opts := t.read
 			opts.MaxBytes = 0
 			res, err := rep.Read(opts)
-			res.Records = nil
+			res.Records, res.AbortedTransactions = nil, nil
 			results[i] = fetchResult{res: res, err: err, preferred: id}
 			continue
 		}
