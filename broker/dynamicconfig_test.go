@@ -353,3 +353,29 @@ func TestDynamicConfigAppendAndReplace(t *testing.T) {
 		t.Fatalf("log.retention.ms %s after AlterConfigs", value(got))
 	}
 }
+
+// A per-broker dynamic config acts on that broker alone: each replica
+// applies retention by its own broker's log.retention.ms, so the follower
+// on broker 2 deletes old segments while the leader on broker 1 keeps
+// them (Kafka's replicas enforce retention independently).
+func TestDynamicPerBrokerRetention(t *testing.T) {
+	mc := clock.NewManual(retentionStart)
+	c := startAPICluster(t, broker.Clock(mc), broker.Brokers(2),
+		broker.Config("log.retention.check.interval.ms", "5000"),
+		broker.TopicAssignment("t", [][]int32{{1, 2}}, map[string]string{"segment.ms": "10000"}))
+	prod := rawProducer(t, c)
+	rollingSegments(t, prod, mc, "t", 4) // records at +0, +11, +22, +33 s, one segment each
+	mustDo(t, c.WaitForReplication(apiCtx(t)))
+	mustAlterBroker(t, apiAdmin(t, c), map[string]string{"log.retention.ms": "30000"}, 2)
+	mc.Advance(42 * time.Second) // +75 s: on broker 2 the segments up to +33 s's are past 30 s, all but the active one
+	p, err := c.Partition("t", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Replica[2].LogStartOffset; got != 3 {
+		t.Errorf("broker 2 (log.retention.ms=30000) log start offset %d, want 3", got)
+	}
+	if got := p.Replica[1].LogStartOffset; got != 0 {
+		t.Errorf("broker 1 (a week's retention) log start offset %d, want 0", got)
+	}
+}
