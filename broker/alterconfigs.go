@@ -15,12 +15,14 @@ package broker
 // once. validate_only checks and changes nothing. An illegal topic name is
 // INVALID_TOPIC_EXCEPTION, the empty one INVALID_REQUEST.
 //
-// Brokers: gregor's broker configs are static, set with broker.Config
-// when the cluster starts. Kafka answers a change it cannot make at
-// runtime ("Cannot update these configs dynamically") with INVALID_REQUEST
-// (ConfigAdminManager.validateBrokerConfigChange, KAFKA-13609), and so
-// does gregor for every broker config. A broker resource names this
-// broker's node id, or is empty for the cluster-wide defaults.
+// Brokers: a broker resource names this broker's node id, or is empty
+// for the cluster-wide defaults, and changes that level of the dynamic
+// broker configs (dynamicconfig.go). A config that cannot change at
+// runtime ("Cannot update these configs dynamically"), a bad value, and a
+// per-broker config at the cluster-wide level are INVALID_REQUEST with
+// Kafka's messages (DynamicBrokerConfig.validateConfigs, KAFKA-13609); so
+// is a config Kafka can change but gregor does not apply at runtime, with
+// a message saying so.
 //
 // Request checks, as in ConfigAdminManager.preprocess: a resource named
 // twice, a config named twice in one resource, and a null value are
@@ -117,7 +119,7 @@ func (b *Broker) alterConfigs(c configChange) error {
 		if handled, err := replicationThrottleChange(c); handled {
 			return err
 		}
-		return kafkaerr.New(kerr.InvalidRequest, "cannot update these configs dynamically: %s; gregor's broker configs are static (broker.Config when the cluster starts); set topic configs instead", strings.Join(slices.Sorted(maps.Keys(names)), ","))
+		return b.alterBrokerConfigs(c)
 	}
 	return kafkaerr.New(kerr.InvalidRequest, "unknown resource type %d", c.resource.kind)
 }

@@ -21,6 +21,9 @@ func (b *Broker) applyImage(prev, next *image) {
 	defer func() { b.notifyLeadership(changes) }()
 	b.replicasMu.Lock()
 	defer b.replicasMu.Unlock()
+	if b.applyDynamicConfigs(next) {
+		defer b.reconfigureReplicas(next)
+	}
 	wanted := make(map[topicPartition]bool)
 	for _, t := range next.topics {
 		var prevTopic *topicImage

@@ -126,6 +126,9 @@ func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
 	for name, v := range b.listenerConfigs() {
 		b.config = b.config.With(name, v)
 	}
+	if int(id) <= len(o.racks) && o.racks[id-1] != "" {
+		b.config = b.config.With("broker.rack", o.racks[id-1])
+	}
 	if err := b.initGroups(); err != nil {
 		ln.Close()
 		return nil, err

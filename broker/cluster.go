@@ -55,8 +55,9 @@ type Cluster struct {
 	testPrincipal atomic.Pointer[func(clientID string) string]
 
 	// alterConfigsMu makes each topic's read-modify-write of its settings
-	// (AlterConfigs, IncrementalAlterConfigs) atomic: two requests
-	// changing different keys of one topic must both take effect. It is
+	// (AlterConfigs, IncrementalAlterConfigs), and each level's of the
+	// dynamic broker configs, atomic: two requests changing different
+	// keys of one resource must both take effect. It is
 	// taken before the controller's lock (LOCKING.md).
 	alterConfigsMu sync.Mutex
 
@@ -203,6 +204,9 @@ func (c *Cluster) loadImage(o options) (*image, error) {
 // brokers, which open their replicas, and saves the image. On an error
 // the caller closes the brokers started so far.
 func (c *Cluster) startBrokers(o options, img *image) error {
+	if len(o.racks) > o.brokers {
+		return fmt.Errorf("Racks names %d racks for %d brokers", len(o.racks), o.brokers)
+	}
 	for i := 0; i < o.brokers; i++ {
 		port := 0
 		if i < len(o.ports) {
@@ -213,10 +217,11 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 			return err
 		}
 		c.brokers = append(c.brokers, b)
-		img.brokers[b.id] = &brokerImage{id: b.id, host: b.host, port: b.port}
+		img.brokers[b.id] = &brokerImage{id: b.id, host: b.host, port: b.port, rack: b.rack()}
 	}
 	img.controllerID = c.brokers[0].id
 	c.ctl = newController(c, img)
+	c.applyClusterDefaults(img)
 	for _, b := range c.brokers {
 		if err := b.start(); err != nil {
 			return err

@@ -60,6 +60,7 @@ func (ctl *controller) publish(next *image) error {
 	prev := ctl.img.Swap(next)
 	ctl.published.Add(1)
 	err := ctl.cluster.saveMetadata(next)
+	ctl.cluster.applyClusterDefaults(next)
 	for _, b := range ctl.cluster.brokers {
 		b.applyImage(prev, next)
 	}

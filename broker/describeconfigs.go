@@ -4,8 +4,10 @@ package broker
 //
 // Reports the configs of topics and brokers: each value, whether it is
 // read-only or sensitive (sensitive values are null), and its source:
-// TOPIC_CONFIG when set on the topic, STATIC_BROKER_CONFIG when set on
-// the broker at start, DEFAULT_CONFIG otherwise. include_synonyms adds
+// TOPIC_CONFIG when set on the topic, DYNAMIC_BROKER_CONFIG or
+// DYNAMIC_DEFAULT_BROKER_CONFIG when altered at runtime for this broker
+// or for all (dynamicconfig.go), STATIC_BROKER_CONFIG when set on the
+// broker at start, DEFAULT_CONFIG otherwise. include_synonyms adds
 // the places a value could come from, most specific first (for a topic
 // config, the broker configs it falls back to); v3 adds each config's
 // type and, with include_documentation, a note where gregor departs from
@@ -13,10 +15,10 @@ package broker
 //
 // A topic must exist (UNKNOWN_TOPIC_OR_PARTITION) and have a legal name
 // (INVALID_TOPIC_EXCEPTION). A broker answers only for itself, by node id,
-// or for the empty name, which asks for the cluster-wide dynamic defaults
-// (gregor has none: its broker configs are static); another id is
-// INVALID_REQUEST, as in Kafka's ConfigHelper.describeConfigs. Every
-// broker config is read-only here, since none can be altered at runtime.
+// or for the empty name, which lists the cluster-wide dynamic defaults
+// that are set; another id is INVALID_REQUEST, as in Kafka's
+// ConfigHelper.describeConfigs. A broker config is read-write when gregor
+// applies it altered at runtime, read-only otherwise.
 // Kafka 4 removed version 0 (KIP-896); gregor still serves it, as Kafka
 // 3.x did, with is_default in place of the source.
 
@@ -48,15 +50,12 @@ func handleDescribeConfigs(r *request, req *kmsg.DescribeConfigsRequest) (kmsg.R
 		if len(res.ConfigNames) > 0 {
 			names = res.ConfigNames
 		}
-		entries, brokerResource, err := b.describeResource(res.ResourceType, res.ResourceName, names)
+		entries, err := b.describeResource(res.ResourceType, res.ResourceName, names)
 		if err != nil {
 			out.ErrorCode = kafkaerr.Code(err)
 			out.ErrorMessage = kafkaerr.Message(err)
 		}
 		for _, e := range entries {
-			if brokerResource {
-				e.ReadOnly = true
-			}
 			out.Configs = append(out.Configs, describeEntry(e, req.IncludeSynonyms, req.IncludeDocumentation))
 		}
 		resp.Resources = append(resp.Resources, out)
@@ -65,32 +64,32 @@ func handleDescribeConfigs(r *request, req *kmsg.DescribeConfigsRequest) (kmsg.R
 }
 
 // describeResource returns the entries for one resource (names nil for
-// all), and whether it is a broker resource.
-func (b *Broker) describeResource(kind kmsg.ConfigResourceType, name string, names []string) ([]config.Entry, bool, error) {
+// all).
+func (b *Broker) describeResource(kind kmsg.ConfigResourceType, name string, names []string) ([]config.Entry, error) {
 	switch kind {
 	case resourceTopic:
 		if err := validateTopicName(name); err != nil {
-			return nil, false, kafkaerr.New(kerr.InvalidTopicException, "%v", err)
+			return nil, kafkaerr.New(kerr.InvalidTopicException, "%v", err)
 		}
 		t := b.cluster.ctl.current().topics[name]
 		if t == nil {
-			return nil, false, kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
+			return nil, kafkaerr.New(kerr.UnknownTopicOrPartition, "topic %s does not exist", name)
 		}
 		entries, _ := b.config.Topic(t.configs).Describe(names)
-		return entries, false, nil
+		return entries, nil
 	case resourceBroker:
 		if name == "" {
-			return nil, true, nil // no dynamic cluster-wide defaults
+			return b.config.DescribeClusterDefaults(names), nil
 		}
 		if err := b.checkBrokerResource(name); err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		entries, _ := b.config.Describe(names)
-		return entries, true, nil
+		return entries, nil
 	case resourceBrokerLogger:
-		return nil, false, kafkaerr.New(kerr.InvalidRequest, "broker logger configs are not implemented: gregor logs through the slog.Logger it is given")
+		return nil, kafkaerr.New(kerr.InvalidRequest, "broker logger configs are not implemented: gregor logs through the slog.Logger it is given")
 	}
-	return nil, false, kafkaerr.New(kerr.InvalidRequest, "unsupported resource type: %d", kind)
+	return nil, kafkaerr.New(kerr.InvalidRequest, "unsupported resource type: %d", kind)
 }
 
 // checkBrokerResource accepts only this broker's own node id, as Kafka's

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/config"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -74,6 +75,9 @@ func TestDescribeConfigsTopicValuesAndSources(t *testing.T) {
 		defaultSrc = kmsg.ConfigSourceDefaultConfig
 	)
 	checkConfigs(t, "orders", byTopic["orders"].Configs, map[string]wantConfig{
+		// The topic's own value, then the broker synonyms from
+		// log.retention.ms on (Kafka's ConfigHelper): none, since only
+		// log.retention.hours has a value.
 		"retention.ms": {"60000", topicSrc, []kadm.ConfigSynonym{synonym("retention.ms", "60000", topicSrc)}},
 		"segment.bytes": {"2097152", topicSrc, []kadm.ConfigSynonym{
 			synonym("segment.bytes", "2097152", topicSrc),
@@ -169,8 +173,18 @@ func TestDescribeConfigsTypesAndNames(t *testing.T) {
 		t.Errorf("null names: %d configs, empty names: %d", len(all.Configs), len(empty.Configs))
 	}
 	for _, cfg := range describe(kmsg.ConfigResourceTypeBroker, "1", false).Configs {
-		if !cfg.ReadOnly {
-			t.Errorf("broker config %s is not read-only, but gregor cannot alter it", cfg.Name)
+		if cfg.ReadOnly == config.IsDynamic(cfg.Name) {
+			t.Errorf("broker config %s: read-only %v, but gregor applies it at runtime: %v", cfg.Name, cfg.ReadOnly, config.IsDynamic(cfg.Name))
+		}
+	}
+	for _, name := range []string{"log.retention.ms", "log.cleaner.backoff.ms", "log.cleanup.policy"} {
+		if !config.IsDynamic(name) {
+			t.Errorf("%s is not dynamic", name)
+		}
+	}
+	for _, name := range []string{"num.partitions", "log.retention.hours", "log.cleaner.enable", "num.io.threads", "listeners"} {
+		if config.IsDynamic(name) {
+			t.Errorf("%s is dynamic", name)
 		}
 	}
 	if res := describe(kmsg.ConfigResourceTypeBroker, "", false); res.ErrorCode != 0 || len(res.Configs) != 0 {

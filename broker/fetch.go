@@ -2,7 +2,8 @@ package broker
 
 // Fetch (key 1), versions 4-17.
 //
-// Consumers read record batches from partition leaders. For each
+// Consumers read record batches from partition leaders, or from v11 from
+// a follower in their rack (KIP-392, fetchfollower.go). For each
 // partition the request gives a fetch offset and a byte limit; the
 // response holds whole batches starting with the one that contains the
 // offset (so a consumer may get a few records before its offset, which it
@@ -23,7 +24,8 @@ package broker
 //
 // Versions 0-3 returned the pre-0.11 message formats and were removed in
 // Kafka 4 (KIP-896). v7 added fetch sessions (fetchsession.go), v9
-// current_leader_epoch (FENCED_LEADER_EPOCH, KIP-320), v13 topic ids
+// current_leader_epoch (FENCED_LEADER_EPOCH, KIP-320), v11 rack_id and
+// preferred_read_replica (KIP-392), v13 topic ids
 // instead of names (KIP-516): an id the broker does not know is
 // UNKNOWN_TOPIC_ID for each of its partitions.
 
@@ -47,12 +49,16 @@ type fetchTarget struct {
 	read      partition.ReadOptions
 	asked     *sessionPartition // what the client asked; inside a session, its record
 	err       error             // the topic or partition does not exist
+	rack      string            // the consumer's rack (v11+), for fetchfollower.go
 }
 
 // fetchResult is one partition's outcome.
 type fetchResult struct {
 	res partition.ReadResult
 	err error
+	// preferred is the follower the consumer should read from instead
+	// (KIP-392, fetchfollower.go); 0 for none, since broker ids start at 1.
+	preferred int32
 }
 
 func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
@@ -68,6 +74,14 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 		resp.SessionID = fc.session.id
 	}
 	targets := b.resolveFetchTargets(r.version, fc.partitions, partition.IsolationLevel(req.IsolationLevel))
+	if r.version >= 11 {
+		// KIP-392: a consumer may read from a follower, and a leader
+		// may send it to one in its rack.
+		for i := range targets {
+			targets[i].read.AllowFollower = true
+			targets[i].rack = req.Rack
+		}
+	}
 	maxBytes := b.fetchMaxBytes(req.MaxBytes)
 
 	results := b.readTargets(targets, maxBytes)
@@ -132,11 +146,20 @@ func (b *Broker) readTargets(targets []fetchTarget, maxBytes int) []fetchResult 
 			results[i].err = kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, t.topic, t.partition)
 			continue
 		}
+		if id := b.preferredReadReplica(t.rack, t, rep); id != 0 {
+			// Only the offsets, and where to read instead.
+			opts := t.read
+			opts.MaxBytes = 0
+			res, err := rep.Read(opts)
+			res.Records, res.AbortedTransactions = nil, nil
+			results[i] = fetchResult{res: res, err: err, preferred: id}
+			continue
+		}
 		opts := t.read
 		opts.MaxBytes = min(max(opts.MaxBytes, 0), remaining)
 		opts.MinOneBatch = minOne
 		res, err := rep.Read(opts)
-		results[i] = fetchResult{res, err}
+		results[i] = fetchResult{res: res, err: err}
 		if n := len(res.Records); n > 0 {
 			remaining = max(remaining-n, 0)
 			minOne = false
@@ -154,7 +177,7 @@ func fetchSatisfied(results []fetchResult, minBytes int) bool {
 	}
 	total := 0
 	for _, r := range results {
-		if r.err != nil {
+		if r.err != nil || r.preferred != 0 {
 			return true
 		}
 		total += len(r.res.Records)
@@ -241,6 +264,9 @@ func fetchPartitionResponse(p int32, res fetchResult) kmsg.FetchResponseTopicPar
 	rp.HighWatermark = res.res.HighWatermark
 	rp.LastStableOffset = res.res.LastStableOffset
 	rp.LogStartOffset = res.res.LogStartOffset
+	if res.preferred != 0 {
+		rp.PreferredReadReplica = res.preferred
+	}
 	if len(res.res.Records) > 0 {
 		rp.RecordBatches = res.res.Records
 	}

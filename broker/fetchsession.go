@@ -321,7 +321,7 @@ func (s *fetchSession) moveToEnd(served []*sessionPartition) {
 // an error, or a new high watermark or log start offset
 // (CachedPartition.maybeUpdateResponseData).
 func (p *sessionPartition) reported(rp *kmsg.FetchResponseTopicPartition) bool {
-	changed := len(rp.RecordBatches) > 0 || rp.ErrorCode != 0 ||
+	changed := len(rp.RecordBatches) > 0 || rp.ErrorCode != 0 || rp.PreferredReadReplica >= 0 ||
 		p.sentHighWatermark != rp.HighWatermark || p.sentLogStartOffset != rp.LogStartOffset
 	p.sentHighWatermark, p.sentLogStartOffset = rp.HighWatermark, rp.LogStartOffset
 	if rp.ErrorCode != 0 {

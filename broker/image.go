@@ -34,6 +34,10 @@ type image struct {
 	// acls are the ACL bindings (acls.go), kept with the metadata as
 	// KRaft keeps AccessControlEntryRecords in __cluster_metadata.
 	acls *acl.Set
+	// brokerConfigs are the dynamic broker configs (dynamicconfig.go): by
+	// node id, and under "" the cluster-wide defaults, as KRaft keeps
+	// ConfigRecords for BROKER resources. Replaced, never modified.
+	brokerConfigs map[string]map[string]string
 }
 
 // brokerImage is a broker's registration.

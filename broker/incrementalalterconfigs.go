@@ -15,7 +15,7 @@ package broker
 //
 // APPEND or SUBTRACT on a config that is not a list is INVALID_CONFIG, an
 // unknown operation INVALID_REQUEST. Everything else (validation, topics
-// that must exist, static broker configs, validate_only, how the change
+// that must exist, dynamic broker configs, validate_only, how the change
 // reaches the replicas) is as for AlterConfigs, in alterconfigs.go.
 // Broker loggers (KIP-412) are not implemented: gregor logs through the
 // slog.Logger it is given. v1 is the flexible version.

@@ -24,7 +24,8 @@ type options struct {
 	topics       []seedTopic
 	logger       *slog.Logger
 	clusterID    string
-	net          network // set only by Cluster.Restart (sameNetwork)
+	net          network  // set only by Cluster.Restart (sameNetwork)
+	racks        []string // Racks: broker.rack by node id order
 
 	advertisedHost string
 	listeners      []listenerSpec
@@ -239,4 +240,22 @@ func (o *options) validate() error {
 		topics[t.name] = true
 	}
 	return nil
+}
+
+// Racks sets each broker's broker.rack, in node id order ("" for a
+// broker without a rack): Metadata and DescribeCluster report them, and
+// with replica.selector.class set to Kafka's RackAwareReplicaSelector a
+// consumer that names its rack (client.rack, kgo.Rack) is sent to an
+// in-sync follower in that rack (KIP-392). Without this option every
+// broker takes broker.rack from Config, if set there.
+func Racks(racks ...string) Option {
+	return func(o *options) error {
+		for _, r := range racks {
+			if len(r) > 255 {
+				return fmt.Errorf("rack %q is longer than 255 bytes", r)
+			}
+		}
+		o.racks = append([]string(nil), racks...)
+		return nil
+	}
 }

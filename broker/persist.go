@@ -27,6 +27,9 @@ type persistedCluster struct {
 	NextProducerID int64            `json:"next_producer_id"`
 	Topics         []persistedTopic `json:"topics"`
 	ACLs           []persistedACL   `json:"acls,omitempty"`
+	// BrokerConfigs are the dynamic broker configs, by node id and ""
+	// for the cluster-wide defaults.
+	BrokerConfigs map[string]map[string]string `json:"broker_configs,omitempty"`
 }
 
 type persistedTopic struct {
@@ -61,6 +64,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 		p.Topics = append(p.Topics, pt)
 	}
 	p.ACLs = persistACLs(im.acls)
+	p.BrokerConfigs = im.brokerConfigs
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -89,6 +93,9 @@ func (c *Cluster) loadMetadata() (*image, error) {
 	im.clusterID = p.ClusterID
 	im.nextProducerID = p.NextProducerID
 	if im.acls, err = loadACLs(p.ACLs); err != nil {
+		return nil, fmt.Errorf("%s: %w", metadataFile, err)
+	}
+	if im.brokerConfigs, err = loadBrokerConfigs(p.BrokerConfigs); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	for _, pt := range p.Topics {

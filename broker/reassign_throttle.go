@@ -29,7 +29,7 @@ var replicationThrottleRates = map[string]bool{
 
 // replicationThrottleChange answers a broker config change that only
 // touches the throttle rates: handled is false for any other change,
-// which the static broker configs refuse as before.
+// which goes on to the dynamic broker configs.
 func replicationThrottleChange(c configChange) (handled bool, err error) {
 	if len(c.ops) == 0 {
 		return false, nil

@@ -109,6 +109,13 @@ var brokerDefs = []Def{
 	{Name: "ssl.endpoint.identification.algorithm", Type: String, Default: def("https"), Note: "brokers never connect to each other over the network; accepted and reported, no effect"},
 
 	// Replication and the controller.
+	// Racks and fetching from followers (KIP-392): each broker's rack is
+	// a gregor option (broker.Racks), reported in Metadata; with the
+	// rack-aware selector a leader sends a consumer in a rack to an
+	// in-sync follower there (broker/fetchfollower.go).
+	{Name: "broker.rack", Type: String, ReadOnly: true},
+	{Name: "replica.selector.class", Type: String, ReadOnly: true,
+		Check: oneOf("org.apache.kafka.common.replica.RackAwareReplicaSelector", "org.apache.kafka.common.replica.LeaderSelector")},
 	{Name: "replica.lag.time.max.ms", Type: Long, Default: def("30000")},
 	{Name: "replica.fetch.max.bytes", Type: Int, Default: def("1048576"), Check: atLeast(0)},
 	{Name: "replica.fetch.wait.max.ms", Type: Int, Default: def("500")},

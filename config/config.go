@@ -47,16 +47,18 @@ type SynonymEntry struct {
 	Source Source
 }
 
-// Broker is a broker's static configuration: the values set at start,
-// over Kafka's defaults. It is immutable.
+// Broker is a broker's configuration: the values set at start (static,
+// immutable) over Kafka's defaults, under the dynamic configs altered at
+// runtime (dynamic.go), which SetDynamic replaces atomically.
 type Broker struct {
 	set map[string]string
+	dyn *dynamicHolder // nil: static only
 }
 
 // NewBroker validates the given broker configs. It returns the notes of
 // configs that gregor accepts without effect, for the caller to log.
 func NewBroker(set map[string]string) (*Broker, []string, error) {
-	b := &Broker{set: make(map[string]string, len(set))}
+	b := &Broker{set: make(map[string]string, len(set)), dyn: &dynamicHolder{}}
 	var notes []string
 	for _, name := range slices.Sorted(maps.Keys(set)) {
 		d, ok := brokerByName[name]
@@ -85,26 +87,34 @@ func NewBroker(set map[string]string) (*Broker, []string, error) {
 func Defaults() *Broker { return &Broker{set: map[string]string{}} }
 
 // With returns a copy of b with name set, for values gregor fills in
-// itself (node.id, log.dirs).
+// itself (node.id, log.dirs). The copy has its own dynamic layers,
+// starting as b's.
 func (b *Broker) With(name, value string) *Broker {
-	c := &Broker{set: maps.Clone(b.set)}
+	c := &Broker{set: maps.Clone(b.set), dyn: &dynamicHolder{}}
+	l := b.dyn.load()
+	c.SetDynamic(l.perBroker, l.clusterDefault)
 	c.set[name] = value
 	return c
 }
 
-// IsSet reports whether name was set explicitly.
+// IsSet reports whether name was set explicitly, at start or at runtime.
 func (b *Broker) IsSet(name string) bool {
-	_, ok := b.set[name]
-	return ok
+	return b.sourceOf(b.dyn.load(), name) != SourceDefault
+}
+
+// sourceOf returns the most specific level that sets name, or
+// SourceDefault.
+func (b *Broker) sourceOf(l *dynamicLayers, name string) Source {
+	if s := b.layered(l, name); len(s) > 0 {
+		return s[0].Source
+	}
+	return SourceDefault
 }
 
 // Value returns a broker config's value; ok is false when it is null.
 func (b *Broker) Value(name string) (string, bool) {
-	if v, ok := b.set[name]; ok {
-		return v, true
-	}
-	if d, ok := brokerByName[name]; ok && d.Default != nil {
-		return *d.Default, true
+	if s := b.layered(b.dyn.load(), name); len(s) > 0 {
+		return s[0].Value, true
 	}
 	return "", false
 }
@@ -127,7 +137,9 @@ func (b *Broker) Int(name string) int { return int(b.Long(name)) }
 // Bool returns a boolean config's value.
 func (b *Broker) Bool(name string) bool { return strings.EqualFold(b.String(name), "true") }
 
-// Describe reports broker configs; nil names means all of them.
+// Describe reports broker configs; nil names means all of them. Each
+// config's source is the first of its synonyms (synonymsOf), as Kafka's
+// ConfigHelper reports it.
 func (b *Broker) Describe(names []string) ([]Entry, []string) {
 	var out []Entry
 	var unknown []string
@@ -136,21 +148,22 @@ func (b *Broker) Describe(names []string) ([]Entry, []string) {
 			names = append(names, brokerDefs[i].Name)
 		}
 	}
+	l := b.dyn.load()
 	for _, n := range names {
 		d, ok := brokerByName[n]
 		if !ok {
 			unknown = append(unknown, n)
 			continue
 		}
-		e := Entry{Name: n, Type: d.Type, ReadOnly: d.ReadOnly, Note: d.Note, Source: SourceDefault, Sensitive: d.Type == Password}
-		v, ok := b.Value(n)
-		e.Value, e.IsNull = v, !ok
-		if b.IsSet(n) {
-			e.Source = SourceStaticBroker
-			e.Synonyms = append(e.Synonyms, SynonymEntry{n, v, SourceStaticBroker})
+		e := Entry{Name: n, Type: d.Type, ReadOnly: d.ReadOnly || !IsDynamic(n), Note: d.Note, Source: SourceDefault, Sensitive: d.Type == Password}
+		if own := b.layered(l, n); len(own) > 0 {
+			e.Value = own[0].Value
+		} else {
+			e.IsNull = true
 		}
-		if d.Default != nil {
-			e.Synonyms = append(e.Synonyms, SynonymEntry{n, *d.Default, SourceDefault})
+		e.Synonyms = b.synonymsOf(l, n, synonymGroup(n))
+		if len(e.Synonyms) > 0 {
+			e.Source = e.Synonyms[0].Source
 		}
 		out = append(out, e)
 	}
@@ -208,9 +221,10 @@ func (t Topic) Lookup(name string) (string, Source, bool) {
 	if v, ok := t.set[name]; ok {
 		return v, SourceTopic, true
 	}
+	l := t.broker.dyn.load()
 	for _, s := range d.Synonyms {
-		if t.broker.IsSet(s.Name) {
-			return scaled(t.broker.String(s.Name), s.Scale), SourceStaticBroker, true
+		if src := t.broker.sourceOf(l, s.Name); src != SourceDefault {
+			return scaled(t.broker.layered(l, s.Name)[0].Value, s.Scale), src, true
 		}
 	}
 	if d.Default != nil {
@@ -275,22 +289,23 @@ func (t Topic) Describe(names []string) ([]Entry, []string) {
 			unknown = append(unknown, n)
 			continue
 		}
-		v, src, ok := t.Lookup(n)
-		e := Entry{Name: n, Value: v, IsNull: !ok, Source: src, Type: d.Type, Note: d.Note}
+		v, _, ok := t.Lookup(n)
+		e := Entry{Name: n, Value: v, IsNull: !ok, Source: SourceDefault, Type: d.Type, Note: d.Note}
 		if tv, ok := t.set[n]; ok {
 			e.Synonyms = append(e.Synonyms, SynonymEntry{n, tv, SourceTopic})
 		}
-		for _, s := range d.Synonyms {
-			if t.broker.IsSet(s.Name) {
-				e.Synonyms = append(e.Synonyms, SynonymEntry{s.Name, t.broker.String(s.Name), SourceStaticBroker})
-			}
-		}
+		// The broker synonyms as Kafka's ConfigHelper lists them: from
+		// the primary one (log.retention.ms for retention.ms) on, so a
+		// value from log.retention.hours alone lists none.
 		if len(d.Synonyms) > 0 {
-			if bd := brokerByName[d.Synonyms[0].Name]; bd != nil && bd.Default != nil {
-				e.Synonyms = append(e.Synonyms, SynonymEntry{bd.Name, *bd.Default, SourceDefault})
+			group := make([]string, len(d.Synonyms))
+			for i, s := range d.Synonyms {
+				group[i] = s.Name
 			}
-		} else if d.Default != nil {
-			e.Synonyms = append(e.Synonyms, SynonymEntry{n, *d.Default, SourceDefault})
+			e.Synonyms = append(e.Synonyms, t.broker.synonymsOf(t.broker.dyn.load(), group[0], group)...)
+		}
+		if len(e.Synonyms) > 0 {
+			e.Source = e.Synonyms[0].Source
 		}
 		out = append(out, e)
 	}

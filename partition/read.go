@@ -34,6 +34,10 @@ type ReadOptions struct {
 	// from a partition they just became leader of (FetchIsolation
 	// LOG_END). Never set for clients.
 	ToLogEnd bool
+	// AllowFollower lets a follower serve the read, up to its own high
+	// watermark: a consumer's fetch from v11 (KIP-392). Without it only
+	// the leader reads (NOT_LEADER_OR_FOLLOWER).
+	AllowFollower bool
 }
 
 // ReadResult is one partition's part of a fetch response.
@@ -56,7 +60,7 @@ func (p *Partition) Read(o ReadOptions) (ReadResult, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	res := ReadResult{HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1}
-	if err := p.checkLeader(o.CurrentLeaderEpoch); err != nil {
+	if err := p.checkReadable(o.CurrentLeaderEpoch, o.AllowFollower); err != nil {
 		return res, err
 	}
 	res.HighWatermark = p.highWatermark
@@ -177,3 +181,15 @@ func (p *Partition) ListOffset(timestamp int64, isolation IsolationLevel, curren
 
 // nowMs is the partition clock's reading in Kafka's milliseconds.
 func (p *Partition) nowMs() int64 { return clock.Millis(p.clock.Now()) }
+
+// checkReadable is checkLeader, except that with allowFollower a
+// follower may serve the read too (KIP-392): the leader epoch is checked
+// all the same, since a consumer's current_leader_epoch fences stale
+// replicas whichever one it reads from.
+func (p *Partition) checkReadable(currentLeaderEpoch int32, allowFollower bool) error {
+	err := p.checkLeader(currentLeaderEpoch)
+	if allowFollower && !p.closed && errors.Is(err, kerr.NotLeaderForPartition) && p.leader != p.brokerID {
+		return nil
+	}
+	return err
+}

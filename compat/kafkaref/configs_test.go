@@ -8,8 +8,8 @@ import (
 )
 
 // Every broker config and every topic config that Kafka describes, by
-// name, with its default value, type and sensitivity, compared with
-// gregor's. A value is compared only where both sides report it as a
+// name, with its default value, type, sensitivity and read-only flag
+// (read-write: it can be altered at runtime), compared with gregor's. A value is compared only where both sides report it as a
 // default (source DEFAULT_CONFIG): the reference Kafka's server.properties
 // sets its listeners, directories and node id, and gregor.Start sets
 // group.initial.rebalance.delay.ms=0, as the reference Kafka does.
@@ -42,6 +42,7 @@ type describedConfig struct {
 	source    kmsg.ConfigSource
 	typ       kmsg.ConfigType
 	sensitive bool
+	readOnly  bool
 }
 
 func describeAll(t *testing.T, p *pair, kind kmsg.ConfigResourceType, name string, kafka bool) map[string]describedConfig {
@@ -69,7 +70,7 @@ func describeAll(t *testing.T, p *pair, kind kmsg.ConfigResourceType, name strin
 		}
 		out[c.Name] = describedConfig{
 			value: v, source: c.Source, typ: c.ConfigType, sensitive: c.IsSensitive,
-			isDefault: c.Source == kmsg.ConfigSourceDefaultConfig,
+			isDefault: c.Source == kmsg.ConfigSourceDefaultConfig, readOnly: c.ReadOnly,
 		}
 	}
 	return out
@@ -92,6 +93,9 @@ func diffConfigs(kind string, kafka, gregor map[string]describedConfig) []differ
 		}
 		if k.sensitive != g.sensitive {
 			diffs = append(diffs, difference{key + "/sensitive", fmt.Sprint(k.sensitive), fmt.Sprint(g.sensitive)})
+		}
+		if k.readOnly != g.readOnly {
+			diffs = append(diffs, difference{key + "/readonly", fmt.Sprint(k.readOnly), fmt.Sprint(g.readOnly)})
 		}
 	}
 	for name, g := range gregor {

@@ -16,6 +16,7 @@
 //	-data-dir ./data                keep logs in files, in Kafka's layout
 //	-config num.partitions=3        a broker config by its Kafka name (repeatable)
 //	-topic orders:6:1               create a topic at start: name:partitions:rf (repeatable)
+//	-racks a,b,c                    each broker's broker.rack, in node id order
 //	-log-level debug                debug, info, warn or error
 //	-http-port 8080                 Prometheus /metrics and the JSON control plane (/v1/...)
 //

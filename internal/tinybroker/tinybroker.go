@@ -53,6 +53,7 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	var listeners, users listFlag
 	fs.Var(&listeners, "listener", "an extra listener as NAME:PROTOCOL on a free port, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (repeatable)")
 	fs.Var(&users, "sasl-user", "a SASL user as name:password, for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (repeatable)")
+	racks := fs.String("racks", "", "each broker's broker.rack in node id order, comma-separated (KIP-392 with -config replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector)")
 	tlsDir := fs.String("tls-dir", "", "with SSL or SASL_SSL listeners: write the generated CA (ca.pem) and a client certificate and key (client.pem, client.key) here")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nRuns a gregor cluster that any Kafka client can use. Flags:\n\n", prog)
@@ -107,6 +108,9 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	opts = append(opts, secOpts...)
 	if *dataDir != "" {
 		opts = append(opts, broker.DataDir(*dataDir))
+	}
+	if *racks != "" {
+		opts = append(opts, broker.Racks(strings.Split(*racks, ",")...))
 	}
 	for _, kv := range configs {
 		name, value, ok := strings.Cut(kv, "=")

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,17 +31,30 @@ func Start(t testing.TB, root string) string {
 // that read the segment files afterwards (broker-N/<topic>-<partition>/).
 func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	t.Helper()
-	if root == "" || dataDir == "" {
-		t.Fatal("brokerproc.StartWithDataDir: the path to the module root and the data directory must not be empty")
+	if dataDir == "" {
+		t.Fatal("brokerproc.StartWithDataDir: the data directory must not be empty")
 	}
+	bootstrap, _ := StartWithArgs(t, root, "-data-dir", dataDir)
+	return bootstrap
+}
+
+// StartWithArgs is Start with more tiny broker flags (-racks, -topic,
+// -config, -http-port 0, ...). It returns the bootstrap servers and, with
+// -http-port, the control plane's base URL ("" without).
+func StartWithArgs(t testing.TB, root string, args ...string) (bootstrap, controlPlane string) {
+	t.Helper()
+	if root == "" {
+		t.Fatal("brokerproc.StartWithArgs: the path to the module root must not be empty")
+	}
+	httpWanted := slices.Contains(args, "-http-port")
 	bin := filepath.Join(t.TempDir(), "tinybroker")
 	build := exec.Command("go", "build", "-o", bin, "./examples/tinybroker")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the tiny broker: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-brokers", "3", "-port", "0", "-data-dir", dataDir,
-		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0")
+	cmd := exec.Command(bin, append([]string{"-brokers", "3", "-port", "0",
+		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0"}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
@@ -51,11 +65,13 @@ func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var bootstrap string
 	lines := bufio.NewScanner(stdout)
-	for bootstrap == "" && lines.Scan() {
+	for (bootstrap == "" || httpWanted && controlPlane == "") && lines.Scan() {
 		if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
 			bootstrap = rest
+		}
+		if rest, ok := strings.CutPrefix(lines.Text(), "metrics: "); ok {
+			controlPlane, _, _ = strings.Cut(rest, "/metrics")
 		}
 	}
 	exited := make(chan error, 1)
@@ -83,7 +99,7 @@ func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	if bootstrap == "" {
 		t.Fatalf("the tiny broker printed no bootstrap address\n%s", stderr.String())
 	}
-	return bootstrap
+	return bootstrap, controlPlane
 }
 
 // Tail is the last n bytes of s.

@@ -15,7 +15,8 @@ import (
 // --describe prints a resource's dynamic configs (with --all, every
 // config), each with its synonyms, the values it falls back to in order
 // (KIP-226); --alter sets and removes configs with
-// IncrementalAlterConfigs (KIP-339).
+// IncrementalAlterConfigs (KIP-339). For brokers, --entity-default is the
+// cluster-wide default level of the dynamic broker configs.
 func runConfigs(ctx context.Context, e env, args []string) int {
 	fs, cf := newFlagSet(e, "configs", "Describes and alters topic and broker configs, as kafka-configs.sh.")
 	describe := fs.Bool("describe", false, "describe the configs")
@@ -25,6 +26,7 @@ func runConfigs(ctx context.Context, e env, args []string) int {
 	entityName := fs.String("entity-name", "", "the topic's name or the broker's id (default with --describe: all)")
 	topic := fs.String("topic", "", "short for --entity-type topics --entity-name")
 	brokerID := fs.String("broker", "", "short for --entity-type brokers --entity-name")
+	entityDefault := fs.Bool("entity-default", false, "with --entity-type brokers: the cluster-wide default of every broker's dynamic configs")
 	addConfig := fs.String("add-config", "", "configs to set: k1=v1,k2=[v1,v2]")
 	deleteConfig := fs.String("delete-config", "", "configs to remove, back to their defaults: k1,k2")
 	if code, ok := parse(fs, args); !ok {
@@ -42,9 +44,12 @@ func runConfigs(ctx context.Context, e env, args []string) int {
 	if *entityType != "topics" && *entityType != "brokers" {
 		return usageError(fs, "--entity-type must be topics or brokers")
 	}
+	if *entityDefault && (*entityType != "brokers" || *entityName != "") {
+		return usageError(fs, "--entity-default goes with --entity-type brokers and no --entity-name")
+	}
 	var alters []kadm.AlterConfig
 	if *alter {
-		if *entityName == "" {
+		if *entityName == "" && !*entityDefault {
 			return usageError(fs, "--alter needs --entity-name")
 		}
 		if *addConfig == "" && *deleteConfig == "" {
@@ -62,9 +67,14 @@ func runConfigs(ctx context.Context, e env, args []string) int {
 	defer adm.Close()
 	ctx, cancel := context.WithTimeout(ctx, cf.timeout)
 	defer cancel()
-	if *alter {
+	switch {
+	case *entityDefault && *alter:
+		err = alterBrokerDefaults(ctx, e, adm, alters)
+	case *entityDefault:
+		err = describeBrokerDefaults(ctx, e, adm)
+	case *alter:
 		err = alterConfigs(ctx, e, adm, *entityType, *entityName, alters)
-	} else {
+	default:
 		err = describeConfigs(ctx, e, adm, *entityType, *entityName, *all)
 	}
 	if err != nil {
@@ -204,6 +214,46 @@ func describeConfigs(ctx context.Context, e env, adm *kadm.Client, entityType, n
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// alterBrokerDefaults alters the cluster-wide default broker configs
+// (--entity-type brokers --entity-default): the BROKER resource with the
+// empty name.
+func alterBrokerDefaults(ctx context.Context, e env, adm *kadm.Client, alters []kadm.AlterConfig) error {
+	resps, err := adm.AlterBrokerConfigs(ctx, alters)
+	if err != nil {
+		return err
+	}
+	for _, r := range resps {
+		if r.Err != nil {
+			return topicErr(r.Err, r.ErrMessage)
+		}
+	}
+	fmt.Fprintln(e.stdout, "Completed updating default config for brokers in the cluster.")
+	return nil
+}
+
+// describeBrokerDefaults prints the cluster-wide default broker configs,
+// every one of which is dynamic.
+func describeBrokerDefaults(ctx context.Context, e env, adm *kadm.Client) error {
+	rcs, err := adm.DescribeBrokerConfigs(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "Default configs for brokers in the cluster are:")
+	for _, rc := range rcs {
+		if rc.Err != nil {
+			return topicErr(rc.Err, rc.ErrMessage)
+		}
+		for _, c := range rc.Configs {
+			syns := make([]string, len(c.Synonyms))
+			for i, s := range c.Synonyms {
+				syns[i] = fmt.Sprintf("%s:%s=%s", s.Source, s.Key, nullable(s.Value))
+			}
+			fmt.Fprintf(e.stdout, "  %s=%s sensitive=%t synonyms={%s}\n", c.Key, nullable(c.Value), c.Sensitive, strings.Join(syns, ", "))
+		}
+	}
+	return nil
 }
 
 // nullable prints a config value as Java does a null string.

@@ -39,3 +39,27 @@ func TestConfigsBroker(t *testing.T) {
 		t.Errorf("broker 1 --describe --all:\n%s", out)
 	}
 }
+
+// Dynamic broker configs, as kafka-configs.sh shows them: the cluster-wide
+// default (--entity-default), one broker's own, and a read-only config
+// refused.
+func TestConfigsBrokerDynamic(t *testing.T) {
+	bs := startCluster(t)
+	wantOutput(t, mustRun(t, "", "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-default",
+		"--alter", "--add-config", "log.retention.ms=3600000"),
+		"Completed updating default config for brokers in the cluster.\n")
+	wantOutput(t, mustRun(t, "", "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-default", "--describe"),
+		"Default configs for brokers in the cluster are:\n"+
+			"  log.retention.ms=3600000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=3600000}\n")
+	mustRun(t, "", "configs", "--bootstrap-server", bs, "--broker", "1", "--alter", "--add-config", "log.cleaner.backoff.ms=5000")
+	wantOutput(t, mustRun(t, "", "configs", "--bootstrap-server", bs, "--broker", "1", "--describe"),
+		"Dynamic configs for broker 1 are:\n"+
+			"  log.cleaner.backoff.ms=5000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:log.cleaner.backoff.ms=5000, DEFAULT_CONFIG:log.cleaner.backoff.ms=15000}\n")
+	r := gregorCmd(t, "", "configs", "--bootstrap-server", bs, "--entity-type", "brokers", "--entity-default", "--alter", "--add-config", "num.partitions=3")
+	if r.code != exitError || !strings.Contains(r.stderr, "Cannot update these configs dynamically: [num.partitions]") {
+		t.Errorf("a read-only broker config: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := gregorCmd(t, "", "configs", "--bootstrap-server", bs, "--topic", "x", "--entity-default", "--describe"); r.code != exitUsage {
+		t.Errorf("--entity-default on a topic: exit %d, want 2", r.code)
+	}
+}

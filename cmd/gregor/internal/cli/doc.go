@@ -9,7 +9,7 @@
 //	gregor console-consumer   kafka-console-consumer.sh: --from-beginning, --partition/--offset, --group, print.*
 //	gregor get-offsets        kafka-get-offsets.sh (GetOffsetShell): --time -1/-2/-3/<ms>, topic:partition:offset
 //	gregor consumer-groups    kafka-consumer-groups.sh: --list --describe --reset-offsets --delete --delete-offsets
-//	gregor configs            kafka-configs.sh (ConfigCommand): --describe, --alter --add-config/--delete-config
+//	gregor configs            kafka-configs.sh (ConfigCommand): --describe, --alter --add-config/--delete-config, brokers --entity-default
 //	gregor producer-perf-test kafka-producer-perf-test.sh (ProducerPerformance)
 //	gregor consumer-perf-test kafka-consumer-perf-test.sh (ConsumerPerformance)
 //	gregor dump-log           kafka-dump-log.sh (DumpLogSegments): --files, --print-data-log, index checks (package dumplog)
