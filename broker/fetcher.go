@@ -199,6 +199,9 @@ func (f *replicaFetcher) fetchOnce(lr *replica, epoch int32) bool {
 		return false
 	}
 	pos := f.r.FetchPosition()
+	if pos.Closed {
+		return false // the fetcher is about to be stopped
+	}
 	if pos.LeaderEpoch != epoch {
 		return true
 	}

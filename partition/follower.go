@@ -25,12 +25,19 @@ type FetchPosition struct {
 	LastFetchedEpoch int32
 	LogStartOffset   int64
 	LeaderEpoch      int32 // the epoch the follower believes is current
+	// Closed says the replica was closed or deleted (its topic deleted,
+	// or a reassignment moved it off this broker) before its fetcher
+	// stopped: there is nothing left to fetch into.
+	Closed bool
 }
 
 // FetchPosition returns the follower's next fetch position.
 func (p *Partition) FetchPosition() FetchPosition {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	if p.closed {
+		return FetchPosition{Closed: true, LeaderEpoch: -1}
+	}
 	return FetchPosition{
 		FetchOffset:      p.log.LogEndOffset(),
 		LastFetchedEpoch: p.epochs.latest(),

@@ -278,3 +278,18 @@ func TestTruncationRebuildsProducerState(t *testing.T) {
 		t.Fatalf("next batch at %d, want 3", res.BaseOffset)
 	}
 }
+
+// A deleted replica (its topic deleted, or moved off this broker by a
+// reassignment) may still be asked for its fetch position by a fetcher
+// that has not stopped yet; it says it is closed rather than reading a
+// log that has no segments left.
+func TestFetchPositionOfDeletedReplica(t *testing.T) {
+	s := newReplicaSet(t, DefaultConfig(), 1, 2)
+	s.produce("a")
+	if err := s.r[2].Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if pos := s.r[2].FetchPosition(); !pos.Closed {
+		t.Fatalf("position of a deleted replica %+v, want Closed", pos)
+	}
+}
