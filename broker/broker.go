@@ -278,7 +278,11 @@ func (b *Broker) closeReplicas(crash bool) error {
 		err = b.writeCheckpoints()
 	}
 	for key, r := range b.replicas {
-		err = errors.Join(err, r.Close())
+		if crash {
+			err = errors.Join(err, r.Abandon())
+		} else {
+			err = errors.Join(err, r.Close())
+		}
 		delete(b.replicas, key)
 	}
 	return err

@@ -3,7 +3,6 @@ package partition
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/record"
-	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -53,6 +52,10 @@ type producerEntry struct {
 type producerState struct {
 	entries map[int64]*producerEntry
 	txns    txnState
+	// snapOffset is the offset of the latest snapshot written or loaded,
+	// or the log start offset (Kafka's lastSnapOffset): a snapshot is
+	// only worth taking beyond it.
+	snapOffset int64
 }
 
 func newProducerState() *producerState {
@@ -163,14 +166,4 @@ func (ps *producerState) update(batch []byte, h record.Header) {
 	if len(e.batches) > batchesToRetain {
 		e.batches = append(e.batches[:0], e.batches[len(e.batches)-batchesToRetain:]...)
 	}
-}
-
-// rebuildProducerState replays the batch headers of a log.
-func rebuildProducerState(l *segment.Log) (*producerState, error) {
-	ps := newProducerState()
-	err := l.Batches(l.LogStartOffset(), func(batch []byte, h record.Header) (bool, error) {
-		ps.update(batch, h)
-		return true, nil
-	})
-	return ps, err
 }
