@@ -65,7 +65,6 @@ func (ps *producerState) snapshotEntries() []segment.ProducerSnapshotEntry {
 	return out
 }
 
-
 // decrementSequence is DefaultRecordBatch.decrementSequence: sequences
 // wrap from MaxInt32 to 0, so going back from a small one wraps too.
 func decrementSequence(seq, dec int32) int32 {
