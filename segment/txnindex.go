@@ -16,11 +16,13 @@ import (
 // aborted). A segment without aborted transactions has no file, as in
 // Kafka, which creates it on the first entry.
 //
-// The partition derives its aborted transactions from the log itself
-// (package partition, txnstate.go) and hands them here: appended as
-// markers are written, and the files rewritten from the log when a
-// replica opens or truncates, so they always match the segments they sit
-// beside.
+// The partition derives its aborted transactions from the batches it
+// applies (package partition, txnstate.go) and hands them here, appended
+// as markers are written. A replica that opens from a producer snapshot
+// reads the indexes of the segments below it back (TrustedAbortedTxns)
+// instead of replaying those segments; after a replay or a truncation the
+// files are rewritten from what the partition knows, so they always match
+// the segments they sit beside.
 
 // TxnIndexSuffix names a segment's transaction index.
 const TxnIndexSuffix = ".txnindex"
