@@ -117,9 +117,23 @@ func gregorDataDir(t *testing.T) string {
 		}
 	}
 	cl.Close()
+	// A transaction left open: the producer snapshot of the clean close
+	// carries its first offset (currentTxnFirstOffset).
+	tx, err := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial), kgo.DefaultProduceTopic("events"),
+		kgo.TransactionalID("dump"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.ProduceSync(ctx, &kgo.Record{Value: []byte("open"), Timestamp: time.UnixMilli(1700000000100)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
+	tx.Close()
 	return filepath.Join(data, "broker-1", "events-0")
 }
 

@@ -21,8 +21,9 @@ import (
 //   - refuse a producer older than the latest epoch (INVALID_PRODUCER_EPOCH).
 //
 // Followers rebuild the same state from the batches they copy, and a
-// replica opened from disk rebuilds it from its log, so the rules hold
-// across leader failover and restarts. A transactional producer's entry
+// replica opened from disk loads it from its latest producer snapshot
+// and the log after it (producersnapshot.go), so the rules hold across
+// leader failover and restarts. A transactional producer's entry
 // also holds its open transaction (txnstate.go): the offset of its first
 // transactional batch since the last marker, Kafka's
 // currentTxnFirstOffset, from which the last stable offset is derived.
