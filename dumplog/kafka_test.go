@@ -13,6 +13,7 @@ import (
 
 	"github.com/gregorkafka/gregor"
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -134,7 +135,26 @@ func gregorDataDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	tx.Close()
-	return filepath.Join(data, "broker-1", "events-0")
+	dir := filepath.Join(data, "broker-1", "events-0")
+	snaps, _ := filepath.Glob(filepath.Join(dir, "*"+segment.SnapshotSuffix))
+	open := false
+	for _, path := range snaps {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := segment.DecodeProducerSnapshot(b)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, e := range entries {
+			open = open || e.CurrentTxnFirstOffset >= 0
+		}
+	}
+	if !open {
+		t.Fatalf("no producer snapshot with an open transaction among %v", snaps)
+	}
+	return dir
 }
 
 // kafkaClasspath is compat/java's classpath, which holds kafka-tools.
