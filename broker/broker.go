@@ -58,6 +58,9 @@ type Broker struct {
 	cleanerTimerMu   sync.Mutex // cleaner.go
 	cleanerTimer     clock.Timer
 
+	producerExpiryTimerMu sync.Mutex // producerexpiry.go
+	producerExpiryTimer   clock.Timer
+
 	groups *group.Coordinator // groups.go
 	txns   *txn.Coordinator   // txns.go
 }
@@ -194,6 +197,7 @@ func (b *Broker) start() error {
 	b.scheduleISRCheck()
 	b.scheduleRetentionCheck()
 	b.scheduleCleaning()
+	b.scheduleProducerExpiration()
 	b.wg.Add(1 + len(b.extra))
 	go b.acceptLoop(ln, nil)
 	for i, l := range b.extra {
@@ -269,6 +273,7 @@ func (b *Broker) shutdown(crash bool) error {
 	b.stopISRChecks()
 	b.stopRetentionChecks()
 	b.stopCleaning()
+	b.stopProducerExpiration()
 	b.stopAllFetchers()
 	b.wg.Wait()
 	b.groups.UnloadAll()
@@ -284,7 +289,11 @@ func (b *Broker) closeReplicas(crash bool) error {
 		err = b.writeCheckpoints()
 	}
 	for key, r := range b.replicas {
-		err = errors.Join(err, r.Close())
+		if crash {
+			err = errors.Join(err, r.Abandon())
+		} else {
+			err = errors.Join(err, r.Close())
+		}
 		delete(b.replicas, key)
 	}
 	return err

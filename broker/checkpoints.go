@@ -203,5 +203,6 @@ func (b *Broker) partitionConfig(t *topicImage) partition.Config {
 	cfg.Compression = tc.String("compression.type")
 	cfg.MinInsyncReplicas = tc.Int("min.insync.replicas")
 	cfg.ReplicaLagTimeMaxMs = b.config.Long("replica.lag.time.max.ms")
+	cfg.ProducerIDExpirationMs = b.config.Long("producer.id.expiration.ms")
 	return cfg
 }

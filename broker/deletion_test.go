@@ -45,8 +45,10 @@ func TestRetentionRenamesThenRemovesAfterFileDeleteDelay(t *testing.T) {
 		t.Fatalf("earliest offset %d, want 2", got)
 	}
 	got := deletedOnDisk(t, partDir)
+	// Segment 1 takes with it the producer snapshot written when the
+	// log rolled to it, as Kafka's segment deletion does.
 	want := []string{"00000000000000000000.index.deleted", "00000000000000000000.log.deleted", "00000000000000000000.timeindex.deleted",
-		"00000000000000000001.index.deleted", "00000000000000000001.log.deleted", "00000000000000000001.timeindex.deleted"}
+		"00000000000000000001.index.deleted", "00000000000000000001.log.deleted", "00000000000000000001.snapshot.deleted", "00000000000000000001.timeindex.deleted"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf(".deleted files %q, want %q", got, want)
 	}
@@ -72,13 +74,13 @@ func TestRetentionRenamesThenRemovesAfterFileDeleteDelay(t *testing.T) {
 	// The next deletion, interrupted by a stop: the start removes it.
 	produceAt(t, cl, mc, "r")   // rolls segment 2, whose record is long past retention.ms
 	mc.Advance(5 * time.Second) // the next check, well within the delay
-	if got := deletedOnDisk(t, partDir); len(got) != 3 {
-		t.Fatalf(".deleted files %q, want segment 2's three", got)
+	if got := deletedOnDisk(t, partDir); len(got) != 4 {
+		t.Fatalf(".deleted files %q, want segment 2's three and its snapshot", got)
 	}
 	if err := c.StopBroker(1); err != nil {
 		t.Fatal(err)
 	}
-	if got := deletedOnDisk(t, partDir); len(got) != 3 {
+	if got := deletedOnDisk(t, partDir); len(got) != 4 {
 		t.Fatalf("stopping removed the .deleted files early: %q", got)
 	}
 	if err := c.StartBroker(1); err != nil {

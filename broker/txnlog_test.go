@@ -326,9 +326,9 @@ func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
 }
 
 // A restart from the data directory (file backend) keeps the last stable
-// offset of an open transaction and the aborted transactions, rebuilt
-// from the log, and read_committed consumers still skip the aborted
-// records.
+// offset of an open transaction (from the clean close's producer
+// snapshot) and the aborted transactions (read back from the .txnindex
+// files), and read_committed consumers still skip the aborted records.
 func TestTransactionsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil)}

@@ -154,6 +154,9 @@ var brokerDefs = []Def{
 
 	// Producer state and transactions.
 	{Name: "producer.id.expiration.ms", Type: Int, Default: def("86400000"), Check: atLeast(1)},
+	// Kafka defines it internal (TransactionLogConfig): accepted by
+	// name, left out when all configs are described.
+	{Name: "producer.id.expiration.check.interval.ms", Type: Int, Default: def("600000"), Check: atLeast(1), ReadOnly: true, Internal: true},
 	{Name: "transactional.id.expiration.ms", Type: Int, Default: def("604800000"), Check: atLeast(1)},
 	{Name: "transaction.max.timeout.ms", Type: Int, Default: def("900000"), Check: atLeast(1)},
 	{Name: "transaction.state.log.num.partitions", Type: Int, Default: def("50"), Check: atLeast(1)},

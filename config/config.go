@@ -145,7 +145,9 @@ func (b *Broker) Describe(names []string) ([]Entry, []string) {
 	var unknown []string
 	if names == nil {
 		for i := range brokerDefs {
-			names = append(names, brokerDefs[i].Name)
+			if !brokerDefs[i].Internal {
+				names = append(names, brokerDefs[i].Name)
+			}
 		}
 	}
 	l := b.dyn.load()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gregorkafka/gregor"
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -117,10 +118,43 @@ func gregorDataDir(t *testing.T) string {
 		}
 	}
 	cl.Close()
+	// A transaction left open: the producer snapshot of the clean close
+	// carries its first offset (currentTxnFirstOffset).
+	tx, err := kgo.NewClient(kgo.SeedBrokers(c.Addrs()...), kgo.Dialer(c.Dial), kgo.DefaultProduceTopic("events"),
+		kgo.TransactionalID("dump"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.ProduceSync(ctx, &kgo.Record{Value: []byte("open"), Timestamp: time.UnixMilli(1700000000100)}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(data, "broker-1", "events-0")
+	tx.Close()
+	dir := filepath.Join(data, "broker-1", "events-0")
+	snaps, _ := filepath.Glob(filepath.Join(dir, "*"+segment.SnapshotSuffix))
+	open := false
+	for _, path := range snaps {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := segment.DecodeProducerSnapshot(b)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, e := range entries {
+			open = open || e.CurrentTxnFirstOffset >= 0
+		}
+	}
+	if !open {
+		t.Fatalf("no producer snapshot with an open transaction among %v", snaps)
+	}
+	return dir
 }
 
 // kafkaClasspath is compat/java's classpath, which holds kafka-tools.

@@ -36,6 +36,11 @@ type offsetEntry struct {
 	// expireTimestamp is set (>= 0) only by OffsetCommit v2-v4 with an
 	// explicit retention_time_ms; such offsets expire at that time.
 	expireTimestamp int64
+	// written orders the commit records as __consumer_offsets holds
+	// them (written or replayed), standing in for Kafka's recordOffset:
+	// a transaction's COMMIT marker applies a pending offset only over
+	// an older commit (txnoffsets.go).
+	written int64
 }
 
 // offsetStore is a shard's committed offsets: group -> topic -> partition.
@@ -114,6 +119,7 @@ func (s *shard) replayOffset(k *kmsg.OffsetCommitKey, v *kmsg.OffsetCommitValue)
 	if v.Version == 1 {
 		o.expireTimestamp = v.ExpireTimestamp
 	}
+	o.written = s.nextWritten()
 	s.offsets.put(k.Group, k.Topic, k.Partition, o)
 }
 
@@ -231,7 +237,9 @@ func (b *commitBatch) add(s *shard, groupID, topic string, partition int32, offs
 func (s *shard) writeCommit(req *kmsg.OffsetCommitRequest, b commitBatch, done chan<- error) {
 	apply := func() {
 		for i, c := range b.committed {
-			s.offsets.put(req.Group, c.Topic, c.Partition, b.entries[i])
+			o := b.entries[i]
+			o.written = s.nextWritten()
+			s.offsets.put(req.Group, c.Topic, c.Partition, o)
 		}
 	}
 	s.write(b.records, apply, func(err error) {

@@ -39,6 +39,7 @@ type shard struct {
 	// txnOffsets are the transactional commits waiting for their
 	// transaction's marker, per producer id (txnoffsets.go).
 	txnOffsets map[int64]offsetStore
+	written    int64 // the last offsetEntry.written given
 	timers     map[string]*shardTimer
 	timerID    uint64
 	// deferred are timers due "now" (a zero delay): they run when the

@@ -131,6 +131,13 @@ func (s *shard) txnCommitBatchOf(req *kmsg.TxnOffsetCommitRequest) (commitBatch,
 	return b, codes
 }
 
+// nextWritten numbers a commit record applied to the shard, in
+// __consumer_offsets order. Callers hold the shard.
+func (s *shard) nextWritten() int64 {
+	s.written++
+	return s.written
+}
+
 func (s *shard) putTxnOffset(pid int64, groupID, topic string, p int32, o offsetEntry) {
 	st := s.txnOffsets[pid]
 	if st == nil {
@@ -140,6 +147,7 @@ func (s *shard) putTxnOffset(pid int64, groupID, topic string, p int32, o offset
 	if s.groups[groupID] == nil {
 		s.groups[groupID] = newClassicGroup(s, groupID)
 	}
+	o.written = s.nextWritten()
 	st.put(groupID, topic, p, o)
 }
 
@@ -159,7 +167,11 @@ func (s *shard) replayTxnOffset(pid int64, k *kmsg.OffsetCommitKey, v *kmsg.Offs
 }
 
 // completeTxn applies a marker for producer pid: COMMIT makes its
-// pending offsets the committed ones, ABORT drops them.
+// pending offsets the committed ones, ABORT drops them. A pending offset
+// does not replace a commit written after it (a plain OffsetCommit of
+// the same partition while the transaction was open): the most recent
+// record wins, as in Kafka's OffsetMetadataManager.replayEndTransactionMarker,
+// so compacting __consumer_offsets cannot change which one counts.
 func (s *shard) completeTxn(pid int64, commit bool) []Event {
 	st := s.txnOffsets[pid]
 	delete(s.txnOffsets, pid)
@@ -171,6 +183,9 @@ func (s *shard) completeTxn(pid int64, commit bool) []Event {
 		var committed []CommittedOffset
 		for topic, byPart := range byTopic {
 			for p, o := range byPart {
+				if cur, ok := s.offsets.get(groupID, topic, p); ok && cur.written > o.written {
+					continue
+				}
 				s.offsets.put(groupID, topic, p, o)
 				committed = append(committed, CommittedOffset{Topic: topic, Partition: p, Offset: o.offset, Metadata: o.metadata})
 			}

@@ -51,6 +51,10 @@ type Config struct {
 	MinCompactionLagMs int64
 	MaxCompactionLagMs int64
 	MinCleanableRatio  float64
+	// ProducerIDExpirationMs is the broker's producer.id.expiration.ms:
+	// a producer with no open transaction whose last timestamp is this
+	// much older than the clock is forgotten (producersnapshot.go).
+	ProducerIDExpirationMs int64
 }
 
 // DefaultConfig returns Kafka 4's topic defaults.
@@ -70,6 +74,8 @@ func DefaultConfig() Config {
 		DeleteRetentionMs:    86400000,
 		MaxCompactionLagMs:   math.MaxInt64,
 		MinCleanableRatio:    0.5,
+
+		ProducerIDExpirationMs: 86400000,
 	}
 }
 
@@ -83,6 +89,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("delete.retention.ms %d is negative", c.DeleteRetentionMs)
 	case c.MinCompactionLagMs < 0 || c.MaxCompactionLagMs < 1 || c.MinCompactionLagMs > c.MaxCompactionLagMs:
 		return fmt.Errorf("min.compaction.lag.ms %d and max.compaction.lag.ms %d", c.MinCompactionLagMs, c.MaxCompactionLagMs)
+	case c.ProducerIDExpirationMs < 1:
+		return fmt.Errorf("producer.id.expiration.ms %d is below 1", c.ProducerIDExpirationMs)
 	case !(c.MinCleanableRatio >= 0 && c.MinCleanableRatio <= 1):
 		return fmt.Errorf("min.cleanable.dirty.ratio %v is outside [0, 1]", c.MinCleanableRatio)
 	}

@@ -34,6 +34,9 @@ func (p *Partition) segmentEvent(e segment.Event) {
 	switch e.Kind {
 	case segment.Rolled:
 		p.logger.Info("segment rolled", "base_offset", e.BaseOffset, "next_offset", e.NextOffset, "size", e.Size)
+		// The new segment starts where the producer state stands:
+		// every batch below its base is applied (UnifiedLog.roll).
+		p.takeProducerSnapshot(p.log.LogEndOffset(), false)
 	case segment.Deleted:
 		p.logger.Info("segment deleted", "base_offset", e.BaseOffset, "next_offset", e.NextOffset, "size", e.Size, "cause", e.Cause, "file_delete_delay_ms", p.cfg.FileDeleteDelayMs)
 	case segment.Removed:

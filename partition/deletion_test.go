@@ -45,11 +45,14 @@ func TestDeletedFilesGoAfterFileDeleteDelay(t *testing.T) {
 	if n, err := p.ApplyRetention(); n != 2 || err != nil {
 		t.Fatalf("retention deleted %d segments (%v), want 2", n, err)
 	}
-	if got := deletedFiles(t, s.dirs[1]); got != 6 {
-		t.Fatalf("%d .deleted files right after retention, want 6 (two segments of three files)", got)
+	// Two segments of three files, and the producer snapshot the roll
+	// to segment 2 left at segment 1's base (segment 0 has none: nothing
+	// rolled into it).
+	if got := deletedFiles(t, s.dirs[1]); got != 7 {
+		t.Fatalf("%d .deleted files right after retention, want 7 (two segments of three files, one snapshot)", got)
 	}
 	s.advance(29999 * time.Millisecond)
-	if got := deletedFiles(t, s.dirs[1]); got != 6 {
+	if got := deletedFiles(t, s.dirs[1]); got != 7 {
 		t.Fatalf("%d .deleted files 1 ms before file.delete.delay.ms", got)
 	}
 	s.advance(time.Millisecond)
@@ -97,8 +100,8 @@ func TestReopenRemovesPendingDeletions(t *testing.T) {
 	}
 	s.closeReplica(1)
 	s.advance(time.Hour) // the removal timers find the replica closed
-	if got := deletedFiles(t, s.dirs[1]); got != 6 {
-		t.Fatalf("%d .deleted files after closing, want 6", got)
+	if got := deletedFiles(t, s.dirs[1]); got != 7 {
+		t.Fatalf("%d .deleted files after closing, want 7 (with segment 1's snapshot)", got)
 	}
 	s.open(1)
 	if got := deletedFiles(t, s.dirs[1]); got != 0 {

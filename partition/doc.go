@@ -28,6 +28,14 @@
 // aborted ones are kept as Kafka's transaction index entries (AbortedTxn,
 // txnstate.go), which read_committed fetches return with their records.
 //
+// The producer state (each producer's epoch and last batches, its open
+// transaction) is written to Kafka's <offset>.snapshot files when a
+// segment rolls and at a clean close, and a replica that opens loads the
+// latest one, reads the aborted transactions below it back from the
+// .txnindex files and replays only the log after it (producersnapshot.go,
+// Kafka's ProducerStateManager). Producers without an open transaction
+// are forgotten producer.id.expiration.ms after their last timestamp.
+//
 // Each leadership term has a leader epoch. The leader stamps its epoch
 // into every batch it appends (partitionLeaderEpoch), and requests that
 // carry a stale epoch are refused (FENCED_LEADER_EPOCH), so an old leader

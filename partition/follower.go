@@ -146,7 +146,17 @@ func (p *Partition) HandleOffsetOutOfRange(leaderLogStart, leaderLogEnd int64) e
 		if err := p.epochs.save(); err != nil {
 			return err
 		}
+		// ProducerStateManager.truncateFullyAndStartAt: every
+		// snapshot goes with the segments.
+		if offs, err := p.log.ProducerSnapshots(); err == nil {
+			for _, off := range offs {
+				if err := p.log.DeleteProducerSnapshot(off); err != nil {
+					p.logger.Warn("deleting a producer snapshot", "offset", off, "error", err)
+				}
+			}
+		}
 		p.producers = newProducerState()
+		p.producers.snapOffset = leaderLogStart
 		p.rewriteTxnIndexes()
 		p.highWatermark = leaderLogStart
 	}
@@ -170,11 +180,9 @@ func (p *Partition) truncateTo(offset int64, reason string) error {
 	if err := p.epochs.truncateFromEnd(offset); err != nil {
 		return err
 	}
-	ps, err := rebuildProducerState(p.log)
-	if err != nil {
+	if err := p.reloadProducerState(); err != nil {
 		return err
 	}
-	p.producers = ps
 	p.rewriteTxnIndexes()
 	p.highWatermark = min(p.highWatermark, p.log.LogEndOffset())
 	p.producers.txns.onHighWatermark(p.highWatermark)

@@ -122,7 +122,15 @@ func Open(opts Options) (*Partition, error) {
 		l.Close()
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
 	}
-	producers, err := rebuildProducerState(l)
+	if err := l.RemoveStraySnapshots(); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
+	}
+	logger := opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID)
+	producers, rewriteTxnIndexes, err := loadProducerState(producerLoad{
+		log: l, nowMs: clock.Millis(opts.Clock.Now()), expirationMs: opts.Config.ProducerIDExpirationMs, logger: logger,
+		abortedBelow: l.TrustedAbortedTxns,
+	})
 	if err != nil {
 		l.Close()
 		return nil, fmt.Errorf("partition %s-%d: %w", opts.Topic, opts.Index, err)
@@ -133,7 +141,7 @@ func Open(opts Options) (*Partition, error) {
 		index:          opts.Index,
 		brokerID:       opts.BrokerID,
 		clock:          opts.Clock,
-		logger:         opts.Logger.With("topic", opts.Topic, "partition", opts.Index, "broker", opts.BrokerID),
+		logger:         logger,
 		cfg:            opts.Config,
 		log:            l,
 		epochs:         epochs,
@@ -147,7 +155,13 @@ func Open(opts Options) (*Partition, error) {
 	}
 	p.highWatermark = min(max(opts.HighWatermark, l.LogStartOffset()), l.LogEndOffset())
 	p.producers.txns.onHighWatermark(p.highWatermark)
-	p.rewriteTxnIndexes()
+	if rewriteTxnIndexes || producers.snapOffset < l.LogEndOffset() {
+		// The indexes of the segments replayed are made to match
+		// what the replay found (a crash may have left them short or
+		// long); those read back are rewritten only if they differ.
+		p.rewriteTxnIndexes()
+	}
+	p.takeProducerSnapshot(l.LogEndOffset(), true)
 	return p, nil
 }
 
@@ -252,6 +266,26 @@ func (p *Partition) checkLeader(currentLeaderEpoch int32) error {
 
 // Close closes the log files. A closed replica refuses every request.
 func (p *Partition) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.stopCleaning()
+	// A clean close leaves a snapshot at the log end, so the next open
+	// replays nothing (UnifiedLog.close).
+	p.takeProducerSnapshot(p.log.LogEndOffset(), true)
+	err := p.log.Close()
+	p.mu.Unlock()
+	p.watchers.wake()
+	return err
+}
+
+// Abandon closes the log files as a crash leaves them: without the
+// clean close's producer snapshot, so the next open replays the log
+// after the last roll's snapshot. A closed replica refuses every request.
+func (p *Partition) Abandon() error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()

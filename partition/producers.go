@@ -3,7 +3,6 @@ package partition
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/record"
-	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -22,8 +21,9 @@ import (
 //   - refuse a producer older than the latest epoch (INVALID_PRODUCER_EPOCH).
 //
 // Followers rebuild the same state from the batches they copy, and a
-// replica opened from disk rebuilds it from its log, so the rules hold
-// across leader failover and restarts. A transactional producer's entry
+// replica opened from disk loads it from its latest producer snapshot
+// and the log after it (producersnapshot.go), so the rules hold across
+// leader failover and restarts. A transactional producer's entry
 // also holds its open transaction (txnstate.go): the offset of its first
 // transactional batch since the last marker, Kafka's
 // currentTxnFirstOffset, from which the last stable offset is derived.
@@ -53,6 +53,10 @@ type producerEntry struct {
 type producerState struct {
 	entries map[int64]*producerEntry
 	txns    txnState
+	// snapOffset is the offset of the latest snapshot written or loaded,
+	// or the log start offset (Kafka's lastSnapOffset): a snapshot is
+	// only worth taking beyond it.
+	snapOffset int64
 }
 
 func newProducerState() *producerState {
@@ -163,14 +167,4 @@ func (ps *producerState) update(batch []byte, h record.Header) {
 	if len(e.batches) > batchesToRetain {
 		e.batches = append(e.batches[:0], e.batches[len(e.batches)-batchesToRetain:]...)
 	}
-}
-
-// rebuildProducerState replays the batch headers of a log.
-func rebuildProducerState(l *segment.Log) (*producerState, error) {
-	ps := newProducerState()
-	err := l.Batches(l.LogStartOffset(), func(batch []byte, h record.Header) (bool, error) {
-		ps.update(batch, h)
-		return true, nil
-	})
-	return ps, err
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gregorkafka/gregor/record"
+	"github.com/gregorkafka/gregor/segment"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -137,20 +138,49 @@ func TestIdempotentSequenceWraps(t *testing.T) {
 	s2.mustAppendIdem(0, 0, 1) // the sequence after MaxInt32
 }
 
-// A replica opened from its log (a broker restart) rebuilds the producer
-// state from the batches, so retries sent before the restart are still
-// recognised and gaps still refused.
+// A replica opened after a crash (no snapshot at the log end) rebuilds
+// the producer state from the batches, so retries sent before the crash
+// are still recognised and gaps still refused.
 func TestProducerStateRebuiltFromLog(t *testing.T) {
 	s := newReplicaSet(t, DefaultConfig(), 1)
 	first := s.mustAppendIdem(0, 0, 2)
 	s.mustAppendIdem(0, 2, 1)
-	s.closeReplica(1)
+	if err := s.r[1].Abandon(); err != nil {
+		t.Fatal(err)
+	}
+	delete(s.r, 1)
 	s.open(1)
 	s.publish()
 	if res := s.mustAppendIdem(0, 0, 2); res.BaseOffset != first.BaseOffset {
 		t.Fatalf("retry after reopening written at %d, want the original %d", res.BaseOffset, first.BaseOffset)
 	}
 	_, err := s.appendIdem(0, 5, 1)
+	wantErr(t, "gap after reopening", err, kerr.OutOfOrderSequenceNumber)
+	if res := s.mustAppendIdem(0, 3, 1); res.BaseOffset != 3 {
+		t.Fatalf("next batch at %d, want 3", res.BaseOffset)
+	}
+}
+
+// A replica closed cleanly reopens from the snapshot at its log end,
+// which keeps each producer's last batch only, as Kafka's does: a retry
+// of that batch is still recognised, a retry of an older one is out of
+// order, and gaps are still refused.
+func TestProducerStateFromCleanCloseSnapshot(t *testing.T) {
+	s := newReplicaSet(t, DefaultConfig(), 1)
+	s.mustAppendIdem(0, 0, 2)
+	last := s.mustAppendIdem(0, 2, 1)
+	s.closeReplica(1)
+	if !s.dirs[1].Exists(segment.FileName(3, segment.SnapshotSuffix)) {
+		t.Fatal("no producer snapshot at the log end after a clean close")
+	}
+	s.open(1)
+	s.publish()
+	if res := s.mustAppendIdem(0, 2, 1); res.BaseOffset != last.BaseOffset {
+		t.Fatalf("retry of the last batch after reopening written at %d, want the original %d", res.BaseOffset, last.BaseOffset)
+	}
+	_, err := s.appendIdem(0, 0, 2)
+	wantErr(t, "retry of an older batch after reopening", err, kerr.OutOfOrderSequenceNumber)
+	_, err = s.appendIdem(0, 5, 1)
 	wantErr(t, "gap after reopening", err, kerr.OutOfOrderSequenceNumber)
 	if res := s.mustAppendIdem(0, 3, 1); res.BaseOffset != 3 {
 		t.Fatalf("next batch at %d, want 3", res.BaseOffset)

@@ -140,7 +140,8 @@ func (p *Partition) indexAbortedSince(n int) {
 }
 
 // rewriteTxnIndexes makes the transaction index files match the aborted
-// transactions rebuilt from the log (on open and after truncation).
+// transactions the replica knows (after a replay, a truncation or a
+// cleaning), leaving alone the files that already match.
 // Callers hold p.mu, or own p before it is shared.
 func (p *Partition) rewriteTxnIndexes() {
 	if err := p.log.RewriteTxnIndexes(p.producers.txns.aborted); err != nil {

@@ -80,11 +80,19 @@ func (l *Log) deleteSegment(s *segment, cause string) error {
 	if rerr := renameSegmentFiles(l.dir, s.baseOffset, "", DeletedSuffix); rerr != nil {
 		return errors.Join(err, rerr)
 	}
+	// The producer snapshot at the segment's base goes with it (Kafka's
+	// deleteProducerSnapshots), unless the cleaner is replacing the
+	// segment by one at the same base: its swap file is then in place.
+	if !l.dir.Exists(FileName(s.baseOffset, LogSuffix) + SwapSuffix) {
+		if rerr := l.retireSnapshot(s.baseOffset); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
 	l.emit(e)
 	base := s.baseOffset
 	remove := func() {
 		// A failed removal leaves the files for the next open to remove.
-		if removeSegmentFiles(l.dir, base, DeletedSuffix) == nil {
+		if errors.Join(removeSegmentFiles(l.dir, base, DeletedSuffix), l.dir.Remove(FileName(base, SnapshotSuffix)+DeletedSuffix)) == nil {
 			l.emit(Event{Kind: Removed, BaseOffset: base})
 		}
 	}

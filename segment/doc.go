@@ -9,6 +9,7 @@
 //	00000000000000000000.index      offset index: (relative offset, file position) pairs
 //	00000000000000000000.timeindex  time index: (timestamp, relative offset) pairs
 //	00000000000000000000.txnindex   transactions aborted in the segment, if any (txnindex.go)
+//	00000000000000001000.snapshot   producer state as of offset 1000, written at the roll (snapshot.go)
 //	00000000000000001000.log        the next segment starts at offset 1000
 //	…
 //

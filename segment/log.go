@@ -160,6 +160,7 @@ func loadSegment(dir Dir, base int64, cfg Config, last bool) (*segment, error) {
 		s.close()
 		return nil, fmt.Errorf("recovering segment %d: %w", base, err)
 	}
+	s.rebuilt = !last
 	return s, nil
 }
 

@@ -54,6 +54,11 @@ type segment struct {
 	// batches without timestamps.
 	firstBatchTimestamp int64
 	createdMs           int64
+
+	// rebuilt is set on a closed segment whose indexes were missing or
+	// wrong when the log was opened, so it was recovered: its
+	// .txnindex cannot be trusted either (TrustedAbortedTxns).
+	rebuilt bool
 }
 
 // Info describes one segment for introspection.

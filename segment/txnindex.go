@@ -1,7 +1,9 @@
 package segment
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -14,11 +16,13 @@ import (
 // aborted). A segment without aborted transactions has no file, as in
 // Kafka, which creates it on the first entry.
 //
-// The partition derives its aborted transactions from the log itself
-// (package partition, txnstate.go) and hands them here: appended as
-// markers are written, and the files rewritten from the log when a
-// replica opens or truncates, so they always match the segments they sit
-// beside.
+// The partition derives its aborted transactions from the batches it
+// applies (package partition, txnstate.go) and hands them here, appended
+// as markers are written. A replica that opens from a producer snapshot
+// reads the indexes of the segments below it back (TrustedAbortedTxns)
+// instead of replaying those segments; after a replay or a truncation the
+// files are rewritten from what the partition knows, so they always match
+// the segments they sit beside.
 
 // TxnIndexSuffix names a segment's transaction index.
 const TxnIndexSuffix = ".txnindex"
@@ -97,6 +101,13 @@ func (l *Log) RewriteTxnIndexes(entries []AbortedTxn) error {
 			}
 		}
 		name := FileName(s.baseOffset, TxnIndexSuffix)
+		if len(b) > 0 && l.dir.Exists(name) {
+			// An index already right is left alone: a replica opening
+			// from a snapshot read it back and would only rewrite it.
+			if old, err := ReadFile(l.dir, name); err == nil && bytes.Equal(old, b) {
+				continue
+			}
+		}
 		if len(b) == 0 {
 			if l.dir.Exists(name) {
 				if err := l.dir.Remove(name); err != nil {
@@ -110,4 +121,58 @@ func (l *Log) RewriteTxnIndexes(entries []AbortedTxn) error {
 		}
 	}
 	return nil
+}
+
+// ErrTxnIndexUntrusted is wrapped by TrustedAbortedTxns when a segment's
+// transaction index cannot stand in for its batches.
+var ErrTxnIndexUntrusted = errors.New("transaction index cannot be trusted")
+
+// TrustedAbortedTxns reads back the transaction indexes of the segments
+// below offset (a producer snapshot's offset) and returns their entries
+// whose marker lies below it, in log order: what a replica opening from
+// that snapshot needs instead of replaying those segments. An index is
+// refused (an error wrapping ErrTxnIndexUntrusted; the caller rebuilds
+// from the log) when it is not whole entries of version 0, when an entry
+// is not ordered by marker or its marker lies outside its segment, or
+// when the segment itself was recovered at open because its other
+// indexes were missing or wrong. A missing .txnindex means no aborted
+// transaction, as in Kafka, which creates the file on its first entry.
+func (l *Log) TrustedAbortedTxns(offset int64) ([]AbortedTxn, error) {
+	var out []AbortedTxn
+	for i, s := range l.segments {
+		if s.baseOffset >= offset {
+			break
+		}
+		if s.rebuilt {
+			return nil, fmt.Errorf("%w: segment %d was recovered at open", ErrTxnIndexUntrusted, s.baseOffset)
+		}
+		end := s.nextOffset
+		if i+1 < len(l.segments) {
+			end = max(end, l.segments[i+1].baseOffset)
+		}
+		name := FileName(s.baseOffset, TxnIndexSuffix)
+		if !l.dir.Exists(name) {
+			continue
+		}
+		b, err := ReadFile(l.dir, name)
+		if err != nil {
+			return nil, err
+		}
+		entries, err := DecodeTxnIndex(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrTxnIndexUntrusted, name, err)
+		}
+		last := int64(-1)
+		for _, a := range entries {
+			if a.ProducerID < 0 || a.FirstOffset < 0 || a.FirstOffset > a.LastOffset ||
+				a.LastOffset < s.baseOffset || a.LastOffset >= end || a.LastOffset <= last {
+				return nil, fmt.Errorf("%w: %s: entry %+v does not fit segment [%d, %d)", ErrTxnIndexUntrusted, name, a, s.baseOffset, end)
+			}
+			last = a.LastOffset
+			if a.LastOffset < offset {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
 }
