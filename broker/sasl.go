@@ -177,7 +177,7 @@ func handleSaslAuthenticate(r *request, req *kmsg.SASLAuthenticateRequest) (kmsg
 		var ae *security.AuthenticationError
 		msg := "Authentication failed"
 		if errors.As(err, &ae) {
-			msg = ae.Message
+			msg = ae.ClientMessage(s.reauth)
 		}
 		r.broker.logger.Info("SASL authentication failed", "remote", c.nc.RemoteAddr().String(), "mechanism", s.mechanism, "reason", msg)
 		c.closeAfterResponse = true
