@@ -144,11 +144,6 @@ func newCluster(o options) (*Cluster, error) {
 		return nil, err
 	}
 	c.creds = security.NewCredentials()
-	for _, u := range o.users {
-		if err := c.creds.AddUser(u[0], u[1]); err != nil {
-			return nil, err
-		}
-	}
 	if c.principalMapper, err = security.NewPrincipalMapper(cfg.String("ssl.principal.mapping.rules")); err != nil {
 		return nil, fmt.Errorf("ssl.principal.mapping.rules: %w", err)
 	}
@@ -182,6 +177,12 @@ func (c *Cluster) loadImage(o options) (*image, error) {
 	img, err := c.loadMetadata()
 	if err != nil {
 		return nil, err
+	}
+	// The SASLUser options over the stored SCRAM credentials.
+	for _, u := range o.users {
+		if err := c.creds.AddUser(u[0], u[1]); err != nil {
+			return nil, err
+		}
 	}
 	if err := img.checkBrokerCount(o.brokers); err != nil {
 		return nil, err

@@ -26,6 +26,8 @@ type persistedCluster struct {
 	NextProducerID int64            `json:"next_producer_id"`
 	Topics         []persistedTopic `json:"topics"`
 	ACLs           []persistedACL   `json:"acls,omitempty"`
+	// Scram are the SCRAM credentials (persist_scram.go).
+	Scram []persistedScram `json:"scram_credentials,omitempty"`
 }
 
 type persistedTopic struct {
@@ -57,6 +59,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 		p.Topics = append(p.Topics, pt)
 	}
 	p.ACLs = persistACLs(im.acls)
+	p.Scram = persistScram(c.creds)
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -85,6 +88,9 @@ func (c *Cluster) loadMetadata() (*image, error) {
 	im.clusterID = p.ClusterID
 	im.nextProducerID = p.NextProducerID
 	if im.acls, err = loadACLs(p.ACLs); err != nil {
+		return nil, fmt.Errorf("%s: %w", metadataFile, err)
+	}
+	if err := loadScram(c.creds, p.Scram); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	for _, pt := range p.Topics {
