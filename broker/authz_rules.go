@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"errors"
 	"reflect"
 
 	"github.com/gregorkafka/gregor/acl"
@@ -176,7 +177,20 @@ func authProduce(z *authz, r *request, h handler) (kmsg.Response, error) {
 	if req.TransactionID != nil && !z.allowed(acl.OpWrite, acl.ResourceTransactionalID, *req.TransactionID) {
 		return errorResponse(r, kerr.TransactionalIDAuthorizationFailed.Code), nil
 	}
-	return filterItems(r, "Topics", z.denyTopics(acl.OpWrite), h)
+	deny := z.denyTopics(acl.OpWrite)
+	denied := false
+	resp, err := filterItems(r, "Topics", func(v reflect.Value) int16 {
+		code := deny(v)
+		denied = denied || code != 0
+		return code
+	}, h)
+	if err == nil && denied && req.Acks == 0 {
+		// No answer is due to carry the error: Kafka closes the
+		// connection, after appending what was allowed, so that the
+		// producer notices and refreshes its metadata.
+		return nil, errors.New("acks=0 produce to a topic the principal may not WRITE: closing the connection so the producer notices")
+	}
+	return resp, err
 }
 
 // authFetch: a follower's fetch needs CLUSTER_ACTION; a consumer's READ
