@@ -6,6 +6,8 @@
 // @KafkaListener, a dead-letter topic); and Kafka's command-line tools
 // (TopicCommand, ConsoleProducer, ConsumerGroupCommand, DumpLogSegments,
 // ...) as a learner would type them, with their output checked here in Go.
+// SaslTest.java (sasl_test.go) runs the Java client's SASL mechanisms over
+// SASL_PLAINTEXT and SASL_SSL listeners, with a PEM truststore.
 //
 // pom.xml pins Kafka's artifacts. The tests build examples/tinybroker, start
 // it as a subprocess with three brokers on free ports and a data directory,

@@ -30,8 +30,23 @@ func Start(t testing.TB, root string) string {
 // that read the segment files afterwards (broker-N/<topic>-<partition>/).
 func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	t.Helper()
+	return StartWithArgs(t, root, dataDir).Bootstrap
+}
+
+// Started is what a started tiny broker printed.
+type Started struct {
+	Bootstrap string
+	// Listeners are the addresses of each -listener, by upper-case name.
+	Listeners map[string]string
+}
+
+// StartWithArgs is StartWithDataDir with more tiny broker flags
+// (-listener, -sasl-user, -tls-dir, -config), returning the bootstrap
+// servers and the added listeners' addresses the broker printed.
+func StartWithArgs(t testing.TB, root, dataDir string, args ...string) Started {
+	t.Helper()
 	if root == "" || dataDir == "" {
-		t.Fatal("brokerproc.StartWithDataDir: the path to the module root and the data directory must not be empty")
+		t.Fatal("brokerproc.StartWithArgs: the path to the module root and the data directory must not be empty")
 	}
 	bin := filepath.Join(t.TempDir(), "tinybroker")
 	build := exec.Command("go", "build", "-o", bin, "./examples/tinybroker")
@@ -39,8 +54,8 @@ func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the tiny broker: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-brokers", "3", "-port", "0", "-data-dir", dataDir,
-		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0")
+	cmd := exec.Command(bin, append([]string{"-brokers", "3", "-port", "0", "-data-dir", dataDir,
+		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0"}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
@@ -51,11 +66,17 @@ func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var bootstrap string
+	started := Started{Listeners: map[string]string{}}
 	lines := bufio.NewScanner(stdout)
-	for bootstrap == "" && lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
-			bootstrap = rest
+	// The broker prints its addresses, then a line starting "try:".
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "try:") {
+		line := lines.Text()
+		if rest, ok := strings.CutPrefix(line, "bootstrap servers: "); ok {
+			started.Bootstrap = rest
+		} else if rest, ok := strings.CutPrefix(line, "listener "); ok {
+			if name, addrs, ok := strings.Cut(rest, ": "); ok {
+				started.Listeners[name] = addrs
+			}
 		}
 	}
 	exited := make(chan error, 1)
@@ -80,10 +101,10 @@ func StartWithDataDir(t testing.TB, root, dataDir string) string {
 			t.Logf("tiny broker stderr:\n%s", Tail(stderr.String(), 4000))
 		}
 	})
-	if bootstrap == "" {
+	if started.Bootstrap == "" {
 		t.Fatalf("the tiny broker printed no bootstrap address\n%s", stderr.String())
 	}
-	return bootstrap
+	return started
 }
 
 // Tail is the last n bytes of s.
