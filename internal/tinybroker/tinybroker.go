@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,13 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 			ports[i] = *port + i
 		}
 	}
-	opts = append(opts, broker.Ports(ports...))
+	portSet := false
+	fs.Visit(func(f *flag.Flag) { portSet = portSet || f.Name == "port" })
+	listenersSet := slices.ContainsFunc(configs, func(kv string) bool { return strings.HasPrefix(kv, "listeners=") })
+	if portSet || !listenersSet {
+		// With -config listeners=..., its ports stand unless -port is given.
+		opts = append(opts, broker.Ports(ports...))
+	}
 	secOpts, err := securityOptions(*advertised, listeners, users, *tlsDir != "")
 	if err != nil {
 		return err
