@@ -219,3 +219,36 @@ func TestListenerConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// connections.max.reauth.ms per listener: the session lifetime
+// SaslAuthenticate tells is the listener's, or the broker's.
+func TestPerListenerReauthLifetime(t *testing.T) {
+	c := startConnTestCluster(t, SASLUser("alice", "alice-secret"),
+		Config("listeners", "PLAINTEXT://:0,SHORT://:0,LONG://:0"),
+		Config("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SHORT:SASL_PLAINTEXT,LONG:SASL_PLAINTEXT"),
+		Config("connections.max.reauth.ms", "3600000"),
+		Config("listener.name.short.connections.max.reauth.ms", "60000"))
+	lifetime := func(listener string) int64 {
+		nc, err := c.Dial(context.Background(), "tcp", c.ListenerAddrs(listener)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		hs := kmsg.NewPtrSASLHandshakeRequest()
+		hs.Mechanism = "PLAIN"
+		roundTrip(t, nc, hs, 1)
+		auth := kmsg.NewPtrSASLAuthenticateRequest()
+		auth.SASLAuthBytes = []byte("\x00alice\x00alice-secret")
+		r := roundTrip(t, nc, auth, 2).(*kmsg.SASLAuthenticateResponse)
+		if r.ErrorCode != 0 {
+			t.Fatalf("authenticating on %s: error %d", listener, r.ErrorCode)
+		}
+		return r.SessionLifetimeMillis
+	}
+	if got := lifetime("SHORT"); got != 60000 {
+		t.Errorf("SHORT's session lifetime %d ms, want its own 60000", got)
+	}
+	if got := lifetime("LONG"); got != 3600000 {
+		t.Errorf("LONG's session lifetime %d ms, want the broker's 3600000", got)
+	}
+}
