@@ -114,6 +114,9 @@ func (b *Broker) alterConfigs(c configChange) error {
 				return err
 			}
 		}
+		if handled, err := replicationThrottleChange(c); handled {
+			return err
+		}
 		return kafkaerr.New(kerr.InvalidRequest, "cannot update these configs dynamically: %s; gregor's broker configs are static (broker.Config when the cluster starts); set topic configs instead", strings.Join(slices.Sorted(maps.Keys(names)), ","))
 	}
 	return kafkaerr.New(kerr.InvalidRequest, "unknown resource type %d", c.resource.kind)

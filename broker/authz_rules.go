@@ -35,6 +35,8 @@ var authRules = map[int16]authRule{
 	int16(kmsg.IncrementalAlterConfigs):      configResources(acl.OpAlterConfigs),
 	int16(kmsg.DescribeLogDirs):              clusterOp(acl.OpDescribe),
 	int16(kmsg.ElectLeaders):                 clusterOp(acl.OpAlter),
+	int16(kmsg.AlterPartitionAssignments):    clusterOp(acl.OpAlter),
+	int16(kmsg.ListPartitionReassignments):   clusterOp(acl.OpDescribe),
 	int16(kmsg.DescribeACLs):                 parsedFirst(checkDescribeFilter, clusterOp(acl.OpDescribe)),
 	int16(kmsg.CreateACLs):                   clusterOp(acl.OpAlter),
 	int16(kmsg.DeleteACLs):                   parsedFirst(func(b kmsg.Request) error { return checkDeleteFilters(b.(*kmsg.DeleteACLsRequest)) }, clusterOp(acl.OpAlter)),
@@ -123,6 +125,8 @@ func clusterDenied(r *request) kmsg.Response {
 			res.ErrorCode = code
 			resp.Results = append(resp.Results, res)
 		}
+	case *kmsg.AlterPartitionAssignmentsResponse, *kmsg.ListPartitionReassignmentsResponse:
+		reassignmentsDenied(r, resp, code)
 	}
 	return resp
 }

@@ -193,6 +193,9 @@ func (b *Broker) start() error {
 	ctl := b.cluster.ctl
 	ctl.mu.Lock()
 	b.applyImage(nil, ctl.current())
+	b.replicasMu.Lock()
+	b.removeStrayReplicas(ctl.current())
+	b.replicasMu.Unlock()
 	ctl.mu.Unlock()
 	b.scheduleISRCheck()
 	b.scheduleRetentionCheck()

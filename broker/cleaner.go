@@ -13,7 +13,10 @@ import (
 // thread sleeps for the backoff only when no log was due; gregor checks
 // on the backoff every time, so a test advancing the clock by
 // log.cleaner.backoff.ms knows a due log has been cleaned. __consumer_offsets
-// (cleanup.policy=compact) is cleaned the same way.
+// (cleanup.policy=compact) is cleaned the same way. A replica is locked
+// only while its cleaning picks segments and swaps the cleaned ones in
+// (partition.Clean), so produce, replication and fetches to it go on while
+// the cleaner reads and writes.
 
 func (b *Broker) scheduleCleaning() {
 	if !b.config.Bool("log.cleaner.enable") {

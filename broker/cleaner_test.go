@@ -30,15 +30,16 @@ func produceKeyed(t *testing.T, cl *kgo.Client, mc *clock.Manual, topic string, 
 }
 
 // readCompacted consumes partition 0 from the earliest offset to the high
-// watermark with franz-go, as "offset:key=value".
-func readCompacted(t *testing.T, c *broker.Cluster, topic string) []string {
+// watermark with franz-go, as "offset:key=value" (the last record must be
+// one the consumer returns).
+func readCompacted(t *testing.T, c *broker.Cluster, topic string, opts ...kgo.Opt) []string {
 	t.Helper()
 	pi, err := c.Partition(topic, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lr, _ := pi.LeaderReplica()
-	cl := apiClient(t, c, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}))
+	cl := apiClient(t, c, append([]kgo.Opt{kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}})}, opts...)...)
 	defer cl.Close()
 	var out []string
 	for next := lr.LogStartOffset; next < lr.HighWatermark; {

@@ -146,7 +146,8 @@ func (c *Cluster) ElectPreferredLeaders() int {
 // ReplicationMetrics are the cluster-level replication figures Kafka
 // exposes as JMX metrics.
 type ReplicationMetrics struct {
-	// UnderReplicatedPartitions have fewer in-sync replicas than replicas
+	// UnderReplicatedPartitions have fewer in-sync replicas than replicas,
+	// or during a reassignment than the original replicas
 	// (kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions).
 	UnderReplicatedPartitions int
 	// OfflinePartitions have no leader
@@ -211,7 +212,7 @@ func (c *Cluster) addPartitionGauges(m *ReplicationMetrics, t *topicImage) {
 	minISR := c.brokerConfig.Topic(t.configs).Int("min.insync.replicas")
 	for _, p := range t.partitions {
 		minISR := partition.EffectiveMinISR(minISR, len(p.replicas))
-		if len(p.isr) < len(p.replicas) {
+		if len(p.isr) < p.replicationFactor() {
 			m.UnderReplicatedPartitions++
 		}
 		if p.leader < 0 {

@@ -33,6 +33,9 @@ type controller struct {
 
 	// nextProducerID is the next idempotent producer id to hand out.
 	nextProducerID int64
+	// published counts the images published since the cluster started:
+	// the metadata log's offset, as DescribeQuorum reports it.
+	published atomic.Int64
 
 	fenceMu        sync.Mutex // guards the timers below
 	fenceTimers    map[int32]clock.Timer
@@ -43,6 +46,7 @@ type controller struct {
 func newController(c *Cluster, initial *image) *controller {
 	ctl := &controller{cluster: c, nextProducerID: initial.nextProducerID}
 	ctl.img.Store(initial)
+	ctl.published.Store(1) // the initial image
 	return ctl
 }
 
@@ -54,6 +58,7 @@ func (ctl *controller) current() *image { return ctl.img.Load() }
 // ctl.mu.
 func (ctl *controller) publish(next *image) error {
 	prev := ctl.img.Swap(next)
+	ctl.published.Add(1)
 	err := ctl.cluster.saveMetadata(next)
 	for _, b := range ctl.cluster.brokers {
 		b.applyImage(prev, next)

@@ -2,15 +2,17 @@ package broker
 
 // DescribeProducers (key 61), version 0 (KIP-664).
 //
-// The producer state a partition leader keeps (partition/producers.go):
+// The producer state a partition replica keeps (partition/producers.go):
 // per producer id its epoch, last sequence, last timestamp, the epoch of
 // the transaction coordinator that wrote its last marker, and the first
 // offset of its open transaction (-1 for none). Admin tools use it to
 // find the transaction holding back a partition's last stable offset
 // (kafka-transactions.sh find-hanging). As in Kafka's
 // ReplicaManager.activeProducerState, a topic or partition that does not
-// exist is UNKNOWN_TOPIC_OR_PARTITION and a replica that does not lead is
-// NOT_LEADER_OR_FOLLOWER.
+// exist is UNKNOWN_TOPIC_OR_PARTITION, a broker with no replica of it
+// NOT_LEADER_OR_FOLLOWER, and any replica, follower or leader, describes
+// the producers of its own log: find-hanging --broker-id asks each broker
+// about every partition it holds.
 
 import (
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -39,8 +41,8 @@ func handleDescribeProducers(r *request, req *kmsg.DescribeProducersRequest) (km
 			switch {
 			case ti == nil || p < 0 || int(p) >= len(ti.partitions):
 				fail(kafkaerr.New(kerr.UnknownTopicOrPartition, "this server does not host %s-%d", t.Topic, p))
-			case rep == nil || !rep.IsLeader():
-				fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d is not the leader of %s-%d", r.broker.id, t.Topic, p))
+			case rep == nil:
+				fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", r.broker.id, t.Topic, p))
 			default:
 				rp.ActiveProducers = []kmsg.DescribeProducersResponseTopicPartitionActiveProducer{}
 				for _, pi := range rep.ActiveProducers() {

@@ -39,6 +39,18 @@
 // (election.go, replication_control.go). acks=all produces wait for the
 // ISR (produce.go).
 //
+// Partition reassignment (KIP-455; reassign.go) moves replicas between
+// brokers with the same machinery: AlterPartitionReassignments adds the
+// target replicas to the assignment (replicas = target + removing, with
+// adding_replicas and removing_replicas, as ListPartitionReassignments,
+// Metadata and DescribeTopicPartitions show), the new replicas copy from
+// the leader as any follower does, and once every target replica is in
+// the ISR the controller drops the removing ones, whose brokers delete
+// their logs, and moves leadership to the first in-sync target replica if
+// the leader left. Cancelling reverts to the original replicas. The move
+// in progress is part of the saved metadata. Replication throttles are not
+// applied (reassign_throttle.go).
+//
 // # Listeners and security
 //
 // By default every broker has one PLAINTEXT listener, and everything is

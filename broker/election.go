@@ -21,8 +21,15 @@ import (
 //   - With unclean.leader.election.enable=true and no live ISR member,
 //     any live replica may lead, and the ISR is reset to it alone:
 //     whatever it lacks is lost. Without it the partition stays offline.
-//   - Every leader change bumps the leader epoch; every change at all
-//     bumps the partition epoch.
+//   - A reassignment (reassign.go) completes inside the same change as
+//     soon as the ISR holds every target replica: the replicas being
+//     removed leave the assignment and the ISR, and if the leader was one
+//     of them the first in-sync target replica takes over.
+//   - Every leader change bumps the leader epoch, and so does a change
+//     that removes replicas from the assignment (PartitionChangeBuilder's
+//     bump for reassignments): the remaining replicas start a new term
+//     without the removed ones. Every change at all bumps the partition
+//     epoch.
 
 // electionKind selects how the leader is chosen.
 type electionKind int
@@ -39,6 +46,9 @@ type partitionChange struct {
 	targetISR    []int32 // nil: the current ISR (without removeBroker)
 	election     electionKind
 	unclean      bool // unclean.leader.election.enable for this topic
+	// reassign, when set, replaces the assignment and its reassignment
+	// state (AlterPartitionReassignments); nil keeps them.
+	reassign *assignment
 }
 
 // changePartition returns the partition after the change, and whether it
@@ -62,16 +72,24 @@ func changePartition(im *image, p *partitionImage, ch partitionChange) (*partiti
 	if len(isr) == 0 {
 		isr = slices.Clone(p.isr)
 	}
+	target := assignment{replicas: p.replicas, adding: p.adding, removing: p.removing}
+	if ch.reassign != nil {
+		target = *ch.reassign
+	}
+	if done, doneISR, ok := target.complete(isr); ok {
+		target, isr = done, doneISR
+	}
+	replicas := target.replicas
 	valid := func(r int32) bool { return slices.Contains(isr, r) && acceptable(r) }
 
 	leader := int32(-1)
 	switch {
-	case ch.election == electPreferred && len(p.replicas) > 0 && valid(p.replicas[0]):
-		leader = p.replicas[0]
+	case ch.election == electPreferred && len(replicas) > 0 && valid(replicas[0]):
+		leader = replicas[0]
 	case valid(p.leader):
 		leader = p.leader
 	default:
-		for _, r := range p.replicas {
+		for _, r := range replicas {
 			if valid(r) {
 				leader = r
 				break
@@ -79,7 +97,7 @@ func changePartition(im *image, p *partitionImage, ch partitionChange) (*partiti
 		}
 	}
 	if leader == -1 && ch.unclean {
-		for _, r := range p.replicas {
+		for _, r := range replicas {
 			if acceptable(r) {
 				leader = r
 				isr = []int32{r}
@@ -90,12 +108,26 @@ func changePartition(im *image, p *partitionImage, ch partitionChange) (*partiti
 	next := p.clone()
 	next.isr = isr
 	next.leader = leader
-	if leader != p.leader {
+	next.replicas = slices.Clone(replicas)
+	next.adding = slices.Clone(target.adding)
+	next.removing = slices.Clone(target.removing)
+	if leader != p.leader || !containsAll(replicas, p.replicas) {
 		next.leaderEpoch++
 	}
-	changed := leader != p.leader || !slices.Equal(isr, p.isr)
+	changed := leader != p.leader || !slices.Equal(isr, p.isr) || !slices.Equal(replicas, p.replicas) ||
+		!slices.Equal(target.adding, p.adding) || !slices.Equal(target.removing, p.removing)
 	if changed {
 		next.partitionEpoch++
 	}
 	return next, changed
+}
+
+// containsAll reports whether every member of sub is in set.
+func containsAll(set, sub []int32) bool {
+	for _, r := range sub {
+		if !slices.Contains(set, r) {
+			return false
+		}
+	}
+	return true
 }

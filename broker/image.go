@@ -64,12 +64,21 @@ type partitionImage struct {
 	// change (leader or ISR).
 	leaderEpoch    int32
 	partitionEpoch int32
+	// adding and removing describe a reassignment in progress (KIP-455;
+	// reassign.go): during the move replicas is the target followed by
+	// the replicas being removed, adding the target replicas that are
+	// new, removing the current ones the target leaves out. Both are
+	// empty otherwise.
+	adding   []int32
+	removing []int32
 }
 
 func (p *partitionImage) clone() *partitionImage {
 	c := *p
 	c.replicas = slices.Clone(p.replicas)
 	c.isr = slices.Clone(p.isr)
+	c.adding = slices.Clone(p.adding)
+	c.removing = slices.Clone(p.removing)
 	return &c
 }
 

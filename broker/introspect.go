@@ -31,6 +31,11 @@ type PartitionInfo struct {
 	LeaderEpoch int32
 	Replicas    []int32
 	ISR         []int32
+	// AddingReplicas and RemovingReplicas are set while the partition is
+	// being reassigned (Cluster.AlterPartitionReassignments): Replicas is
+	// then the target followed by the removing replicas.
+	AddingReplicas   []int32
+	RemovingReplicas []int32
 	// OfflineReplicas are replicas on brokers that are not running.
 	OfflineReplicas []int32
 	// Replica holds the state of each replica on a running broker, by
@@ -70,7 +75,9 @@ func (c *Cluster) Topics() []TopicInfo {
 	for _, t := range im.sortedTopics() {
 		ti := TopicInfo{Name: t.name, ID: t.id, Internal: t.internal, Partitions: len(t.partitions), Configs: map[string]string{}}
 		if len(t.partitions) > 0 {
-			ti.ReplicationFactor = len(t.partitions[0].replicas)
+			// During a reassignment the replicas being removed do not
+			// count, as kafka-topics.sh --describe counts them.
+			ti.ReplicationFactor = len(t.partitions[0].replicas) - len(t.partitions[0].removing)
 		}
 		for k, v := range t.configs {
 			ti.Configs[k] = v
@@ -94,6 +101,7 @@ func (c *Cluster) Partition(topic string, p int32) (PartitionInfo, error) {
 	info := PartitionInfo{
 		Topic: topic, Partition: p, Leader: pi.leader, LeaderEpoch: pi.leaderEpoch,
 		Replicas: slices.Clone(pi.replicas), ISR: slices.Clone(pi.isr),
+		AddingReplicas: slices.Clone(pi.adding), RemovingReplicas: slices.Clone(pi.removing),
 		OfflineReplicas: offlineReplicas(im, pi), Replica: map[int32]ReplicaInfo{},
 	}
 	for _, id := range pi.replicas {

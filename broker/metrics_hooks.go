@@ -185,6 +185,9 @@ type BrokerReplication struct {
 	LeaderPartitions          int
 	UnderReplicatedPartitions int
 	UnderMinISRPartitions     int
+	// ReassigningPartitions are the partitions it leads that are being
+	// reassigned (kafka.server:type=ReplicaManager,name=ReassigningPartitions).
+	ReassigningPartitions int
 }
 
 // BrokerReplication returns each broker's figures, by broker id.
@@ -203,8 +206,11 @@ func (c *Cluster) BrokerReplication() []BrokerReplication {
 			}
 			row := &out[br.id-1]
 			row.LeaderPartitions++
-			if len(p.isr) < len(p.replicas) {
+			if len(p.isr) < p.replicationFactor() {
 				row.UnderReplicatedPartitions++
+			}
+			if p.reassigning() {
+				row.ReassigningPartitions++
 			}
 			if len(p.isr) < partition.EffectiveMinISR(minISR, len(p.replicas)) {
 				row.UnderMinISRPartitions++

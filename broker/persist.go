@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/segment"
@@ -44,6 +45,9 @@ type persistedPartition struct {
 	Leader         int32   `json:"leader"`
 	LeaderEpoch    int32   `json:"leader_epoch"`
 	PartitionEpoch int32   `json:"partition_epoch"`
+	// Adding and Removing are a reassignment in progress (reassign.go).
+	Adding   []int32 `json:"adding_replicas,omitempty"`
+	Removing []int32 `json:"removing_replicas,omitempty"`
 }
 
 func (c *Cluster) saveMetadata(im *image) error {
@@ -54,7 +58,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 	for _, t := range im.sortedTopics() {
 		pt := persistedTopic{Name: t.name, ID: t.id.String(), Internal: t.internal, Configs: t.configs}
 		for _, part := range t.partitions {
-			pt.Partitions = append(pt.Partitions, persistedPartition{part.replicas, part.isr, part.leader, part.leaderEpoch, part.partitionEpoch})
+			pt.Partitions = append(pt.Partitions, persistedPartition{part.replicas, part.isr, part.leader, part.leaderEpoch, part.partitionEpoch, part.adding, part.removing})
 		}
 		p.Topics = append(p.Topics, pt)
 	}
@@ -108,6 +112,7 @@ func (c *Cluster) loadMetadata() (*image, error) {
 			t.partitions = append(t.partitions, &partitionImage{
 				replicas: pp.Replicas, isr: pp.ISR, leader: pp.Leader,
 				leaderEpoch: pp.LeaderEpoch, partitionEpoch: pp.PartitionEpoch,
+				adding: pp.Adding, removing: pp.Removing,
 			})
 		}
 		if err := checkLoadedTopic(im, t); err != nil {
@@ -155,6 +160,11 @@ func checkLoadedTopic(im *image, t *topicImage) error {
 		}
 		if p.leader != -1 && !seen[p.leader] {
 			return fmt.Errorf("%s-%d has leader %d outside its replicas %v", t.name, i, p.leader, p.replicas)
+		}
+		for _, id := range append(slices.Clone(p.adding), p.removing...) {
+			if !seen[id] || (slices.Contains(p.adding, id) && slices.Contains(p.removing, id)) {
+				return fmt.Errorf("%s-%d is reassigning replicas %v, adding %v and removing %v: each must be one of its replicas, and not both", t.name, i, p.replicas, p.adding, p.removing)
+			}
 		}
 		if p.leaderEpoch < 0 || p.partitionEpoch < 0 {
 			return fmt.Errorf("%s-%d has a negative epoch", t.name, i)

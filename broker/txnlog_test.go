@@ -277,10 +277,14 @@ func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
 }
 
 // DescribeProducers shows the open transaction holding the LSO back,
-// through kadm as admin tools use it, and Kafka's codes for a follower
-// and an unknown partition.
+// through kadm as admin tools use it; a follower describes its own copy
+// of the producer state, as any Kafka replica with a log does
+// (Partition.activeProducerState), which kafka-transactions.sh
+// find-hanging --broker-id relies on; a broker without a replica answers
+// NOT_LEADER_OR_FOLLOWER and an unknown partition
+// UNKNOWN_TOPIC_OR_PARTITION.
 func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
-	c := startAPICluster(t, noTxnVerification, broker.Brokers(2), broker.Topic("t", 1, 2, nil))
+	c := startAPICluster(t, noTxnVerification, broker.Brokers(3), broker.Topic("t", 1, 2, nil))
 	p := newTxnProducer(t, c, "t")
 	produceValues(t, apiClient(t, c, manualPartitioner()), "t", 0, "plain")
 	wantCode(t, "transactional produce", p.sendTxn("a", "b").ErrorCode, nil)
@@ -300,14 +304,25 @@ func TestDescribeProducersShowsOpenTransaction(t *testing.T) {
 	if !found {
 		t.Fatalf("producer %d not described: %+v", p.pid, ps)
 	}
-	leader := partitionInfo(t, c, "t", 0).Leader
+	pi := partitionInfo(t, c, "t", 0)
+	follower := pi.Replicas[0] + pi.Replicas[1] - pi.Leader
+	outsider := 1 + 2 + 3 - pi.Replicas[0] - pi.Replicas[1]
 	req := kmsg.NewPtrDescribeProducersRequest()
 	rt := kmsg.NewDescribeProducersRequestTopic()
 	rt.Topic, rt.Partitions = "t", []int32{0, 3}
 	req.Topics = append(req.Topics, rt)
-	resp := sendToLive[*kmsg.DescribeProducersResponse](t, p.cl, 3-leader, req)
-	wantCode(t, "follower", resp.Topics[0].Partitions[0].ErrorCode, kerr.NotLeaderForPartition)
+	resp := sendToLive[*kmsg.DescribeProducersResponse](t, p.cl, follower, req)
+	fp := resp.Topics[0].Partitions[0]
+	wantCode(t, "follower", fp.ErrorCode, nil)
+	i := slices.IndexFunc(fp.ActiveProducers, func(ap kmsg.DescribeProducersResponseTopicPartitionActiveProducer) bool {
+		return ap.ProducerID == p.pid
+	})
+	if i < 0 || fp.ActiveProducers[i].CurrentTxnStartOffset != 1 {
+		t.Errorf("follower %d describes %+v, want producer %d with a transaction open at 1", follower, fp.ActiveProducers, p.pid)
+	}
 	wantCode(t, "partition 3", resp.Topics[0].Partitions[1].ErrorCode, kerr.UnknownTopicOrPartition)
+	resp = sendToLive[*kmsg.DescribeProducersResponse](t, p.cl, outsider, req)
+	wantCode(t, "a broker with no replica", resp.Topics[0].Partitions[0].ErrorCode, kerr.NotLeaderForPartition)
 }
 
 // A restart from the data directory (file backend) keeps the last stable

@@ -29,6 +29,9 @@
 //	GET  /v1/groups                                  groups (id, protocol, state, coordinator)
 //	GET  /v1/groups/{group}                          state, generation, members with assignments, lag per partition
 //	GET  /v1/transactions[?state=Ongoing]            transactional ids: producer id and epoch, state, partitions, coordinator
+//	GET  /v1/reassignments                           partition reassignments in progress: replicas, target, adding and
+//	                                                 removing replicas, ISR, and per new replica its log end offset,
+//	                                                 lag behind the leader and bytes copied
 //
 // Act on it:
 //
@@ -46,6 +49,7 @@
 //	POST /v1/wait/group                              {"group","members"}: Stable with exactly that many members
 //	POST /v1/wait/isr                                {"topic","partition","isr":[1,2,3]} or {"...","isr_size":3}
 //	POST /v1/wait/offset                             {"topic","partition","offset"}: the high watermark reached offset
+//	POST /v1/wait/reassignments                      {"topics":["t"]} (or {} for all): no reassignment in progress
 //
 // Follow it:
 //

@@ -38,14 +38,18 @@ type Topic struct {
 
 // Partition is one partition: its registration and its replicas.
 type Partition struct {
-	Topic           string    `json:"topic"`
-	Partition       int32     `json:"partition"`
-	Leader          int32     `json:"leader"` // -1 when offline
-	LeaderEpoch     int32     `json:"leader_epoch"`
-	Replicas        []int32   `json:"replicas"`
-	ISR             []int32   `json:"isr"`
-	OfflineReplicas []int32   `json:"offline_replicas"`
-	ReplicaStates   []Replica `json:"replica_states"` // replicas on running brokers
+	Topic       string  `json:"topic"`
+	Partition   int32   `json:"partition"`
+	Leader      int32   `json:"leader"` // -1 when offline
+	LeaderEpoch int32   `json:"leader_epoch"`
+	Replicas    []int32 `json:"replicas"`
+	ISR         []int32 `json:"isr"`
+	// AddingReplicas and RemovingReplicas are set while the partition
+	// is being reassigned.
+	AddingReplicas   []int32   `json:"adding_replicas"`
+	RemovingReplicas []int32   `json:"removing_replicas"`
+	OfflineReplicas  []int32   `json:"offline_replicas"`
+	ReplicaStates    []Replica `json:"replica_states"` // replicas on running brokers
 }
 
 // Replica is one replica's offsets and log segments.
@@ -160,7 +164,9 @@ func (s *server) getPartition(w http.ResponseWriter, r *http.Request) {
 
 func partitionJSON(p broker.PartitionInfo) Partition {
 	out := Partition{Topic: p.Topic, Partition: p.Partition, Leader: p.Leader, LeaderEpoch: p.LeaderEpoch,
-		Replicas: nonNil(p.Replicas), ISR: nonNil(p.ISR), OfflineReplicas: nonNil(p.OfflineReplicas), ReplicaStates: []Replica{}}
+		Replicas: nonNil(p.Replicas), ISR: nonNil(p.ISR),
+		AddingReplicas: nonNil(p.AddingReplicas), RemovingReplicas: nonNil(p.RemovingReplicas),
+		OfflineReplicas: nonNil(p.OfflineReplicas), ReplicaStates: []Replica{}}
 	for _, id := range p.Replicas {
 		ri, ok := p.Replica[id]
 		if !ok {

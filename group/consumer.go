@@ -185,9 +185,13 @@ type consumerGroup struct {
 	lastState string
 }
 
+// newConsumerGroup is a group no member has joined yet. As in Kafka 4.4
+// (ModernGroup's constructor), its group epoch starts at 1, ahead of its
+// target assignment epoch 0, so the first member's join bumps the group
+// to epoch 2 and that member gets member epoch 2.
 func newConsumerGroup(s *shard, id string) *consumerGroup {
 	return &consumerGroup{
-		s: s, id: id, members: map[string]*consumerMember{}, static: map[string]string{},
+		s: s, id: id, groupEpoch: 1, members: map[string]*consumerMember{}, static: map[string]string{},
 		target: map[string]assignment{}, partitionEpochs: map[topicID]map[int32]int32{},
 		subscribed: map[string]TopicInfo{}, lastState: "Empty",
 	}

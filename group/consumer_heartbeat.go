@@ -311,11 +311,12 @@ func (s *shard) storeMember(g *consumerGroup, hb heartbeatMember, updated *consu
 	}
 }
 
-// bumpGroupEpoch moves the group epoch when the group is new, when a
-// member's subscription changed, or when the subscribed topics changed
-// (a topic created, deleted or grown).
+// bumpGroupEpoch moves the group epoch when a member's subscription
+// changed (a new member's included) or when the subscribed topics changed
+// (a topic created, deleted or grown). A new group needs no bump of its
+// own: it starts one epoch ahead of its target assignment.
 func (s *shard) bumpGroupEpoch(g *consumerGroup, subscriptionChanged bool) {
-	bump := g.groupEpoch == 0 || subscriptionChanged
+	bump := subscriptionChanged
 	if meta := g.subscriptionMetadata(s.c.topics()); !sameTopics(meta, g.subscribed) {
 		g.subscribed = meta
 		bump = true

@@ -118,19 +118,20 @@ func TestConsumerProtocolReconciliation(t *testing.T) {
 	f.addTopic("orders", 6)
 	a := f.member848("g", "A", "orders")
 	wantCode(t, "a joins", a.join().ErrorCode, nil)
-	if a.epoch != 1 || a.count() != 6 {
+	// A new group starts at epoch 1; a's join bumps it to 2 (Kafka 4.4).
+	if a.epoch != 2 || a.count() != 6 {
 		t.Fatalf("a: epoch %d with %d partitions", a.epoch, a.count())
 	}
 	b := f.member848("g", "B", "orders")
 	wantCode(t, "b joins", b.join().ErrorCode, nil)
 	checkExclusive(t, a, b)
-	if b.epoch != 2 || b.count() != 0 {
+	if b.epoch != 3 || b.count() != 0 {
 		t.Fatalf("b: epoch %d with %d partitions before a revoked", b.epoch, b.count())
 	}
 	// a learns of the new target: it must revoke three partitions.
 	a.heartbeat()
 	checkExclusive(t, a, b)
-	if a.count() != 3 || a.epoch != 1 {
+	if a.count() != 3 || a.epoch != 2 {
 		t.Fatalf("a after the revocation request: epoch %d with %d partitions", a.epoch, a.count())
 	}
 	if d := f.describe("g"); d.State != "Reconciling" {
@@ -140,17 +141,17 @@ func TestConsumerProtocolReconciliation(t *testing.T) {
 	if b.count() != 0 {
 		t.Fatal("b got partitions a has not released")
 	}
-	a.heartbeat() // a reports it owns only three now: it moves to epoch 2
-	if a.epoch != 2 {
+	a.heartbeat() // a reports it owns only three now: it moves to epoch 3
+	if a.epoch != 3 {
 		t.Fatalf("a epoch %d", a.epoch)
 	}
 	b.heartbeat()
 	checkExclusive(t, a, b)
-	if b.count() != 3 || b.epoch != 2 {
+	if b.count() != 3 || b.epoch != 3 {
 		t.Fatalf("b: epoch %d with %d partitions", b.epoch, b.count())
 	}
 	d := f.describe("g")
-	if d.State != "Stable" || d.Generation != 2 || d.Protocol != "uniform" {
+	if d.State != "Stable" || d.Generation != 3 || d.Protocol != "uniform" {
 		t.Fatalf("group %+v", d)
 	}
 	types := f.eventTypes("g")

@@ -84,6 +84,8 @@
 // partitions that move away, and only once their previous owners
 // released them are they assigned to their new owner. There is no
 // group-wide barrier, so members that are not affected keep consuming.
+// A new group starts at group epoch 1 with no target assignment, as in
+// Kafka 4.4, so its first member joins at epoch 2.
 //
 // # Committed offsets
 //

@@ -49,6 +49,8 @@ var (
 		"Partitions led by the broker with fewer in-sync replicas than min.insync.replicas.", "broker")
 	leaderCount = desc("kafka_server_replicamanager_leadercount",
 		"Partitions the broker leads.", "broker")
+	reassigning = desc("kafka_server_replicamanager_reassigningpartitions",
+		"Partitions led by the broker that are being reassigned.", "broker")
 	isrShrinks = desc("kafka_server_replicamanager_isrshrinks_total",
 		"ISR shrinks since the cluster started (IsrShrinksPerSec).")
 	isrExpands = desc("kafka_server_replicamanager_isrexpands_total",
@@ -70,7 +72,7 @@ var (
 )
 
 var allDescs = []*prometheus.Desc{messagesIn, bytesIn, bytesOut, requests, totalTime,
-	underReplicated, underMinISR, leaderCount, isrShrinks, isrExpands,
+	underReplicated, underMinISR, leaderCount, reassigning, isrShrinks, isrExpands,
 	activeController, offline, elections, groupCount, rebalances, groupLag, groupOffset}
 
 // Describe implements prometheus.Collector.
@@ -147,6 +149,7 @@ func (m *Collector) collectReplication(ch chan<- prometheus.Metric) {
 		gauge(ch, underReplicated, float64(b.UnderReplicatedPartitions), id(b.Broker))
 		gauge(ch, underMinISR, float64(b.UnderMinISRPartitions), id(b.Broker))
 		gauge(ch, leaderCount, float64(b.LeaderPartitions), id(b.Broker))
+		gauge(ch, reassigning, float64(b.ReassigningPartitions), id(b.Broker))
 	}
 }
 

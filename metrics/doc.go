@@ -23,6 +23,7 @@
 //	kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions    kafka_server_replicamanager_underreplicatedpartitions{broker}
 //	kafka.server:type=ReplicaManager,name=UnderMinIsrPartitionCount    kafka_server_replicamanager_underminisrpartitioncount{broker}
 //	kafka.server:type=ReplicaManager,name=LeaderCount                  kafka_server_replicamanager_leadercount{broker}
+//	kafka.server:type=ReplicaManager,name=ReassigningPartitions        kafka_server_replicamanager_reassigningpartitions{broker}
 //	kafka.server:type=ReplicaManager,name=IsrShrinksPerSec             kafka_server_replicamanager_isrshrinks_total
 //	kafka.server:type=ReplicaManager,name=IsrExpandsPerSec             kafka_server_replicamanager_isrexpands_total
 //	kafka.controller:type=KafkaController,name=ActiveControllerCount   kafka_controller_kafkacontroller_activecontrollercount{broker}

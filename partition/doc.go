@@ -13,9 +13,10 @@
 // deleted as Kafka deletes one: renamed .deleted at once and removed
 // file.delete.delay.ms later on the replica's clock (deletion.go). On a
 // compacted topic the log cleaner (cleaner.go, segment/cleaner.go) keeps
-// only each key's latest record below the active segment. The
-// log end offset (LEO) is the offset
-// the next record will get. The high watermark (HW) is the end of what
+// only each key's latest record below the active segment and the last
+// stable offset, and removes aborted transactions' data; it locks the
+// replica only to pick its segments and to swap the cleaned ones in. The
+// log end offset (LEO) is the offset the next record will get. The high watermark (HW) is the end of what
 // every in-sync replica has copied: consumers read only below it, so they
 // never see a record that a leader failover could take back. It does not
 // move while fewer replicas than min.insync.replicas are in sync (Kafka
@@ -31,7 +32,10 @@
 // into every batch it appends (partitionLeaderEpoch), and requests that
 // carry a stale epoch are refused (FENCED_LEADER_EPOCH), so an old leader
 // cannot keep accepting writes once a new one is elected (KIP-101,
-// KIP-320).
+// KIP-320). The replica set may change within a term: a partition
+// reassignment (KIP-455) adds its new replicas without a new epoch, and
+// the leader starts following their progress at once (ApplyState); they
+// join the ISR like any follower that has caught up.
 //
 // Appending as leader follows Kafka's LogValidator (validate.go). The
 // broker first requires exactly one v2 batch per partition per request

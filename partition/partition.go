@@ -42,6 +42,13 @@ type Partition struct {
 
 	onSegmentEvent func(SegmentEvent) // Options.SegmentEvents
 
+	// cleaning is the log cleaning in progress (cleaner.go), closed
+	// cleaningDone once its unlocked part has returned.
+	cleaning     *segment.Cleaning
+	cleaningDone chan struct{}
+	// cleanerPaused, in tests, runs while a cleaning builds, unlocked.
+	cleanerPaused func()
+
 	watchers watchers
 }
 
@@ -251,6 +258,7 @@ func (p *Partition) Close() error {
 		return nil
 	}
 	p.closed = true
+	p.stopCleaning()
 	err := p.log.Close()
 	p.mu.Unlock()
 	p.watchers.wake()
@@ -262,6 +270,7 @@ func (p *Partition) Delete() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
+	p.stopCleaning()
 	defer p.watchers.wake()
 	return p.log.Delete()
 }

@@ -29,6 +29,8 @@ func (p *Partition) ApplyState(st State) {
 	if st.Leader == p.brokerID {
 		if newEpoch {
 			p.makeLeader()
+		} else {
+			p.trackNewReplicas()
 		}
 		p.maybeIncrementHighWatermark()
 	} else {
@@ -60,6 +62,29 @@ func (p *Partition) makeLeader() {
 		p.followers[id] = f
 	}
 	p.logger.Info("became leader", "leader_epoch", p.leaderEpoch, "isr", p.state.ISR, "log_end_offset", p.log.LogEndOffset(), "high_watermark", p.highWatermark)
+}
+
+// trackNewReplicas starts following the progress of replicas added to
+// the assignment within the current leader epoch, as a reassignment adds
+// its target replicas (KIP-455): the controller bumps the leader epoch
+// only when replicas are removed, so a leader learns of new followers
+// without a new term. A new replica starts with an unknown log end offset
+// and is not caught up: it joins the ISR once it has copied the log.
+// Callers hold p.mu.
+func (p *Partition) trackNewReplicas() {
+	if p.followers == nil {
+		return
+	}
+	for _, id := range p.state.Replicas {
+		if id != p.brokerID && p.followers[id] == nil {
+			p.followers[id] = &followerProgress{logEndOffset: -1, logStartOffset: -1}
+		}
+	}
+	for id := range p.followers {
+		if !slices.Contains(p.state.Replicas, id) {
+			delete(p.followers, id)
+		}
+	}
 }
 
 // IsLeader reports whether this replica leads its partition.

@@ -1,11 +1,7 @@
 package segment
 
 import (
-	"errors"
 	"fmt"
-	"math"
-
-	"github.com/gregorkafka/gregor/record"
 )
 
 // Log compaction (cleanup.policy=compact), after Kafka's Cleaner. The
@@ -24,17 +20,30 @@ import (
 // batch's delete horizon (KIP-534) has passed: the first cleaning that
 // keeps it sets the horizon to now + delete.retention.ms, and a later one
 // drops it, so a consumer that reads the log within delete.retention.ms
-// of a cleaning still sees the delete. Batches are rewritten with
-// record.Rebuild, which keeps their base and last offsets, producer
-// fields, codec and timestamps; a batch left with nothing is dropped,
-// unless it is its producer's last, which stays empty so that the
-// producer's sequence survives (rebuildProducerState reads it).
+// of a cleaning still sees the delete. Aborted transactions' data and
+// transaction markers go as cleaner_txn.go describes. Batches are
+// rewritten with record.Rebuild, which keeps their base and last offsets,
+// producer fields, codec and timestamps. A batch left with nothing is
+// dropped, unless it is its producer's last data batch (or, for a
+// producer with none, its last marker of the current epoch), which stays
+// empty so that the producer's sequence and epoch survive
+// (rebuildProducerState reads it), or it is the last batch before the
+// first uncleanable offset, which stays empty so that the log keeps its
+// offsets up to there.
 //
-// Consecutive segments are cleaned into one while their sizes add up to
-// at most segment.bytes and their offsets fit one segment's 32-bit
-// relative index, so a log of many small cleaned segments is regrouped
-// (Kafka's groupSegmentsBySize). Each group is swapped in as swap.go
-// describes.
+// Consecutive segments are cleaned into one while their .log sizes add up
+// to at most segment.bytes, their index sizes to at most
+// segment.index.bytes, and their offsets fit one segment's 32-bit
+// relative index (Kafka's groupSegmentsBySize; an empty segment joins a
+// group whatever its offsets), so a log of many small cleaned segments is
+// regrouped. A group whose records all go leaves an empty segment at its
+// base offset, as in Kafka, which the next cleaning joins to its
+// neighbour. Each group is swapped in as swap.go describes.
+//
+// A cleaning runs in three steps (cleaner_run.go) so that appends go on
+// while it reads and writes: the log's owner picks the segments and
+// later swaps the cleaned ones in under its lock, and builds them
+// without it.
 
 // CleanOptions are the configs and bounds of one cleaning.
 type CleanOptions struct {
@@ -44,6 +53,20 @@ type CleanOptions struct {
 	// Bound is the first offset the cleaner may not touch: the last
 	// stable offset (the high watermark without open transactions).
 	Bound int64
+	// AbortedTxns are the log's aborted transactions (the entries of its
+	// transaction indexes), in any order: their data batches are removed.
+	AbortedTxns []AbortedTxn
+	// Producers are the producers whose state the log's owner keeps,
+	// by producer id (Kafka's lastRecordsOfActiveProducers): each one's
+	// last batch stays. Nil takes every producer with a batch in the log.
+	Producers map[int64]ProducerLast
+}
+
+// ProducerLast is what the cleaner keeps of an active producer: the last
+// offset of its last data batch (-1 if none), and its epoch.
+type ProducerLast struct {
+	LastDataOffset int64
+	Epoch          int16
 }
 
 // CleanResult says what one cleaning did.
@@ -53,6 +76,12 @@ type CleanResult struct {
 	RecordsRemoved int64 // records dropped
 	BytesBefore    int64 // bytes of the old segments
 	BytesAfter     int64 // bytes of the new segments
+	// FirstOffset and EndOffset bound the offsets of the replaced
+	// segments; KeptAbortedTxns are the aborted transactions whose marker
+	// lies there and was kept, with data: the transaction indexes of the
+	// new segments, which replace the old ones' entries in that range.
+	FirstOffset, EndOffset int64
+	KeptAbortedTxns        []AbortedTxn
 }
 
 // FirstDirtyOffset is where the next cleaning's dirty part starts: the
@@ -106,177 +135,4 @@ func (l *Log) Dirtiness(o CleanOptions) (clean, dirty, firstDirtyTimestamp int64
 		}
 	}
 	return clean, dirty, firstDirtyTimestamp
-}
-
-// Clean compacts the cleanable part of the log (see above).
-func (l *Log) Clean(o CleanOptions) (CleanResult, error) {
-	var res CleanResult
-	n := l.cleanableCount(o)
-	if n == 0 {
-		return res, nil
-	}
-	latest := map[string]int64{}
-	lastOfProducer := map[int64]int64{}
-	err := l.Batches(l.logStartOffset, func(b []byte, h record.Header) (bool, error) {
-		if h.HasProducerID() {
-			lastOfProducer[h.ProducerID] = h.BaseOffset
-		}
-		if h.NextOffset() > l.segments[n-1].nextOffset || h.IsControl() {
-			return true, nil
-		}
-		return true, record.Each(b, func(_ int, r record.Record) error {
-			if r.Key != nil {
-				latest[string(r.Key)] = r.Offset
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return res, err
-	}
-	end := l.segments[n-1].nextOffset
-	var groups [][2]int // [first, end) indexes into l.segments
-	for i := 0; i < n; {
-		j, size := i+1, l.segments[i].size()
-		for j < n && size+l.segments[j].size() <= int64(l.cfg.SegmentBytes) &&
-			l.segments[j].nextOffset-1-l.segments[i].baseOffset <= math.MaxInt32 {
-			size += l.segments[j].size()
-			j++
-		}
-		groups = append(groups, [2]int{i, j})
-		i = j
-	}
-	// Replace the groups from the newest, so the indexes of the older
-	// ones stay valid while l.segments changes.
-	for g := len(groups) - 1; g >= 0; g-- {
-		first, last := groups[g][0], groups[g][1]
-		removed, err := l.cleanGroup(l.segments[first:last], latest, lastOfProducer, o)
-		if err != nil {
-			return res, err
-		}
-		for _, s := range l.segments[first:last] {
-			res.BytesBefore += s.size()
-		}
-		if err := l.swapIn(first, last); err != nil {
-			return res, err
-		}
-		res.Segments += last - first
-		res.Cleaned++
-		res.RecordsRemoved += removed
-		res.BytesAfter += l.segments[first].size()
-	}
-	l.firstDirty = max(l.firstDirty, end)
-	return res, nil
-}
-
-// cleanGroup writes the kept batches of segs as one .cleaned segment at
-// the first one's base offset, synced and closed.
-func (l *Log) cleanGroup(segs []*segment, latest map[string]int64, lastOfProducer map[int64]int64, o CleanOptions) (int64, error) {
-	base := segs[0].baseOffset
-	cdir := suffixDir{l.dir, CleanedSuffix}
-	out, err := createSegment(cdir, base, l.cfg, segs[0].createdMs)
-	if err != nil {
-		return 0, err
-	}
-	var removed int64
-	for _, s := range segs {
-		err = s.batches(s.baseOffset, func(_ int64, b []byte, h record.Header) (bool, error) {
-			kept, dropped, err := cleanBatch(b, h, latest, lastOfProducer, o)
-			removed += dropped
-			if err != nil || kept == nil {
-				return err == nil, err
-			}
-			kh, err := record.ReadHeader(kept)
-			if err != nil {
-				return false, err
-			}
-			return true, out.append(kept, kh, false)
-		})
-		if err != nil {
-			break
-		}
-	}
-	if err == nil {
-		err = out.onBecomeInactive()
-	}
-	if err == nil {
-		err = out.sync()
-	}
-	err = errors.Join(err, out.close())
-	if err != nil {
-		removeSegmentFiles(l.dir, base, CleanedSuffix)
-		return 0, err
-	}
-	return removed, nil
-}
-
-// cleanBatch returns the batch as the cleaner keeps it (nil: dropped) and
-// how many records it lost.
-func cleanBatch(b []byte, h record.Header, latest map[string]int64, lastOfProducer map[int64]int64, o CleanOptions) ([]byte, int64, error) {
-	if h.IsControl() {
-		// Transaction markers stay. When transactions land, this is
-		// where Kafka's cleaner drops a marker whose delete horizon has
-		// passed and the data batches of aborted transactions (it reads
-		// the aborted ranges from the .txnindex files).
-		return b, 0, nil
-	}
-	recs, err := record.Records(b)
-	if err != nil {
-		return nil, 0, err
-	}
-	horizon, hasHorizon := h.DeleteHorizon()
-	kept := recs[:0:0]
-	tombstones := false
-	for _, r := range recs {
-		if r.Key == nil || latest[string(r.Key)] != r.Offset {
-			continue
-		}
-		if r.Value == nil {
-			if hasHorizon && o.NowMs >= horizon {
-				continue
-			}
-			tombstones = true
-		}
-		kept = append(kept, r)
-	}
-	dropped := int64(len(recs) - len(kept))
-	switch {
-	case len(kept) == len(recs) && (hasHorizon || !tombstones):
-		return b, 0, nil
-	case len(kept) == 0 && !(h.HasProducerID() && lastOfProducer[h.ProducerID] == h.BaseOffset):
-		return nil, dropped, nil
-	}
-	newHorizon := int64(-1)
-	if hasHorizon {
-		newHorizon = horizon
-	} else if tombstones {
-		newHorizon = o.NowMs + o.DeleteRetentionMs
-	}
-	nb, err := record.Rebuild(h, kept, newHorizon)
-	return nb, dropped, err
-}
-
-// swapIn replaces l.segments[first:end] by the .cleaned segment at their
-// base offset, by the protocol in swap.go.
-func (l *Log) swapIn(first, end int) error {
-	base := l.segments[first].baseOffset
-	if err := renameSegmentFiles(l.dir, base, CleanedSuffix, SwapSuffix); err != nil {
-		return err
-	}
-	old := append([]*segment(nil), l.segments[first:end]...)
-	for _, s := range old {
-		if err := l.deleteSegment(s, "cleaning"); err != nil {
-			return err
-		}
-	}
-	if err := renameSegmentFiles(l.dir, base, SwapSuffix, ""); err != nil {
-		return err
-	}
-	s, err := loadSegment(l.dir, base, l.cfg, false)
-	if err != nil {
-		return err
-	}
-	s.createdMs = old[0].createdMs
-	l.segments = append(l.segments[:first], append([]*segment{s}, l.segments[end:]...)...)
-	return nil
 }

@@ -26,6 +26,17 @@
 // file.delete.delay.ms has passed; opening a log removes leftover .deleted
 // files (deletion.go). Every roll and deletion is reported as an Event.
 //
+// Compacted logs (cleanup.policy=compact) are cleaned as Kafka's log
+// cleaner does (cleaner.go): below the last stable offset and the active
+// segment, each key keeps only its latest record, tombstones and
+// transaction markers go after their KIP-534 delete horizon
+// (delete.retention.ms), aborted transactions' data goes with their
+// transaction index entries (cleaner_txn.go), and small segments are
+// regrouped. The cleaned segments are written beside the old ones as
+// .cleaned files without the owner's lock and swapped in under it
+// (cleaner_run.go), through .swap files so that a crash leaves either the
+// old segments or the new ones (swap.go).
+//
 // The indexes are sparse: an entry is added only after index.interval.bytes
 // (default 4096) of batches, so finding an offset is a binary search in the
 // index followed by a short scan of batch headers in the .log file. The
@@ -48,8 +59,8 @@
 // a broker that crashed in the middle of a write loses only the torn tail.
 //
 // Configs: segment.bytes, segment.ms, segment.index.bytes,
-// index.interval.bytes, retention.ms, retention.bytes (topic) and their
-// log.* broker defaults. Kafka 4 refuses segment.bytes below 1 MiB
+// index.interval.bytes, retention.ms, retention.bytes, delete.retention.ms,
+// min.compaction.lag.ms (topic) and their log.* broker defaults. Kafka 4 refuses segment.bytes below 1 MiB
 // (KIP-1030); a test that wants segments of a few records sets Kafka's
 // internal.segment.bytes on the topic, which this package takes as its
 // SegmentBytes down to one batch header.

@@ -55,6 +55,7 @@ type Log struct {
 	logStartOffset int64
 
 	firstDirty      int64        // cleaner.go: where the next cleaning's dirty part starts
+	cleaning        *Cleaning    // cleaner_run.go: the cleaning in progress, if any
 	onEvent         func(Event)  // OpenOptions.OnEvent
 	scheduleRemoval func(func()) // OpenOptions.ScheduleRemoval
 }

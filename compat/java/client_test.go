@@ -1,28 +1,49 @@
 package java
 
 import (
+	"encoding/xml"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gregorkafka/gregor/compat/internal/brokerproc"
 )
 
 // TestJavaClient runs the JUnit 5 tests in src/test/java against a
-// three-broker tiny broker: the Java producer, consumer and AdminClient, a
-// Kafka Streams application and a Spring Boot application.
+// three-broker tiny broker: the Java producer, consumer and AdminClient,
+// transactions, a Kafka Streams application and two Spring Boot
+// applications. Each JUnit test method is reported as a subtest named
+// Class.method (a parameterized method's invocations together), so that
+// a failure, and a cell of the compatibility matrix, names the method.
 func TestJavaClient(t *testing.T) {
 	jvmTools(t)
 	c := startCluster(t)
 	_ = os.RemoveAll("target/surefire-reports")
 	out, err := mvn(t, "test", "-Dgregor.bootstrap="+c.bootstrap)
-	if err != nil {
+	methods := junitResults(t)
+	if err != nil && !failedAny(methods) {
+		// Maven failed before or outside the tests (compilation, a crashed fork).
 		t.Errorf("mvn test: %v\n%s", err, brokerproc.Tail(out, 20000))
-		reportFailures(t)
 	}
-	run, skipped := junitCounts(t)
+	run, skipped := 0, 0
+	for _, m := range methods {
+		t.Run(m.name, func(t *testing.T) {
+			for _, c := range m.cases {
+				run++
+				switch {
+				case c.Failure != nil:
+					t.Errorf("%s failed: %s\n%s", c.Name, c.Failure.Message, brokerproc.Tail(c.Failure.Text, 3000))
+				case c.Error != nil:
+					t.Errorf("%s errored: %s\n%s", c.Name, c.Error.Message, brokerproc.Tail(c.Error.Text, 3000))
+				case c.Skipped != nil:
+					skipped++
+					t.Skipf("%s skipped: %s", c.Name, c.Skipped.Message)
+				}
+			}
+		})
+	}
 	t.Logf("JUnit: %d tests run, %d skipped", run, skipped)
 	// Every JUnit test skips without gregor.bootstrap: none may skip here.
 	if run == 0 || skipped > 0 {
@@ -30,38 +51,69 @@ func TestJavaClient(t *testing.T) {
 	}
 }
 
-// junitCounts adds up the "Tests run: N, ..., Skipped: M" lines of the
-// surefire reports.
-func junitCounts(t *testing.T) (run, skipped int) {
-	reports, _ := filepath.Glob("target/surefire-reports/*.txt")
-	counts := regexp.MustCompile(`Tests run: (\d+), Failures: \d+, Errors: \d+, Skipped: (\d+)`)
+// junitCase is a <testcase> of a surefire XML report.
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+	Skipped   *junitProblem `xml:"skipped"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// junitMethod is one test method and its cases: one, or one per
+// invocation of a parameterized test ("acks(String)[2]").
+type junitMethod struct {
+	name  string // Class.method
+	cases []junitCase
+}
+
+// junitResults reads target/surefire-reports/TEST-*.xml, methods sorted
+// by name.
+func junitResults(t *testing.T) []junitMethod {
+	t.Helper()
+	reports, _ := filepath.Glob("target/surefire-reports/TEST-*.xml")
+	byName := map[string]*junitMethod{}
 	for _, r := range reports {
 		b, err := os.ReadFile(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m := counts.FindSubmatch(b); m != nil {
-			n, _ := strconv.Atoi(string(m[1]))
-			s, _ := strconv.Atoi(string(m[2]))
-			run += n
-			skipped += s
+		var suite struct {
+			Cases []junitCase `xml:"testcase"`
+		}
+		if err := xml.Unmarshal(b, &suite); err != nil {
+			t.Fatalf("%s: %v", r, err)
+		}
+		for _, c := range suite.Cases {
+			class := c.ClassName[strings.LastIndex(c.ClassName, ".")+1:]
+			method, _, _ := strings.Cut(c.Name, "(")
+			name := class + "." + method
+			if byName[name] == nil {
+				byName[name] = &junitMethod{name: name}
+			}
+			byName[name].cases = append(byName[name].cases, c)
 		}
 	}
-	return run, skipped
+	methods := make([]junitMethod, 0, len(byName))
+	for _, m := range byName {
+		methods = append(methods, *m)
+	}
+	slices.SortFunc(methods, func(a, b junitMethod) int { return strings.Compare(a.name, b.name) })
+	return methods
 }
 
-// reportFailures logs the failing cases of each surefire report, which
-// -q leaves out of Maven's own output.
-func reportFailures(t *testing.T) {
-	reports, _ := filepath.Glob("target/surefire-reports/*.txt")
-	failed := regexp.MustCompile(`(?m)^.*(<<< FAILURE!|<<< ERROR!)[\s\S]*?(\n\n|\z)`)
-	for _, r := range reports {
-		b, err := os.ReadFile(r)
-		if err != nil {
-			continue
-		}
-		for _, m := range failed.FindAllString(string(b), -1) {
-			t.Logf("%s:\n%s", filepath.Base(r), brokerproc.Tail(m, 3000))
+func failedAny(methods []junitMethod) bool {
+	for _, m := range methods {
+		for _, c := range m.cases {
+			if c.Failure != nil || c.Error != nil {
+				return true
+			}
 		}
 	}
+	return false
 }

@@ -1,13 +1,22 @@
 // Package java runs Apache Kafka's own JVM software against a gregor
 // cluster: through JUnit 5 tests in src/test/java, the Java client
-// (producer, consumer, AdminClient), a Kafka Streams application (a keyed
-// count, at_least_once: exactly_once_v2 needs transactions, which gregor
-// does not have yet) and a Spring Boot application (KafkaTemplate,
-// @KafkaListener, a dead-letter topic); and Kafka's command-line tools
+// (producer, consumer, AdminClient; transactions in TransactionsTest:
+// commit and abort under both isolation levels, a fenced zombie,
+// consume-transform-produce with sendOffsetsToTransaction, and the
+// KIP-664 admin calls), a Kafka Streams application (a keyed count,
+// at_least_once and exactly_once_v2) and two Spring Boot applications
+// (KafkaTemplate, @KafkaListener and a dead-letter topic; a @Transactional
+// KafkaTemplate under a KafkaTransactionManager, read by a read_committed
+// listener); and Kafka's command-line tools
 // (TopicCommand, ConsoleProducer, ConsumerGroupCommand, DumpLogSegments,
-// ...) as a learner would type them, with their output checked here in Go.
-// SaslTest.java (sasl_test.go) runs the Java client's SASL mechanisms over
-// SASL_PLAINTEXT and SASL_SSL listeners, with a PEM truststore.
+// TransactionsCommand, MetadataQuorumCommand, ...) as a learner would type
+// them, with their output checked here in Go. SaslTest.java (sasl_test.go)
+// runs the Java client's SASL mechanisms over SASL_PLAINTEXT and SASL_SSL
+// listeners, with a PEM truststore.
+//
+// TestJavaClient runs the JUnit tests in one Maven run and reports each
+// test method as a subtest, TestJavaClient/Class.method, from the
+// surefire XML reports; compat/matrix's JVM cells name those subtests.
 //
 // pom.xml pins Kafka's artifacts. The tests build examples/tinybroker, start
 // it as a subprocess with three brokers on free ports and a data directory,

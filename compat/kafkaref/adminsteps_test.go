@@ -62,7 +62,24 @@ func adminSteps() []step {
 			return r
 		}},
 		{name: "describecluster", req: func(*side) kmsg.Request { return kmsg.NewPtrDescribeClusterRequest() }},
+		{name: "describequorum", req: describeQuorum("__cluster_metadata", 0)},
+		{name: "describequorum-unknown-partition", req: describeQuorum("conformance-nope", 0)},
 		{name: "deletetopics-unknown", req: deleteTopics("conformance-nope")},
 		{name: "deletetopics", req: deleteTopics("conformance-defaults")},
+	}
+}
+
+// describeQuorum asks for the KRaft quorum of one partition: the metadata
+// log __cluster_metadata-0, or any other, which no quorum serves.
+func describeQuorum(topic string, partition int32) func(*side) kmsg.Request {
+	return func(*side) kmsg.Request {
+		r := kmsg.NewPtrDescribeQuorumRequest()
+		t := kmsg.NewDescribeQuorumRequestTopic()
+		t.Topic = topic
+		p := kmsg.NewDescribeQuorumRequestTopicPartition()
+		p.Partition = partition
+		t.Partitions = append(t.Partitions, p)
+		r.Topics = append(r.Topics, t)
+		return r
 	}
 }

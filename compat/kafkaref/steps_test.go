@@ -33,6 +33,7 @@ func conformanceSteps() []step {
 	steps = append(steps, listOffsetsSteps()...)
 	steps = append(steps, groupSteps()...)
 	steps = append(steps, moreSteps()...)
+	steps = append(steps, reassignSteps()...)
 	steps = append(steps, adminSteps()...)
 	// Last, because Kafka does not answer it and its connection is lost
 	// for the steps after; a short timeout keeps the wait short.

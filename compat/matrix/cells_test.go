@@ -32,12 +32,18 @@ var features = []string{
 	"admin: configs",
 	"admin: groups and offsets",
 	"admin: delete records",
+	"transactions: commit, abort, read_committed",
+	"transactions: a zombie fenced",
+	"exactly-once consume-transform-produce",
+	"admin: transactions",
+	"admin: metadata quorum",
 }
 
 // cell is one claim: the client does the feature, as the tests prove. A
-// test is "package TestName" or "package TestName/subtest"; the Java and
-// CLI cells name the Go test that runs the JUnit classes or tools, with the
-// JUnit class in the note.
+// test is "package TestName" or "package TestName/subtest"; the JVM cells
+// name JUnit test methods, which TestJavaClient reports as its subtests
+// (TestJavaClient/Class.method), and the CLI cells the Go test that runs
+// the tools, with the tool classes in the note.
 type cell struct {
 	client, feature string
 	tests           []string
@@ -48,26 +54,33 @@ const (
 	ex     = "./examples "
 	py     = "./compat/python TestKafkaPython/"
 	js     = "./compat/node TestKafkaJS/"
-	junit  = "./compat/java TestJavaClient"
+	junit  = "./compat/java TestJavaClient/"
 	kcli   = "./compat/java TestKafkaCLI"
+	kcliTx = "./compat/java TestKafkaCLITransactionsAndQuorum/"
+	br     = "./broker "
 	scen08 = ex + "TestScenario08_"
 )
 
 var cells = []cell{
-	{java, "produce, acks 0 / 1 / all", []string{junit}, "ProducerTest.acks"},
-	{java, "idempotent producer", []string{junit}, "ProducerTest.idempotentWithEveryCodec"},
-	{java, "compression codecs", []string{junit}, "ProducerTest.idempotentWithEveryCodec: none, gzip, snappy, lz4, zstd"},
-	{java, "assign, seek, list offsets", []string{junit}, "ConsumerTest.assignSeekAndOffsetsForTimes"},
-	{java, "offsets for a timestamp", []string{junit}, "ConsumerTest.assignSeekAndOffsetsForTimes"},
-	{java, "consumer group (classic)", []string{junit}, "ConsumerTest.subscribeAndCommit"},
-	{java, "assignors", []string{junit}, "ConsumerTest.subscribeAndCommit: range, roundrobin, sticky, cooperative-sticky"},
-	{java, "consumer group (KIP-848)", []string{junit}, "ConsumerTest.subscribeAndCommit, group.protocol=consumer"},
-	{java, "static membership", []string{junit}, "ConsumerTest.staticMembership"},
-	{java, "commit and resume", []string{junit}, "ConsumerTest.subscribeAndCommit, autoCommitAndResume"},
-	{java, "admin: topics", []string{junit}, "AdminTest.createDescribeDeleteTopics"},
-	{java, "admin: configs", []string{junit}, "AdminTest.describeAndAlterTopicConfigs, describeBrokerConfigs"},
-	{java, "admin: groups and offsets", []string{junit}, "AdminTest.consumerGroupsAndTheirOffsets"},
-	{java, "admin: delete records", []string{junit}, "AdminTest.deleteRecords"},
+	{java, "produce, acks 0 / 1 / all", []string{junit + "ProducerTest.acks"}, ""},
+	{java, "idempotent producer", []string{junit + "ProducerTest.idempotentWithEveryCodec"}, ""},
+	{java, "compression codecs", []string{junit + "ProducerTest.idempotentWithEveryCodec"}, "none, gzip, snappy, lz4, zstd"},
+	{java, "assign, seek, list offsets", []string{junit + "ConsumerTest.assignSeekAndOffsetsForTimes"}, ""},
+	{java, "offsets for a timestamp", []string{junit + "ConsumerTest.assignSeekAndOffsetsForTimes"}, ""},
+	{java, "consumer group (classic)", []string{junit + "ConsumerTest.subscribeAndCommit"}, ""},
+	{java, "assignors", []string{junit + "ConsumerTest.subscribeAndCommit"}, "range, roundrobin, sticky, cooperative-sticky"},
+	{java, "consumer group (KIP-848)", []string{junit + "ConsumerTest.subscribeAndCommit"}, "group.protocol=consumer"},
+	{java, "static membership", []string{junit + "ConsumerTest.staticMembership"}, ""},
+	{java, "commit and resume", []string{junit + "ConsumerTest.subscribeAndCommit", junit + "ConsumerTest.autoCommitAndResume"}, ""},
+	{java, "admin: topics", []string{junit + "AdminTest.createDescribeDeleteTopics"}, ""},
+	{java, "admin: configs", []string{junit + "AdminTest.describeAndAlterTopicConfigs", junit + "AdminTest.describeBrokerConfigs"}, ""},
+	{java, "admin: groups and offsets", []string{junit + "AdminTest.consumerGroupsAndTheirOffsets"}, ""},
+	{java, "admin: delete records", []string{junit + "AdminTest.deleteRecords"}, ""},
+	{java, "transactions: commit, abort, read_committed", []string{junit + "TransactionsTest.commitAndAbortAsEachIsolationLevelSeesThem"}, ""},
+	{java, "transactions: a zombie fenced", []string{junit + "TransactionsTest.aZombieIsFencedByItsSuccessor", junit + "TransactionsTest.adminFencesProducers"}, "ProducerFencedException"},
+	{java, "exactly-once consume-transform-produce", []string{junit + "TransactionsTest.consumeTransformProduceCommitsTheGroupsOffsetsWithTheOutput"}, "sendOffsetsToTransaction"},
+	{java, "admin: transactions", []string{junit + "TransactionsTest.adminListsDescribesAndAbortsAHangingTransaction", junit + "TransactionsTest.adminFencesProducers"}, "list, describe, describe producers, abort, fence"},
+	{java, "admin: metadata quorum", []string{junit + "QuorumTest.describeMetadataQuorum"}, ""},
 
 	{franz, "produce, acks 0 / 1 / all", []string{ex + "TestScenario03_AcksZeroDoesNotWaitForTheBroker", ex + "TestScenario03_AcksOneLosesWhatOnlyTheLeaderHad", ex + "TestScenario03_AcksAllSurvivesAnyOneBroker"}, ""},
 	{franz, "compression codecs", []string{ex + "TestScenario11_EveryCodecRoundTripsAndIsStoredAsSent"}, ""},
@@ -78,6 +91,10 @@ var cells = []cell{
 	{franz, "static membership", []string{scen08 + "StaticMembershipRestartWithoutRebalance"}, ""},
 	{franz, "commit and resume", []string{ex + "TestScenario05_ManualCommitResumesExactly", ex + "TestScenario05_AutoCommitRedeliversAfterCrash"}, ""},
 	{franz, "admin: configs", []string{ex + "TestScenario11_TopicCompressionTypeRecompresses"}, "kadm, compression.type"},
+	{franz, "transactions: commit, abort, read_committed", []string{ex + "TestScenario10_Transactions/aborted_records_are_invisible_to_read_committed", br + "TestTransactionsCommitAndAbortWithKgo"}, ""},
+	{franz, "transactions: a zombie fenced", []string{ex + "TestScenario10_Transactions/a_second_producer_fences_the_first", br + "TestSecondProducerFencesTheFirst"}, ""},
+	{franz, "exactly-once consume-transform-produce", []string{br + "TestGroupTransactSessionCopiesExactlyOnce"}, "GroupTransactSession"},
+	{franz, "admin: transactions", []string{br + "TestTransactionsCommitAndAbortWithKgo", br + "TestDescribeProducersShowsOpenTransaction"}, "kadm: list, describe, describe producers"},
 
 	{sarama, "produce, acks 0 / 1 / all", []string{ex + "TestCompatSarama"}, "acks=all"},
 	{sarama, "compression codecs", []string{ex + "TestCompatSaramaCompression"}, ""},
@@ -85,6 +102,7 @@ var cells = []cell{
 	{sarama, "consumer group (classic)", []string{ex + "TestGroupsSarama"}, ""},
 	{sarama, "commit and resume", []string{ex + "TestGroupsSarama"}, "auto-commit"},
 	{sarama, "admin: topics", []string{ex + "TestCompatSaramaAdmin"}, ""},
+	{sarama, "transactions: commit, abort, read_committed", []string{br + "TestSaramaTransactionalProducerCommitsAndAborts"}, "the producer; read back with franz-go"},
 
 	{kafkago, "produce, acks 0 / 1 / all", []string{ex + "TestCompatKafkaGoClient"}, "acks=all"},
 	{kafkago, "compression codecs", []string{ex + "TestCompatKafkaGoWriterReader"}, ""},
@@ -107,6 +125,9 @@ var cells = []cell{
 	{python, "admin: topics", []string{py + "admin_create_describe_topics", py + "admin_delete_topics"}, ""},
 	{python, "admin: configs", []string{py + "admin_describe_alter_configs"}, ""},
 	{python, "admin: groups and offsets", []string{py + "group_commit_resume", py + "group_assignor_range"}, "list, describe, offsets, delete"},
+	{python, "transactions: commit, abort, read_committed", []string{py + "txn_commit_abort"}, ""},
+	{python, "transactions: a zombie fenced", []string{py + "txn_zombie_fenced"}, ""},
+	{python, "exactly-once consume-transform-produce", []string{py + "txn_send_offsets"}, "send_offsets_to_transaction"},
 
 	{kafkajs, "produce, acks 0 / 1 / all", []string{js + "produce_acks_0", js + "produce_acks_1", js + "produce_acks_all"}, ""},
 	{kafkajs, "idempotent producer", []string{js + "produce_idempotent"}, ""},
@@ -120,11 +141,16 @@ var cells = []cell{
 	{kafkajs, "admin: configs", []string{js + "admin_describe_alter_configs"}, ""},
 	{kafkajs, "admin: groups and offsets", []string{js + "group_commit_resume", js + "group_assignor_roundrobin"}, ""},
 	{kafkajs, "admin: delete records", []string{js + "admin_delete_records"}, ""},
+	{kafkajs, "transactions: commit, abort, read_committed", []string{js + "txn_commit_abort"}, ""},
+	{kafkajs, "transactions: a zombie fenced", []string{js + "txn_zombie_fenced"}, ""},
+	{kafkajs, "exactly-once consume-transform-produce", []string{js + "txn_send_offsets"}, "sendOffsets"},
 
-	{spring, "produce, acks 0 / 1 / all", []string{junit}, "SpringTest: KafkaTemplate"},
-	{spring, "consumer group (classic)", []string{junit}, "SpringTest: @KafkaListener, dead-letter topic"},
-	{streams, "consumer group (classic)", []string{junit}, "StreamsTest: keyed count, state store, repartition topic"},
-	{streams, "admin: topics", []string{junit}, "StreamsTest: internal topics"},
+	{spring, "produce, acks 0 / 1 / all", []string{junit + "SpringTest.ordersFlowAndTheBadOneGoesToTheDeadLetterTopic"}, "KafkaTemplate"},
+	{spring, "consumer group (classic)", []string{junit + "SpringTest.ordersFlowAndTheBadOneGoesToTheDeadLetterTopic"}, "@KafkaListener, dead-letter topic"},
+	{spring, "transactions: commit, abort, read_committed", []string{junit + "SpringTransactionsTest.aRolledBackTransactionIsInvisibleToTheListener"}, "@Transactional, KafkaTransactionManager, a read_committed @KafkaListener"},
+	{streams, "consumer group (classic)", []string{junit + "StreamsTest.keyedCountWithAStateStore"}, "keyed count, state store, repartition topic"},
+	{streams, "admin: topics", []string{junit + "StreamsTest.keyedCountWithAStateStore"}, "internal topics"},
+	{streams, "exactly-once consume-transform-produce", []string{junit + "StreamsTest.keyedCountExactlyOnceV2"}, "processing.guarantee=exactly_once_v2"},
 
 	{cli, "produce, acks 0 / 1 / all", []string{kcli}, "ConsoleProducer, ProducerPerformance"},
 	{cli, "assign, seek, list offsets", []string{kcli}, "ConsoleConsumer, GetOffsetShell"},
@@ -133,4 +159,6 @@ var cells = []cell{
 	{cli, "admin: configs", []string{kcli}, "ConfigCommand"},
 	{cli, "admin: groups and offsets", []string{kcli}, "ConsumerGroupCommand"},
 	{cli, "admin: delete records", []string{kcli}, "DeleteRecordsCommand"},
+	{cli, "admin: transactions", []string{kcliTx + "TransactionsCommand"}, "list, describe, describe-producers, find-hanging, abort"},
+	{cli, "admin: metadata quorum", []string{kcliTx + "MetadataQuorumCommand"}, "describe --status, --replication"},
 }

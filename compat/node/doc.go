@@ -3,9 +3,12 @@
 // all (-1), idempotently, and with gzip and snappy (kafkajs-snappy; kafkajs
 // has no built-in lz4 or zstd), consumes through a group and seeks, asks
 // offsets by timestamp, forms a group with kafkajs's round-robin assigner
-// (its only one), commits and resumes, and uses the admin client for
-// topics, partitions, configs, records and groups. kafkajs has no
-// assign(): every consumer is a group member.
+// (its only one), commits and resumes, uses the admin client for
+// topics, partitions, configs, records and groups, and runs transactions:
+// commit and abort as read_committed and read_uncommitted consumers see
+// them, a zombie fenced by its successor, and sendOffsets for
+// consume-transform-produce. kafkajs has no assign(): every consumer is a
+// group member.
 //
 // The script runs once, in one Node process, against a three-broker tiny
 // broker started as a subprocess on free ports; each check prints a JSON

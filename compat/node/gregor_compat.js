@@ -54,9 +54,10 @@ async function create (name, numPartitions = 1, configEntries = []) {
 }
 
 // readAll subscribes a fresh group to name from the beginning and returns
-// the first want messages as [partition, offset, key, value].
-async function readAll (name, want) {
-  const consumer = kafka.consumer({ groupId: `js-read-${name}`, maxWaitTimeInMs: 100 })
+// the first want messages as [partition, offset, key, value]; read_committed
+// unless the options say readUncommitted.
+async function readAll (name, want, options = {}) {
+  const consumer = kafka.consumer({ groupId: `js-read-${name}-${crypto.randomBytes(2).toString('hex')}`, maxWaitTimeInMs: 100, ...options })
   await consumer.connect()
   try {
     await consumer.subscribe({ topics: [name], fromBeginning: true })
@@ -93,6 +94,103 @@ async function produceAndRead (name, n, acks, extra = {}, producerConfig = {}) {
   for (let i = 0; i < n; i++) want.push([0, i, `k${i}`, `v${i}`])
   expect(same(got, want), `read back ${JSON.stringify(got)}`)
   return meta
+}
+
+// transactional is a connected transactional producer. kafkajs sends
+// InitProducerId at its first transaction(), which fences any earlier
+// producer with the same transactional id.
+async function transactional (id) {
+  const producer = kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1 })
+  await producer.connect()
+  return producer
+}
+
+async function transact (producer, name, values, commit) {
+  const txn = await producer.transaction()
+  await txn.send({ topic: name, acks: -1, messages: values.map(value => ({ value, partition: 0 })) })
+  if (commit) await txn.commit(); else await txn.abort()
+}
+
+async function transactionChecks () {
+  await check('txn_commit_abort', async () => {
+    const name = topic('txn')
+    await create(name)
+    const producer = await transactional(topic('txn-writer'))
+    try {
+      await transact(producer, name, ['c1', 'c2'], true)
+      await transact(producer, name, ['aborted'], false)
+      await transact(producer, name, ['c3'], true)
+    } finally {
+      await producer.disconnect()
+    }
+    const committed = (await readAll(name, 3)).map(m => m[3])
+    expect(same(committed, ['c1', 'c2', 'c3']), `read_committed ${JSON.stringify(committed)}`)
+    const all = (await readAll(name, 4, { readUncommitted: true })).map(m => m[3])
+    expect(same(all, ['c1', 'c2', 'aborted', 'c3']), `read_uncommitted ${JSON.stringify(all)}`)
+  })
+
+  await check('txn_zombie_fenced', async () => {
+    const name = topic('zombie')
+    await create(name)
+    const id = topic('zombie-writer')
+    const zombie = await transactional(id)
+    const successor = await transactional(id)
+    try {
+      const txn = await zombie.transaction()
+      await txn.send({ topic: name, acks: -1, messages: [{ value: 'from-the-zombie', partition: 0 }] })
+      // The successor's first transaction bumps the producer epoch and aborts the zombie's.
+      await transact(successor, name, ['from-the-successor'], true)
+      let fenced = null
+      try {
+        await txn.commit()
+      } catch (err) {
+        fenced = err
+      }
+      expect(fenced && /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/.test(fenced.type || ''), `the zombie's commit: ${fenced && (fenced.type || fenced)}`)
+    } finally {
+      await zombie.disconnect().catch(() => {})
+      await successor.disconnect()
+    }
+    const got = (await readAll(name, 1)).map(m => m[3])
+    expect(same(got, ['from-the-successor']), `read_committed ${JSON.stringify(got)}`)
+  })
+
+  await check('txn_send_offsets', async () => {
+    // consume-transform-produce: the output and the group's offsets commit together.
+    const input = topic('ctp-in')
+    const output = topic('ctp-out')
+    const group = topic('ctp-group')
+    await create(input)
+    await create(output)
+    const plain = kafka.producer()
+    await plain.connect()
+    await plain.send({ topic: input, acks: -1, messages: ['a', 'b', 'c'].map(value => ({ value, partition: 0 })) })
+    await plain.disconnect()
+    const records = await readAll(input, 3)
+    const producer = await transactional(topic('ctp-writer'))
+    const round = async commit => {
+      const txn = await producer.transaction()
+      await txn.send({ topic: output, acks: -1, messages: records.map(m => ({ value: m[3].toUpperCase(), partition: 0 })) })
+      await txn.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: '3' }] }] })
+      if (commit) await txn.commit(); else await txn.abort()
+    }
+    const committedOffset = async () => {
+      const [t] = await admin.fetchOffsets({ groupId: group, topics: [input] })
+      return t.partitions.find(p => p.partition === 0).offset
+    }
+    try {
+      await round(false)
+      expect(await committedOffset() === '-1', 'an aborted transaction committed the group offset')
+      await round(true)
+    } finally {
+      await producer.disconnect()
+    }
+    const offset = await committedOffset()
+    expect(offset === '3', `group offset after the commit: ${offset}`)
+    // The aborted round holds offsets 0-2 and its marker 3: read_committed skips them.
+    const got = (await readAll(output, 3)).map(m => [m[1], m[3]])
+    expect(same(got, [[4, 'A'], [5, 'B'], [6, 'C']]), `read_committed output ${JSON.stringify(got)}`)
+  })
 }
 
 async function main () {
@@ -327,6 +425,8 @@ async function main () {
     await admin.deleteTopics({ topics: [name] })
     expect(!(await admin.listTopics()).includes(name), 'topic still listed after deleteTopics')
   })
+
+  await transactionChecks()
 
   await admin.disconnect()
   process.stdout.write(JSON.stringify({ version: require('kafkajs/package.json').version }) + '\n')

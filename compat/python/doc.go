@@ -4,8 +4,11 @@
 // always; snappy, lz4 and zstd through python-snappy, lz4 and zstandard),
 // consumes with assign and seek and with subscribe in classic groups under
 // each of the client's assignors (range, roundrobin, sticky,
-// cooperative-sticky), commits and resumes, asks offsets_for_times, and
-// uses KafkaAdminClient for topics, configs and groups.
+// cooperative-sticky), commits and resumes, asks offsets_for_times, uses
+// KafkaAdminClient for topics, configs and groups, and runs transactions:
+// commit and abort as read_committed and read_uncommitted consumers see
+// them, a zombie fenced by its successor, and send_offsets_to_transaction
+// for consume-transform-produce.
 //
 // The script runs once, in one Python process, against a three-broker tiny
 // broker started as a subprocess on free ports; each check prints a JSON

@@ -332,5 +332,114 @@ def _():
     expect(name not in admin.list_topics(), "topic still listed after delete_topics")
 
 
+def transactional(name):
+    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, transactional_id=topic(name), acks="all")
+    producer.init_transactions()
+    return producer
+
+
+def values(records):
+    return [r.value for r in records]
+
+
+@check("txn_commit_abort")
+def _():
+    name = topic("txn")
+    create(name)
+    producer = transactional("txn-writer")
+    try:
+        for batch, commit in (([b"c1", b"c2"], True), ([b"aborted"], False), ([b"c3"], True)):
+            producer.begin_transaction()
+            for v in batch:
+                producer.send(name, value=v, partition=0)
+            producer.flush()
+            if commit:
+                producer.commit_transaction()
+            else:
+                producer.abort_transaction()
+    finally:
+        producer.close()
+    tp = TopicPartition(name, 0)
+    committed = values(consume_all(tp, 3, isolation_level="read_committed"))
+    expect(committed == [b"c1", b"c2", b"c3"], f"read_committed {committed}")
+    everything = values(consume_all(tp, 4, isolation_level="read_uncommitted"))
+    expect(everything == [b"c1", b"c2", b"aborted", b"c3"], f"read_uncommitted {everything}")
+
+
+@check("txn_zombie_fenced")
+def _():
+    name = topic("zombie")
+    create(name)
+    zombie = transactional("zombie-writer")
+    try:
+        zombie.begin_transaction()
+        zombie.send(name, value=b"from-the-zombie", partition=0)
+        zombie.flush()
+        # The successor's InitProducerId bumps the epoch and aborts the zombie's transaction.
+        successor = transactional("zombie-writer")
+        try:
+            successor.begin_transaction()
+            successor.send(name, value=b"from-the-successor", partition=0)
+            successor.commit_transaction()
+        finally:
+            successor.close()
+        try:
+            zombie.commit_transaction()
+        except (kafka.errors.ProducerFencedError, kafka.errors.InvalidProducerEpochError):
+            pass
+        else:
+            raise AssertionError("the zombie committed after its successor's InitProducerId")
+    finally:
+        zombie.close(timeout=1)
+    got = values(consume_all(TopicPartition(name, 0), 1, isolation_level="read_committed"))
+    expect(got == [b"from-the-successor"], f"read_committed {got}")
+
+
+@check("txn_send_offsets")
+def _():
+    # consume-transform-produce: the output and the group's offsets commit together.
+    source, sink = topic("ctp-in"), topic("ctp-out")
+    create(source)
+    create(sink)
+    plain = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+    for v in (b"a", b"b", b"c"):
+        plain.send(source, value=v, partition=0)
+    plain.flush()
+    plain.close()
+    group = f"py-ctp-{RUN}"
+    tp = TopicPartition(source, 0)
+    consumer = KafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False,
+                             auto_offset_reset="earliest", isolation_level="read_committed")
+    producer = transactional("ctp-writer")
+    try:
+        consumer.assign([tp])
+        got = []
+        deadline = time.monotonic() + DEADLINE_S
+        while len(got) < 3 and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=200).values():
+                got.extend(records)
+        expect(values(got) == [b"a", b"b", b"c"], f"consumed {values(got)}")
+        for commit in (False, True):
+            producer.begin_transaction()
+            for r in got:
+                producer.send(sink, value=r.value.upper(), partition=0)
+            producer.send_offsets_to_transaction({tp: OffsetAndMetadata(3, "", -1)}, group)
+            producer.flush()
+            if commit:
+                producer.commit_transaction()
+            else:
+                producer.abort_transaction()
+                offsets = admin.list_group_offsets({group: None})[group]
+                expect(tp not in offsets or offsets[tp].offset == -1, f"an aborted transaction committed {offsets}")
+    finally:
+        producer.close()
+        consumer.close()
+    offsets = admin.list_group_offsets({group: None})[group]
+    expect(offsets[tp].offset == 3, f"group offsets after the commit {offsets}")
+    # The aborted round holds offsets 0-2 and its marker 3: read_committed skips them.
+    out = [(r.offset, r.value) for r in consume_all(TopicPartition(sink, 0), 3, isolation_level="read_committed")]
+    expect(out == [(4, b"A"), (5, b"B"), (6, b"C")], f"read_committed output {out}")
+
+
 admin.close()
 print(json.dumps({"version": kafka.__version__}), flush=True)
