@@ -50,10 +50,25 @@ type Action struct {
 // first, then DENY before ALLOW among the bindings selecting the
 // resource, then the no-ACL default.
 func (a *Authorizer) Authorize(s *Set, act Action) bool {
+	return a.Decide(s, act).Allowed
+}
+
+// Decision is an answer with the rule that gave it, for the audit log.
+type Decision struct {
+	Allowed bool
+	// Rule is what decided: a super user, the deciding binding, or the
+	// default (allow.everyone.if.no.acl.found, or a principal no
+	// binding of the resource names).
+	Rule string
+}
+
+// Decide answers a as Authorize does and says why.
+func (a *Authorizer) Decide(s *Set, act Action) Decision {
 	if a.superUsers[act.Principal] {
-		return true
+		return Decision{true, "SuperUser"}
 	}
-	hasResourceACLs, allowed := false, false
+	hasResourceACLs := false
+	var allow *Binding
 	for _, b := range s.Bindings() {
 		if !b.Pattern.selects(act.Type, act.Name) {
 			continue
@@ -61,15 +76,41 @@ func (a *Authorizer) Authorize(s *Set, act Action) bool {
 		hasResourceACLs = true
 		switch b.decides(act) {
 		case PermissionDeny:
-			return false
+			return Decision{false, "MatchingAcl(acl=" + b.String() + ", result=DENIED)"}
 		case PermissionAllow:
-			allowed = true
+			if allow == nil {
+				allow = &b
+			}
 		}
 	}
-	if allowed {
-		return true
+	if allow != nil {
+		return Decision{true, "MatchingAcl(acl=" + allow.String() + ", result=ALLOWED)"}
 	}
-	return !hasResourceACLs && a.allowIfNoACL
+	if !hasResourceACLs && a.allowIfNoACL {
+		return Decision{true, "DefaultResult=ALLOWED (allow.everyone.if.no.acl.found)"}
+	}
+	return Decision{false, "DefaultResult=DENIED"}
+}
+
+// ResourceTypeName is a resource type as Kafka's audit log and error
+// messages write it (SecurityUtils.resourceTypeName): Topic, Group,
+// Cluster, TransactionalId, DelegationToken, User.
+func ResourceTypeName(rt ResourceType) string {
+	switch rt {
+	case ResourceTopic:
+		return "Topic"
+	case ResourceGroup:
+		return "Group"
+	case ResourceCluster:
+		return "Cluster"
+	case ResourceTransactionalID:
+		return "TransactionalId"
+	case ResourceDelegationToken:
+		return "DelegationToken"
+	case ResourceUser:
+		return "User"
+	}
+	return rt.String()
 }
 
 // decides returns b's permission when its entry applies to the action,

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"log/slog"
 	"reflect"
 
 	"github.com/gregorkafka/gregor/acl"
@@ -35,18 +36,8 @@ type authz struct {
 	im        *image
 	principal string
 	host      string
-}
-
-func (z *authz) allowed(op acl.Operation, rt acl.ResourceType, name string) bool {
-	return z.a.Authorize(z.acls, acl.Action{Principal: z.principal, Host: z.host, Op: op, Type: rt, Name: name})
-}
-
-func (z *authz) cluster(op acl.Operation) bool {
-	return z.allowed(op, acl.ResourceCluster, acl.ClusterName)
-}
-
-func (z *authz) ops(rt acl.ResourceType, name string) int32 {
-	return z.a.AuthorizedOperations(z.acls, z.principal, z.host, rt, name)
+	key       int16        // the request's API, for the audit log
+	log       *slog.Logger // the audit log (authz_audit.go)
 }
 
 // principalName is who sent the request, as Type:Name: the
@@ -71,7 +62,8 @@ func (c *conn) authorizing(key int16, handle func(*request) (kmsg.Response, erro
 	}
 	return func(r *request) (kmsg.Response, error) {
 		im := c.b.cluster.ctl.current()
-		z := &authz{a: a, acls: im.acls, im: im, principal: r.principalName(), host: r.session().ClientHost}
+		z := &authz{a: a, acls: im.acls, im: im, principal: r.principalName(), host: r.session().ClientHost,
+			key: r.key, log: c.b.logger}
 		return rule(z, r, handle)
 	}
 }

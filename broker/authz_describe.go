@@ -34,7 +34,7 @@ func authMetadata(z *authz, r *request, h handler) (kmsg.Response, error) {
 				return 0
 			case !z.allowed(acl.OpDescribe, acl.ResourceTopic, name):
 				return kerr.TopicAuthorizationFailed.Code
-			case autoCreate && z.im.topics[name] == nil && !z.cluster(acl.OpCreate) && !z.allowed(acl.OpCreate, acl.ResourceTopic, name):
+			case autoCreate && z.im.topics[name] == nil && !z.clusterFallback(acl.OpCreate) && !z.allowed(acl.OpCreate, acl.ResourceTopic, name):
 				return kerr.TopicAuthorizationFailed.Code
 			}
 			return 0
@@ -46,7 +46,7 @@ func authMetadata(z *authz, r *request, h handler) (kmsg.Response, error) {
 	mr := resp.(*kmsg.MetadataResponse)
 	kept := mr.Topics[:0]
 	for _, t := range mr.Topics {
-		if all && t.Topic != nil && !z.allowed(acl.OpDescribe, acl.ResourceTopic, *t.Topic) {
+		if all && t.Topic != nil && !z.filtering(acl.OpDescribe, acl.ResourceTopic, *t.Topic) {
 			continue
 		}
 		if t.ErrorCode == 0 && t.Topic != nil && t.AuthorizedOperations != notRequestedOps {
@@ -73,7 +73,7 @@ func authDescribeTopicPartitions(z *authz, r *request, h handler) (kmsg.Response
 	dr := resp.(*kmsg.DescribeTopicPartitionsResponse)
 	kept := dr.Topics[:0]
 	for _, t := range dr.Topics {
-		if t.Topic != nil && !z.allowed(acl.OpDescribe, acl.ResourceTopic, *t.Topic) {
+		if t.Topic != nil && !z.decide(acl.OpDescribe, acl.ResourceTopic, *t.Topic, true, len(req.Topics) > 0) {
 			if len(req.Topics) == 0 {
 				continue
 			}
@@ -143,13 +143,13 @@ func authConsumerGroupDescribe(z *authz, r *request, h handler) (kmsg.Response, 
 // only the groups the principal may DESCRIBE.
 func authListGroups(z *authz, r *request, h handler) (kmsg.Response, error) {
 	resp, err := h(r)
-	if err != nil || resp == nil || z.cluster(acl.OpDescribe) {
+	if err != nil || resp == nil || z.clusterFallback(acl.OpDescribe) {
 		return resp, err
 	}
 	lr := resp.(*kmsg.ListGroupsResponse)
 	kept := lr.Groups[:0]
 	for _, g := range lr.Groups {
-		if z.allowed(acl.OpDescribe, acl.ResourceGroup, g.Group) {
+		if z.filtering(acl.OpDescribe, acl.ResourceGroup, g.Group) {
 			kept = append(kept, g)
 		}
 	}

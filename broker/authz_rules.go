@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"errors"
 	"reflect"
 
 	"github.com/gregorkafka/gregor/acl"
@@ -52,7 +53,7 @@ var authRules = map[int16]authRule{
 	int16(kmsg.SyncGroup):              oneGroup(acl.OpRead, func(b kmsg.Request) string { return b.(*kmsg.SyncGroupRequest).Group }),
 	int16(kmsg.Heartbeat):              oneGroup(acl.OpRead, func(b kmsg.Request) string { return b.(*kmsg.HeartbeatRequest).Group }),
 	int16(kmsg.LeaveGroup):             oneGroup(acl.OpRead, func(b kmsg.Request) string { return b.(*kmsg.LeaveGroupRequest).Group }),
-	int16(kmsg.ConsumerGroupHeartbeat): oneGroup(acl.OpRead, func(b kmsg.Request) string { return b.(*kmsg.ConsumerGroupHeartbeatRequest).Group }),
+	int16(kmsg.ConsumerGroupHeartbeat): authConsumerGroupHeartbeat,
 	int16(kmsg.OffsetCommit):           authOffsetCommit,
 	int16(kmsg.OffsetFetch):            authOffsetFetch,
 	int16(kmsg.OffsetDelete):           authOffsetDelete,
@@ -180,7 +181,20 @@ func authProduce(z *authz, r *request, h handler) (kmsg.Response, error) {
 	if req.TransactionID != nil && !z.allowed(acl.OpWrite, acl.ResourceTransactionalID, *req.TransactionID) {
 		return errorResponse(r, kerr.TransactionalIDAuthorizationFailed.Code), nil
 	}
-	return filterItems(r, "Topics", z.denyTopics(acl.OpWrite), h)
+	deny := z.denyTopics(acl.OpWrite)
+	denied := false
+	resp, err := filterItems(r, "Topics", func(v reflect.Value) int16 {
+		code := deny(v)
+		denied = denied || code != 0
+		return code
+	}, h)
+	if err == nil && denied && req.Acks == 0 {
+		// No answer is due to carry the error: Kafka closes the
+		// connection, after appending what was allowed, so that the
+		// producer notices and refreshes its metadata.
+		return nil, errors.New("acks=0 produce to a topic the principal may not WRITE: closing the connection so the producer notices")
+	}
+	return resp, err
 }
 
 // authFetch: a follower's fetch needs CLUSTER_ACTION; a consumer's READ
@@ -196,10 +210,35 @@ func authFetch(z *authz, r *request, h handler) (kmsg.Response, error) {
 // authCreateTopics: CREATE on the cluster allows every topic; otherwise
 // CREATE on each.
 func authCreateTopics(z *authz, r *request, h handler) (kmsg.Response, error) {
-	if z.cluster(acl.OpCreate) {
-		return h(r)
+	var resp kmsg.Response
+	var err error
+	if z.clusterFallback(acl.OpCreate) {
+		resp, err = h(r)
+	} else {
+		resp, err = filterItems(r, "Topics", z.denyTopics(acl.OpCreate), h)
 	}
-	return filterItems(r, "Topics", z.denyTopics(acl.OpCreate), h)
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	hideUndescribableConfigs(z, resp.(*kmsg.CreateTopicsResponse))
+	return resp, nil
+}
+
+// hideUndescribableConfigs keeps the configs, partition count and
+// replication factor of a created topic from a principal without
+// DESCRIBE_CONFIGS on it: Kafka's controller leaves them out (empty
+// configs, -1 and -1) and says why in the configs error code, v5+'s
+// TOPIC_AUTHORIZATION_FAILED.
+func hideUndescribableConfigs(z *authz, resp *kmsg.CreateTopicsResponse) {
+	for i := range resp.Topics {
+		t := &resp.Topics[i]
+		if t.ErrorCode != 0 || z.filtering(acl.OpDescribeConfigs, acl.ResourceTopic, t.Topic) {
+			continue
+		}
+		t.Configs = []kmsg.CreateTopicsResponseTopicConfig{}
+		t.NumPartitions, t.ReplicationFactor = -1, -1
+		t.ConfigErrorCode = kerr.TopicAuthorizationFailed.Code
+	}
 }
 
 // authDeleteTopics: DELETE on each topic, named (v0-v5 TopicNames, v6
@@ -306,7 +345,10 @@ func authInitProducerID(z *authz, r *request, h handler) (kmsg.Response, error) 
 
 // authAddPartitionsToTxn: a client's request (v0-v3) needs WRITE on the
 // transactional id and on each topic; a broker's batched verification
-// (v4+) needs CLUSTER_ACTION.
+// (v4+) needs CLUSTER_ACTION. One denied topic fails the whole request,
+// as in KafkaApis: no partition is added, the denied ones are answered
+// TOPIC_AUTHORIZATION_FAILED, unknown ones UNKNOWN_TOPIC_OR_PARTITION,
+// and the rest OPERATION_NOT_ATTEMPTED.
 func authAddPartitionsToTxn(z *authz, r *request, h handler) (kmsg.Response, error) {
 	req := r.body.(*kmsg.AddPartitionsToTxnRequest)
 	if r.version >= 4 {
@@ -315,7 +357,55 @@ func authAddPartitionsToTxn(z *authz, r *request, h handler) (kmsg.Response, err
 	if !z.allowed(acl.OpWrite, acl.ResourceTransactionalID, req.TransactionalID) {
 		return errorResponse(r, kerr.TransactionalIDAuthorizationFailed.Code), nil
 	}
-	return filterItems(r, "Topics", z.denyTopics(acl.OpWrite), h)
+	denied := map[string]bool{}
+	for _, t := range req.Topics {
+		if !z.allowed(acl.OpWrite, acl.ResourceTopic, t.Topic) {
+			denied[t.Topic] = true
+		}
+	}
+	if len(denied) == 0 {
+		return h(r)
+	}
+	resp := responseFor(r, req.ResponseKind().(*kmsg.AddPartitionsToTxnResponse))
+	for _, t := range req.Topics {
+		rt := kmsg.NewAddPartitionsToTxnResponseTopic()
+		rt.Topic = t.Topic
+		ti := z.im.topics[t.Topic]
+		for _, p := range t.Partitions {
+			rp := kmsg.NewAddPartitionsToTxnResponseTopicPartition()
+			rp.Partition = p
+			switch {
+			case denied[t.Topic]:
+				rp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+			case ti == nil || p < 0 || int(p) >= len(ti.partitions):
+				rp.ErrorCode = kerr.UnknownTopicOrPartition.Code
+			default:
+				rp.ErrorCode = kerr.OperationNotAttempted.Code
+			}
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp, nil
+}
+
+// authConsumerGroupHeartbeat: READ on the group, then DESCRIBE on every
+// subscribed topic the heartbeat names: a member may not learn of a
+// topic it cannot describe by subscribing to it, so one denied topic
+// answers the whole heartbeat TOPIC_AUTHORIZATION_FAILED (KafkaApis).
+func authConsumerGroupHeartbeat(z *authz, r *request, h handler) (kmsg.Response, error) {
+	req := r.body.(*kmsg.ConsumerGroupHeartbeatRequest)
+	if !z.allowed(acl.OpRead, acl.ResourceGroup, req.Group) {
+		return topLevelError(r, kerr.GroupAuthorizationFailed.Code), nil
+	}
+	denied := false
+	for _, t := range req.SubscribedTopicNames {
+		denied = !z.allowed(acl.OpDescribe, acl.ResourceTopic, t) || denied
+	}
+	if denied {
+		return topLevelError(r, kerr.TopicAuthorizationFailed.Code), nil
+	}
+	return h(r)
 }
 
 // authAddOffsetsToTxn: WRITE on the transactional id, READ on the group.

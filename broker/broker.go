@@ -29,7 +29,8 @@ type Broker struct {
 	port     int32
 	bindHost string
 	logDir   segment.Dir       // this broker's log.dirs entry
-	extra    []*brokerListener // the Listener options' listeners (listeners.go)
+	primary  *brokerListener   // the first listener: ln, host and port (listeners.go)
+	extra    []*brokerListener // the other listeners
 
 	mu      sync.Mutex // guards the lifecycle fields below
 	running bool
@@ -77,9 +78,13 @@ type replica struct {
 	topicID TopicID
 }
 
-func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
+func newBroker(c *Cluster, id int32, o options) (*Broker, error) {
+	plan := c.listenerPlan
 	host := o.host
-	ln, err := c.net.listen(host, port)
+	if plan[0].host != "" {
+		host = plan[0].host
+	}
+	ln, err := c.net.listen(host, listenerPort(plan, 0, o, id))
 	if err != nil {
 		return nil, fmt.Errorf("broker %d: %w", id, err)
 	}
@@ -88,7 +93,10 @@ func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
 		ln.Close()
 		return nil, err
 	}
-	if o.advertisedHost != "" {
+	switch {
+	case plan[0].advHost != "":
+		advHost = plan[0].advHost
+	case o.advertisedHost != "":
 		advHost = o.advertisedHost
 	}
 	logDir, err := c.dataRoot.Sub("broker-" + strconv.Itoa(int(id)))
@@ -107,14 +115,15 @@ func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
 		ln:       ln,
 		replicas: make(map[topicPartition]*replica),
 	}
+	b.primary = &brokerListener{spec: &plan[0], host: advHost, port: advPort}
 	logDirName := logDir.Path()
 	if logDirName == "" {
 		logDirName = "(memory)/broker-" + strconv.Itoa(int(id))
 	}
-	for _, spec := range o.listeners {
-		l := &brokerListener{spec: spec, host: advHost}
-		if spec.protocol.UsesTLS() {
-			l.tls = c.tls.serverConfig
+	for i := 1; i < len(plan); i++ {
+		l := &brokerListener{spec: &plan[i], host: plan[i].advHost, port: int32(listenerPort(plan, i, o, id))}
+		if l.host == "" {
+			l.host = o.advertisedHost
 		}
 		b.extra = append(b.extra, l)
 	}
@@ -126,7 +135,7 @@ func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
 	b.config = c.brokerConfig.With("node.id", strconv.Itoa(int(id))).
 		With("broker.id", strconv.Itoa(int(id))).
 		With("log.dirs", logDirName)
-	for name, v := range b.listenerConfigs() {
+	for name, v := range b.listenerConfigs(interBrokerName(c.brokerConfig)) {
 		b.config = b.config.With(name, v)
 	}
 	if int(id) <= len(o.racks) && o.racks[id-1] != "" {
@@ -164,7 +173,7 @@ func (b *Broker) start() error {
 	}
 	b.mu.Lock()
 	if b.ln == nil {
-		ln, err := b.cluster.net.listen(b.host, int(b.port))
+		ln, err := b.cluster.net.listen(b.bindHost, int(b.port))
 		if err != nil {
 			b.mu.Unlock()
 			return fmt.Errorf("broker %d: %w", b.id, err)
@@ -199,15 +208,14 @@ func (b *Broker) start() error {
 	b.scheduleCleaning()
 	b.scheduleProducerExpiration()
 	b.wg.Add(1 + len(b.extra))
-	go b.acceptLoop(ln, nil)
+	go b.acceptLoop(ln, b.primary)
 	for i, l := range b.extra {
 		go b.acceptLoop(extraLns[i], l)
 	}
 	return nil
 }
 
-// acceptLoop accepts connections on one listener: l, or the first
-// (PLAINTEXT) listener when l is nil.
+// acceptLoop accepts connections on one listener.
 func (b *Broker) acceptLoop(ln net.Listener, l *brokerListener) {
 	defer b.wg.Done()
 	for {

@@ -43,9 +43,11 @@ type Cluster struct {
 	markers         markerLog       // txnmarkers_introspect.go
 	connSeq         atomic.Int64    // numbers connections (conn.id)
 
-	creds           *security.Credentials     // SASL users (sasl.go)
-	tls             clusterTLS                // tls.go
-	principalMapper *security.PrincipalMapper // ssl.principal.mapping.rules
+	creds *security.Credentials // SASL users (sasl.go)
+	tls   clusterTLS            // tls.go
+	// listenerPlan is every broker's listeners, the first one first
+	// (listeners_config.go).
+	listenerPlan []listenerSpec
 
 	// authorizer checks every request against the ACLs (authz.go); nil
 	// when authorizer.class.name is empty: everything is allowed.
@@ -133,11 +135,15 @@ func newCluster(o options) (*Cluster, error) {
 	}
 	c.groupEvents = newGroupEventHub(c.logger)
 	c.txnEvents = &txnEventHub{logger: c.logger}
-	cfg, notes, err := config.NewBroker(o.brokerConfig)
+	set, perListener, listenerNotes, err := splitListenerOverrides(o.brokerConfig)
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range notes {
+	cfg, notes, err := config.NewBroker(set)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range append(notes, listenerNotes...) {
 		c.logger.Warn("broker config has no effect in gregor", "note", n)
 	}
 	c.brokerConfig = cfg
@@ -145,16 +151,19 @@ func newCluster(o options) (*Cluster, error) {
 		return nil, err
 	}
 	c.creds = security.NewCredentials()
-	for _, u := range o.users {
-		if err := c.creds.AddUser(u[0], u[1]); err != nil {
-			return nil, err
-		}
-	}
-	if c.principalMapper, err = security.NewPrincipalMapper(cfg.String("ssl.principal.mapping.rules")); err != nil {
+	if _, err := security.NewPrincipalMapper(cfg.String("ssl.principal.mapping.rules")); err != nil {
 		return nil, fmt.Errorf("ssl.principal.mapping.rules: %w", err)
+	}
+	if c.listenerPlan, err = planListeners(o, cfg, perListener); err != nil {
+		return nil, err
 	}
 	if err := c.setupTLS(o); err != nil {
 		return nil, err
+	}
+	for i := range c.listenerPlan {
+		if err := c.listenerSecurity(&c.listenerPlan[i]); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case o.net != nil:
@@ -184,6 +193,12 @@ func (c *Cluster) loadImage(o options) (*image, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The SASLUser options over the stored SCRAM credentials.
+	for _, u := range o.users {
+		if err := c.creds.AddUser(u[0], u[1]); err != nil {
+			return nil, err
+		}
+	}
 	if err := img.checkBrokerCount(o.brokers); err != nil {
 		return nil, err
 	}
@@ -208,11 +223,7 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 		return fmt.Errorf("Racks names %d racks for %d brokers", len(o.racks), o.brokers)
 	}
 	for i := 0; i < o.brokers; i++ {
-		port := 0
-		if i < len(o.ports) {
-			port = o.ports[i]
-		}
-		b, err := newBroker(c, int32(i+1), o, port)
+		b, err := newBroker(c, int32(i+1), o)
 		if err != nil {
 			return err
 		}

@@ -58,8 +58,7 @@ type conn struct {
 	// session is who the client is and where it connected (session.go);
 	// replaced as a whole when the client authenticates.
 	session atomic.Pointer[security.Session]
-	// listener is the listener the connection came in on; nil for the
-	// first, PLAINTEXT one.
+	// listener is the listener the connection came in on.
 	listener *brokerListener
 	// sasl is the authentication state on a SASL listener (sasl.go);
 	// touched only by serve's goroutine.
@@ -74,13 +73,10 @@ const maxSpareFrame = 16 << 20
 
 func newConn(b *Broker, nc net.Conn, l *brokerListener) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := security.Session{Principal: security.Anonymous, ListenerName: interBrokerListener,
-		Protocol: security.Plaintext, ClientHost: clientHost(nc)}
-	if l != nil {
-		s.ListenerName, s.Protocol = l.spec.name, l.spec.protocol
-		if l.tls != nil {
-			nc = tls.Server(nc, l.tls)
-		}
+	s := security.Session{Principal: security.Anonymous, ListenerName: l.spec.name,
+		Protocol: l.spec.protocol, ClientHost: clientHost(nc)}
+	if l.spec.tls != nil {
+		nc = tls.Server(nc, l.spec.tls)
 	}
 	c := &conn{b: b, nc: nc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), id: b.cluster.connSeq.Add(1),
 		lastActive: b.cluster.clock.Now(), spare: make(chan []byte, 1), listener: l}

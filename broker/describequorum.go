@@ -132,7 +132,7 @@ func (c *Cluster) quorumNodes() []kmsg.DescribeQuorumResponseNode {
 	n.NodeID = im.controllerID
 	if b, ok := im.brokers[im.controllerID]; ok {
 		l := kmsg.NewDescribeQuorumResponseNodeListener()
-		l.Name, l.Host, l.Port = interBrokerListener, b.host, uint16(b.port)
+		l.Name, l.Host, l.Port = c.listenerPlan[0].name, b.host, uint16(b.port) // the first listener (listeners_config.go)
 		n.Listeners = append(n.Listeners, l)
 	}
 	return []kmsg.DescribeQuorumResponseNode{n}

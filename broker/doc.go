@@ -53,14 +53,19 @@
 //
 // # Listeners and security
 //
-// Every broker has a PLAINTEXT listener, and everything is allowed: a
-// Kafka broker with no authorizer. The Listener option adds SSL,
-// SASL_PLAINTEXT and SASL_SSL listeners (listeners.go; Kafka's listeners,
-// advertised.listeners and listener.security.protocol.map), each
-// answering Metadata and FindCoordinator with its own addresses. A SASL
+// By default every broker has one PLAINTEXT listener, and everything is
+// allowed: a Kafka broker with no authorizer. Kafka's listeners,
+// listener.security.protocol.map, inter.broker.listener.name and
+// advertised.listeners configs (listeners_config.go) and the Listener
+// option make SSL, SASL_PLAINTEXT and SASL_SSL listeners, the first one
+// included, with listener.name.<name>.* configs of their own; each
+// answers Metadata, FindCoordinator and the KIP-951 leader hints with
+// its own addresses (listeners.go, leaderhints.go). A SASL
 // listener serves ApiVersions and SaslHandshake until the client has
 // authenticated with SaslAuthenticate (sasl.go: PLAIN, SCRAM-SHA-256,
-// SCRAM-SHA-512; KIP-43, KIP-152, connections.max.reauth.ms of KIP-368);
+// SCRAM-SHA-512, OAUTHBEARER; KIP-43, KIP-152, connections.max.reauth.ms
+// of KIP-368), against users whose SCRAM credentials are saved with the
+// cluster metadata (persist_scram.go);
 // a TLS listener takes a certificate or generates a throwaway CA (tls.go,
 // ssl.client.auth, ssl.principal.mapping.rules). Each connection carries
 // its principal (session.go, package security), what an authorizer

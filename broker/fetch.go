@@ -27,7 +27,9 @@ package broker
 // current_leader_epoch (FENCED_LEADER_EPOCH, KIP-320), v11 rack_id and
 // preferred_read_replica (KIP-392), v13 topic ids
 // instead of names (KIP-516): an id the broker does not know is
-// UNKNOWN_TOPIC_ID for each of its partitions.
+// UNKNOWN_TOPIC_ID for each of its partitions. v16 names the current
+// leader of a partition answered NOT_LEADER_OR_FOLLOWER or
+// FENCED_LEADER_EPOCH, with its endpoint (KIP-951, leaderhints.go).
 
 import (
 	"time"
@@ -93,6 +95,7 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 	}
 	b.countFetched(targets, results)
 	fillFetchResponse(r.version, resp, fc, targets, results)
+	addFetchLeaderHints(r, resp) // leaderhints.go
 	return resp, nil
 }
 

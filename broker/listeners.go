@@ -10,12 +10,11 @@ package broker
 // with the addresses of the listener the request came in on, so a
 // client that bootstrapped on the SASL port stays on SASL ports.
 //
-// Every gregor broker has the first listener, named PLAINTEXT (the
-// inter-broker listener: replication is in-process, so it only shapes
-// Metadata), on the port of Ports and the host of Host, advertised as
-// AdvertisedHost when that is set. The Listener option adds more, each
-// on a free port of every broker; Cluster.ListenerAddrs gives their
-// addresses.
+// Every gregor broker has a first listener, PLAINTEXT unless the
+// listeners config says otherwise (listeners_config.go), on the port of
+// Ports and the host of Host, advertised as AdvertisedHost when that is
+// set; Cluster.Addrs gives its addresses. The listeners config and the
+// Listener option add more; Cluster.ListenerAddrs gives their addresses.
 
 import (
 	"crypto/tls"
@@ -27,22 +26,25 @@ import (
 	"github.com/gregorkafka/gregor/security"
 )
 
-// interBrokerListener is the name of every broker's first listener.
-const interBrokerListener = "PLAINTEXT"
-
-// listenerSpec is one listener as the options describe it, the same on
-// every broker.
+// listenerSpec is one listener as the configs and options describe it,
+// the same on every broker.
 type listenerSpec struct {
 	name     string
 	protocol security.Protocol
+	host     string // to bind; "" for the Host option's
+	port     int    // broker 1's; 0 for a free one
+	advHost  string // from advertised.listeners; "" for AdvertisedHost or the bound host
+	// overrides are the listener.name.<name>.* configs.
+	overrides map[string]string
+	tls       *tls.Config               // SSL and SASL_SSL listeners
+	mapper    *security.PrincipalMapper // ssl.principal.mapping.rules
 }
 
 // brokerListener is a listener of one broker.
 type brokerListener struct {
-	spec listenerSpec
-	tls  *tls.Config // SSL and SASL_SSL listeners
-	host string      // advertised
-	port int32       // bound, and advertised; kept across restarts
+	spec *listenerSpec
+	host string // advertised
+	port int32  // bound, and advertised; kept across restarts
 	ln   net.Listener
 }
 
@@ -63,13 +65,17 @@ func validListenerName(name string) error {
 }
 
 // openListeners binds the broker's added listeners that are not bound,
-// on the port each had before (a restart) or a free one.
+// on the port each had before (a restart), its fixed one, or a free one.
 func (b *Broker) openListeners() error {
 	for _, l := range b.extra {
 		if l.ln != nil {
 			continue
 		}
-		ln, err := b.cluster.net.listen(b.bindHost, int(l.port))
+		host := b.bindHost
+		if l.spec.host != "" {
+			host = l.spec.host
+		}
+		ln, err := b.cluster.net.listen(host, int(l.port))
 		if err != nil {
 			return fmt.Errorf("broker %d listener %s: %w", b.id, l.spec.name, err)
 		}
@@ -81,6 +87,9 @@ func (b *Broker) openListeners() error {
 		l.ln = ln
 		if l.port == 0 {
 			l.port = port // written before any reader: newBroker binds first
+		}
+		if l.host == "" {
+			l.host, _, _ = splitHostPort(ln.Addr().String())
 		}
 	}
 	return nil
@@ -99,7 +108,7 @@ func (b *Broker) listener(name string) *brokerListener {
 // ListenerAddr is the advertised host:port of the broker's listener of
 // that name ("" when it has none).
 func (b *Broker) ListenerAddr(name string) string {
-	if name == interBrokerListener {
+	if name == b.primary.spec.name {
 		return b.Addr()
 	}
 	if l := b.listener(name); l != nil {
@@ -138,12 +147,17 @@ func (r *request) advertised(bi *brokerImage) (string, int32) {
 // listenerConfigs are the listeners, advertised.listeners and
 // listener.security.protocol.map values of a broker, as DescribeConfigs
 // reports them.
-func (b *Broker) listenerConfigs() map[string]string {
-	bind := []string{interBrokerListener + "://" + net.JoinHostPort(b.bindHost, strconv.Itoa(int(b.port)))}
-	adv := []string{interBrokerListener + "://" + b.Addr()}
-	protoMap := []string{interBrokerListener + ":" + string(security.Plaintext)}
+func (b *Broker) listenerConfigs(interBroker string) map[string]string {
+	p := b.primary.spec
+	bind := []string{p.name + "://" + net.JoinHostPort(b.bindHost, strconv.Itoa(int(b.port)))}
+	adv := []string{p.name + "://" + b.Addr()}
+	protoMap := []string{p.name + ":" + string(p.protocol)}
 	for _, l := range b.extra {
-		bind = append(bind, l.spec.name+"://"+net.JoinHostPort(b.bindHost, strconv.Itoa(int(l.port))))
+		host := b.bindHost
+		if l.spec.host != "" {
+			host = l.spec.host
+		}
+		bind = append(bind, l.spec.name+"://"+net.JoinHostPort(host, strconv.Itoa(int(l.port))))
 		adv = append(adv, l.spec.name+"://"+l.addr())
 		protoMap = append(protoMap, l.spec.name+":"+string(l.spec.protocol))
 	}
@@ -151,7 +165,7 @@ func (b *Broker) listenerConfigs() map[string]string {
 		"listeners":                      strings.Join(bind, ","),
 		"advertised.listeners":           strings.Join(adv, ","),
 		"listener.security.protocol.map": strings.Join(protoMap, ","),
-		"inter.broker.listener.name":     interBrokerListener,
+		"inter.broker.listener.name":     interBroker,
 	}
 }
 

@@ -194,15 +194,11 @@ func ClusterID(id string) Option {
 // assignedConfigs are broker configs gregor sets itself, with where to
 // look instead.
 var assignedConfigs = map[string]string{
-	"node.id":                        "brokers are numbered 1..n (see Brokers)",
-	"broker.id":                      "brokers are numbered 1..n (see Brokers)",
-	"log.dirs":                       "each broker logs under <DataDir>/broker-<id> (see DataDir)",
-	"process.roles":                  "every gregor broker is broker,controller",
-	"cluster.id":                     "use ClusterID",
-	"listeners":                      "use Host, Ports and Listener",
-	"advertised.listeners":           "use AdvertisedHost",
-	"listener.security.protocol.map": "use Listener",
-	"inter.broker.listener.name":     "the first listener, PLAINTEXT, is the inter-broker one",
+	"node.id":       "brokers are numbered 1..n (see Brokers)",
+	"broker.id":     "brokers are numbered 1..n (see Brokers)",
+	"log.dirs":      "each broker logs under <DataDir>/broker-<id> (see DataDir)",
+	"process.roles": "every gregor broker is broker,controller",
+	"cluster.id":    "use ClusterID",
 }
 
 // validate checks what single options cannot: how they combine.
@@ -222,16 +218,8 @@ func (o *options) validate() error {
 			return fmt.Errorf("broker config %s is assigned by gregor: %s", name, instead)
 		}
 	}
-	names := map[string]bool{interBrokerListener: true}
-	for _, l := range o.listeners {
-		if names[l.name] {
-			return fmt.Errorf("listener %s is given twice (the first listener is always PLAINTEXT)", l.name)
-		}
-		names[l.name] = true
-		if l.protocol.UsesTLS() && o.tls == nil {
-			return fmt.Errorf("listener %s is %s: give the TLS option too", l.name, l.protocol)
-		}
-	}
+	// The listeners are checked with the listener configs
+	// (planListeners).
 	topics := map[string]bool{}
 	for _, t := range o.topics {
 		if topics[t.name] {

@@ -22,11 +22,11 @@ func AdvertisedHost(host string) Option {
 }
 
 // Listener adds a listener named name with a security protocol to every
-// broker, on a free port (Cluster.ListenerAddrs gives the addresses).
-// The first listener, PLAINTEXT, stays: gregor is open by default, and
-// security is what a client chooses by the port it connects to. An SSL
-// or SASL_SSL listener needs the TLS option; a SASL one, users
-// (SASLUser, AlterUserScramCredentials).
+// broker, on a free port (Cluster.ListenerAddrs gives the addresses),
+// after the first listener and those of the listeners config
+// (listeners_config.go), which can also fix ports and make the first
+// listener secure. An SSL or SASL_SSL listener needs the TLS option; a
+// SASL one, users (SASLUser, AlterUserScramCredentials).
 func Listener(name string, protocol security.Protocol) Option {
 	return func(o *options) error {
 		if err := validListenerName(name); err != nil {

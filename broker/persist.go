@@ -30,6 +30,8 @@ type persistedCluster struct {
 	// BrokerConfigs are the dynamic broker configs, by node id and ""
 	// for the cluster-wide defaults.
 	BrokerConfigs map[string]map[string]string `json:"broker_configs,omitempty"`
+	// Scram are the SCRAM credentials (persist_scram.go).
+	Scram []persistedScram `json:"scram_credentials,omitempty"`
 }
 
 type persistedTopic struct {
@@ -65,6 +67,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 	}
 	p.ACLs = persistACLs(im.acls)
 	p.BrokerConfigs = im.brokerConfigs
+	p.Scram = persistScram(c.creds)
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -96,6 +99,9 @@ func (c *Cluster) loadMetadata() (*image, error) {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	if im.brokerConfigs, err = loadBrokerConfigs(p.BrokerConfigs); err != nil {
+		return nil, fmt.Errorf("%s: %w", metadataFile, err)
+	}
+	if err := loadScram(c.creds, p.Scram); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	for _, pt := range p.Topics {

@@ -104,7 +104,7 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 		return nil, nil
 	}
 	if r.version >= 10 {
-		r.broker.addLeaderHints(resp)
+		addProduceLeaderHints(r, resp) // leaderhints.go
 	}
 	return resp, nil
 }
@@ -236,32 +236,6 @@ func (b *Broker) waitForReplication(ctx context.Context, waits []*replicationWai
 				w.fail(ctx.Err())
 			}
 			return
-		}
-	}
-}
-
-// addLeaderHints tells a producer (v10+, KIP-951) who leads each
-// partition it sent to the wrong broker, so it can redirect without
-// waiting for a metadata refresh.
-func (b *Broker) addLeaderHints(resp *kmsg.ProduceResponse) {
-	im := b.cluster.ctl.current()
-	nodes := map[int32]bool{}
-	for i := range resp.Topics {
-		rt := &resp.Topics[i]
-		t := im.topics[rt.Topic]
-		for j := range rt.Partitions {
-			rp := &rt.Partitions[j]
-			if rp.ErrorCode != kerr.NotLeaderForPartition.Code || t == nil || int(rp.Partition) >= len(t.partitions) {
-				continue
-			}
-			pi := t.partitions[rp.Partition]
-			rp.CurrentLeader.LeaderID, rp.CurrentLeader.LeaderEpoch = pi.leader, pi.leaderEpoch
-			if bi := im.brokers[pi.leader]; bi != nil && !bi.fenced && !nodes[pi.leader] {
-				nodes[pi.leader] = true
-				ep := kmsg.NewProduceResponseBroker()
-				ep.NodeID, ep.Host, ep.Port, ep.Rack = bi.id, bi.host, bi.port, bi.rack
-				resp.Brokers = append(resp.Brokers, ep)
-			}
 		}
 	}
 }

@@ -39,6 +39,7 @@ package broker
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,13 +106,13 @@ func (c *conn) saslGate(r *request) (resp kmsg.Response, err error, gated bool) 
 	return nil, nil, false
 }
 
-// enabledMechanisms is sasl.enabled.mechanisms as set, or, by default,
-// every mechanism gregor implements (Kafka's default, GSSAPI, is not
-// one of them).
-func (b *Broker) enabledMechanisms() []string {
-	if b.config.IsSet("sasl.enabled.mechanisms") {
+// enabledMechanisms is sasl.enabled.mechanisms as set for the listener
+// or the broker, or, by default, every mechanism gregor implements
+// (Kafka's default, GSSAPI, is not one of them).
+func (b *Broker) enabledMechanisms(l *brokerListener) []string {
+	if b.isSet(l, "sasl.enabled.mechanisms") {
 		var out []string
-		for _, m := range strings.Split(b.config.String("sasl.enabled.mechanisms"), ",") {
+		for _, m := range strings.Split(b.setting(l, "sasl.enabled.mechanisms"), ",") {
 			if m = strings.TrimSpace(m); m != "" {
 				out = append(out, m)
 			}
@@ -130,7 +131,7 @@ func handleSaslHandshake(r *request, req *kmsg.SASLHandshakeRequest) (kmsg.Respo
 		return resp, nil
 	}
 	s := c.sasl
-	enabled := r.broker.enabledMechanisms()
+	enabled := r.broker.enabledMechanisms(c.listener)
 	resp.SupportedMechanisms = enabled
 	if r.version == 0 {
 		c.closeAfterResponse = true
@@ -177,7 +178,7 @@ func handleSaslAuthenticate(r *request, req *kmsg.SASLAuthenticateRequest) (kmsg
 		var ae *security.AuthenticationError
 		msg := "Authentication failed"
 		if errors.As(err, &ae) {
-			msg = ae.Message
+			msg = ae.ClientMessage(s.reauth)
 		}
 		r.broker.logger.Info("SASL authentication failed", "remote", c.nc.RemoteAddr().String(), "mechanism", s.mechanism, "reason", msg)
 		c.closeAfterResponse = true
@@ -196,7 +197,7 @@ func handleSaslAuthenticate(r *request, req *kmsg.SASLAuthenticateRequest) (kmsg
 	sess.Principal = s.exchange.Principal()
 	c.setSession(sess)
 	s.expires = time.Time{}
-	if maxReauth := r.broker.config.Long("connections.max.reauth.ms"); maxReauth > 0 {
+	if maxReauth, _ := strconv.ParseInt(r.broker.setting(c.listener, "connections.max.reauth.ms"), 10, 64); maxReauth > 0 {
 		// The session ends at connections.max.reauth.ms, or sooner when
 		// the credential itself expires (an OAUTHBEARER token's exp).
 		now := r.broker.cluster.clock.Now()

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gregorkafka/gregor/security"
 )
@@ -59,6 +60,13 @@ func (c *Cluster) setupTLS(o options) error {
 		if o.advertisedHost != "" {
 			hosts = append(hosts, o.advertisedHost)
 		}
+		for _, l := range c.listenerPlan {
+			for _, h := range []string{l.host, l.advHost} {
+				if h != "" && !slices.Contains(hosts, h) {
+					hosts = append(hosts, h)
+				}
+			}
+		}
 		ca, err := security.NewCA("gregor throwaway CA")
 		if err != nil {
 			return err
@@ -73,16 +81,9 @@ func (c *Cluster) setupTLS(o options) error {
 			clientCAs = ca.Pool()
 		}
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{*cert}, ClientCAs: clientCAs, MinVersion: tls.VersionTLS12}
-	switch c.brokerConfig.String("ssl.client.auth") {
-	case "required":
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	case "requested":
-		cfg.ClientAuth = tls.VerifyClientCertIfGiven
-	default:
-		cfg.ClientAuth = tls.NoClientCert
-	}
-	c.tls.serverConfig = cfg
+	// Each listener takes a copy with its ssl.client.auth and
+	// ssl.enabled.protocols (listenerSecurity).
+	c.tls.serverConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, ClientCAs: clientCAs, MinVersion: tls.VersionTLS12}
 	return nil
 }
 
@@ -168,7 +169,7 @@ func (c *conn) tlsHandshake() bool {
 	dn, err := security.DistinguishedName(peers[0])
 	if err == nil {
 		var p security.Principal
-		if p, err = c.b.cluster.principalMapper.Map(dn); err == nil {
+		if p, err = c.listener.spec.mapper.Map(dn); err == nil {
 			s := *c.session.Load()
 			s.Principal = p
 			c.setSession(s)

@@ -11,9 +11,9 @@ package broker
 // DUPLICATE_RESOURCE. Describing tells the mechanisms and iterations,
 // never the keys.
 //
-// Credentials altered here live as long as the cluster: they are not
-// yet saved with the cluster metadata in the data directory, so a
-// restart keeps only the SASLUser options' users.
+// Credentials altered here are saved with the cluster metadata in the
+// data directory (persist_scram.go), as Kafka keeps them in its metadata
+// log, so they are back after a restart.
 
 import (
 	"sort"
@@ -140,22 +140,32 @@ func handleAlterUserScramCredentials(r *request, req *kmsg.AlterUserSCRAMCredent
 			fail(u.Name, kerr.UnacceptableCredential.Code, "Salt and salted password must not be empty")
 		}
 	}
-	for _, d := range req.Deletions {
-		if failed[d.Name] == nil {
-			creds.DeleteScram(scramMechanisms[d.Mechanism], d.Name)
+	saveErr := r.broker.cluster.ctl.alterScram(func() {
+		for _, d := range req.Deletions {
+			if failed[d.Name] == nil {
+				creds.DeleteScram(scramMechanisms[d.Mechanism], d.Name)
+			}
 		}
-	}
-	for _, u := range req.Upsertions {
-		if failed[u.Name] != nil {
-			continue
+		for _, u := range req.Upsertions {
+			if failed[u.Name] != nil {
+				continue
+			}
+			m := scramMechanisms[u.Mechanism]
+			sc, err := security.ScramCredentialFromSalted(m, u.SaltedPassword, u.Salt, int(u.Iterations))
+			if err == nil {
+				err = creds.SetScram(m, u.Name, sc)
+			}
+			if err != nil {
+				fail(u.Name, kerr.UnacceptableCredential.Code, err.Error())
+			}
 		}
-		m := scramMechanisms[u.Mechanism]
-		sc, err := security.ScramCredentialFromSalted(m, u.SaltedPassword, u.Salt, int(u.Iterations))
-		if err == nil {
-			err = creds.SetScram(m, u.Name, sc)
-		}
-		if err != nil {
-			fail(u.Name, kerr.UnacceptableCredential.Code, err.Error())
+	})
+	if saveErr != nil {
+		// Credentials not saved would be lost at the next start: every
+		// user of the request is told its change failed.
+		r.broker.logger.Error("saving SCRAM credentials", "err", saveErr)
+		for _, u := range order {
+			fail(u, kerr.UnknownServerError.Code, "The SCRAM credentials could not be saved: "+saveErr.Error())
 		}
 	}
 	for _, u := range order {

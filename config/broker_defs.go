@@ -80,15 +80,16 @@ var brokerDefs = []Def{
 	{Name: "background.threads", Type: Int, Default: def("10"), Check: atLeast(1), Note: noteThreads},
 	{Name: "queued.max.requests", Type: Int, Default: def("500"), Check: atLeast(1), Note: noteThreads},
 
-	// Listeners and security (listeners.go, the security package). The
-	// listeners themselves are gregor options (Host, Ports, Listener);
-	// these are reported as each broker has them.
+	// Listeners and security (broker/listeners_config.go, the security
+	// package). The listeners come from these configs and the Host,
+	// Ports and Listener options, and are reported as each broker has
+	// them.
 	{Name: "listeners", Type: List, Default: def("PLAINTEXT://:9092"), ReadOnly: true},
 	{Name: "advertised.listeners", Type: List, ReadOnly: true},
 	{Name: "listener.security.protocol.map", Type: String, ReadOnly: true,
 		Default: def("SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT")},
 	{Name: "inter.broker.listener.name", Type: String, ReadOnly: true,
-		Note: "replication is in-process; the inter-broker listener is the first one, whose addresses Metadata gives when a request came in on it"},
+		Note: "replication is in-process and never connects to it; it must still name one of the listeners, as in Kafka"},
 	{Name: "security.inter.broker.protocol", Type: String, Default: def("PLAINTEXT"), ReadOnly: true, Check: oneOf("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")},
 	{Name: "sasl.enabled.mechanisms", Type: List, Default: def("GSSAPI"), Check: listOf("GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"),
 		Note: "GSSAPI (Kerberos) is not implemented: a client asking for it gets UNSUPPORTED_SASL_MECHANISM; unless this is set, SASL listeners enable PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured tokens)"},

@@ -150,3 +150,31 @@ func (sc ScramCredential) validate(mechanism string) error {
 	}
 	return nil
 }
+
+// ScramEntry is one stored SCRAM credential: what Kafka's
+// UserScramCredentialRecord holds in the cluster metadata.
+type ScramEntry struct {
+	User       string
+	Mechanism  string
+	Credential ScramCredential
+}
+
+// ScramEntries returns every SCRAM credential, by mechanism and then
+// user, for saving with the cluster metadata.
+func (c *Credentials) ScramEntries() []ScramEntry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []ScramEntry
+	for m, users := range c.scram {
+		for u, sc := range users {
+			out = append(out, ScramEntry{User: u, Mechanism: m, Credential: sc})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Mechanism != out[j].Mechanism {
+			return out[i].Mechanism < out[j].Mechanism
+		}
+		return out[i].User < out[j].User
+	})
+	return out
+}

@@ -15,7 +15,8 @@
 // The security protocols are Kafka's four (SecurityProtocol.java):
 // PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL. A listener has a name
 // (PLAINTEXT, EXTERNAL, ...) that listener.security.protocol.map maps to
-// one of them.
+// one of them; the broker's listeners, their ports and their
+// listener.name.<name>.* configs are in broker/listeners_config.go.
 //
 // SASL mechanisms (KIP-43, KIP-152): PLAIN (plain.go, RFC 4616),
 // SCRAM-SHA-256 and SCRAM-SHA-512 (scram.go, RFC 5802 and 7677, KIP-84)
@@ -23,7 +24,9 @@
 // stored key, server key), and OAUTHBEARER (oauthbearer.go, RFC 7628,
 // KIP-255) with Kafka's unsecured-token validator, for tests. Each runs
 // as an Exchange the broker feeds SaslAuthenticate tokens to; a failure
-// carries the message Kafka sends.
+// carries the message Kafka sends, naming a re-authentication (KIP-368)
+// as such. The broker saves the SCRAM credentials (ScramEntries) with the
+// cluster metadata, as Kafka keeps them in UserScramCredentialRecords.
 //
 // TLS: CA issues throwaway certificates; DistinguishedName writes a
 // client certificate's subject as Java's X500Principal does, and

@@ -33,9 +33,33 @@ type Exchange interface {
 // AuthenticationError is a failed authentication. Its message is the one
 // Kafka sends in the SaslAuthenticate response (error_message), so that
 // clients print what they would print against Kafka.
-type AuthenticationError struct{ Message string }
+//
+// A failure Java's SaslServer reports as a SaslException (a wrong SCRAM
+// proof, a malformed message) is not passed on: Kafka tells the client
+// only that its credentials were invalid, naming the mechanism and
+// whether it was authenticating or re-authenticating (KIP-368). Such an
+// error has InvalidCredentials set, and ClientMessage words it.
+type AuthenticationError struct {
+	Message            string
+	InvalidCredentials bool
+	Mechanism          string // with InvalidCredentials
+}
 
-func (e *AuthenticationError) Error() string { return e.Message }
+func (e *AuthenticationError) Error() string { return e.ClientMessage(false) }
+
+// ClientMessage is the error_message of the SaslAuthenticate response;
+// reauthenticating says the client was renewing an authenticated
+// session.
+func (e *AuthenticationError) ClientMessage(reauthenticating bool) string {
+	if !e.InvalidCredentials {
+		return e.Message
+	}
+	during := "authentication"
+	if reauthenticating {
+		during = "re-authentication"
+	}
+	return "Authentication failed during " + during + " due to invalid credentials with SASL mechanism " + e.Mechanism
+}
 
 func authFailed(msg string) error { return &AuthenticationError{Message: msg} }
 

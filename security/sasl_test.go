@@ -65,7 +65,7 @@ func TestSASLMechanisms(t *testing.T) {
 			}
 			_, err = run(t, tc.bad, creds)
 			var ae *AuthenticationError
-			if !errors.As(err, &ae) || ae.Message != tc.wantBadReason {
+			if !errors.As(err, &ae) || ae.ClientMessage(false) != tc.wantBadReason {
 				t.Fatalf("wrong password: %v, want %q", err, tc.wantBadReason)
 			}
 		})

@@ -114,7 +114,7 @@ type scramExchange struct {
 // Kafka's messages: the details stay in the broker's log, the client is
 // told only that its credentials were wrong.
 func (e *scramExchange) invalid() error {
-	return authFailed("Authentication failed during authentication due to invalid credentials with SASL mechanism " + e.mech)
+	return &AuthenticationError{InvalidCredentials: true, Mechanism: e.mech}
 }
 
 func (e *scramExchange) Next(token []byte) ([]byte, bool, error) {

@@ -10,7 +10,9 @@
 // listener); and Kafka's command-line tools
 // (TopicCommand, ConsoleProducer, ConsumerGroupCommand, DumpLogSegments,
 // TransactionsCommand, MetadataQuorumCommand, ...) as a learner would type
-// them, with their output checked here in Go.
+// them, with their output checked here in Go. SaslTest.java (sasl_test.go)
+// runs the Java client's SASL mechanisms over SASL_PLAINTEXT and SASL_SSL
+// listeners, with a PEM truststore.
 //
 // TestJavaClient runs the JUnit tests in one Maven run and reports each
 // test method as a subtest, TestJavaClient/Class.method, from the

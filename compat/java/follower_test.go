@@ -22,9 +22,10 @@ import (
 // answering its fetches.
 func TestJavaConsumerReadsFromFollowerInItsRack(t *testing.T) {
 	jvmTools(t)
-	bootstrap, cp := brokerproc.StartWithArgs(t, "../..", "-data-dir", t.TempDir(), "-racks", "a,b,c",
+	started := brokerproc.StartWithArgs(t, "../..", t.TempDir(), "-racks", "a,b,c",
 		"-config", "replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector",
 		"-topic", "near:1:3", "-http-port", "0")
+	bootstrap, cp := started.Bootstrap, started.ControlPlane
 	k := newKafkaTools(t, bootstrap)
 
 	// The consumer's rack is that of a follower of near-0.

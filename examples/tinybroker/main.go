@@ -19,6 +19,11 @@
 //	-racks a,b,c                    each broker's broker.rack, in node id order
 //	-log-level debug                debug, info, warn or error
 //	-http-port 8080                 Prometheus /metrics and the JSON control plane (/v1/...)
+//	-listener SECURE:SASL_SSL       another listener on free ports (repeatable); its addresses are printed
+//	-sasl-user alice:secret         a user for PLAIN and SCRAM (repeatable)
+//	-tls-dir ./tls                  enable TLS listeners; write the generated CA and a client certificate here
+//	-config listeners=SASL_SSL://:9093 -config inter.broker.listener.name=SASL_SSL
+//	                                Kafka's listener configs: a secure first listener
 //
 // Ctrl-C (SIGINT) or SIGTERM stops the brokers cleanly: connections are
 // closed and, with a data directory, the logs are flushed and checkpointed

@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,7 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	fs.Var(&listeners, "listener", "an extra listener as NAME:PROTOCOL on a free port, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (repeatable)")
 	fs.Var(&users, "sasl-user", "a SASL user as name:password, for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (repeatable)")
 	racks := fs.String("racks", "", "each broker's broker.rack in node id order, comma-separated (KIP-392 with -config replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector)")
-	tlsDir := fs.String("tls-dir", "", "with SSL or SASL_SSL listeners: write the generated CA (ca.pem) and a client certificate and key (client.pem, client.key) here")
+	tlsDir := fs.String("tls-dir", "", "enable SSL and SASL_SSL listeners (-listener, or -config listeners=...) and write the generated CA (ca.pem) and a client certificate and key (client.pem, client.key) here")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nRuns a gregor cluster that any Kafka client can use. Flags:\n\n", prog)
 		fs.PrintDefaults()
@@ -100,8 +101,14 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 			ports[i] = *port + i
 		}
 	}
-	opts = append(opts, broker.Ports(ports...))
-	secOpts, err := securityOptions(*advertised, listeners, users)
+	portSet := false
+	fs.Visit(func(f *flag.Flag) { portSet = portSet || f.Name == "port" })
+	listenersSet := slices.ContainsFunc(configs, func(kv string) bool { return strings.HasPrefix(kv, "listeners=") })
+	if portSet || !listenersSet {
+		// With -config listeners=..., its ports stand unless -port is given.
+		opts = append(opts, broker.Ports(ports...))
+	}
+	secOpts, err := securityOptions(*advertised, listeners, users, *tlsDir != "")
 	if err != nil {
 		return err
 	}
@@ -166,13 +173,14 @@ func Run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 }
 
 // securityOptions turns -advertised-host, -listener and -sasl-user into
-// options; a TLS listener makes gregor generate a throwaway CA.
-func securityOptions(advertised string, listeners, users []string) ([]broker.Option, error) {
+// options; a TLS listener, or -tls-dir (for TLS listeners the listeners
+// config names), makes gregor generate a throwaway CA.
+func securityOptions(advertised string, listeners, users []string, wantTLS bool) ([]broker.Option, error) {
 	var opts []broker.Option
 	if advertised != "" {
 		opts = append(opts, broker.AdvertisedHost(advertised))
 	}
-	needTLS := false
+	needTLS := wantTLS
 	for _, l := range listeners {
 		name, proto, ok := strings.Cut(l, ":")
 		if !ok {

@@ -3,7 +3,9 @@ package tinybroker
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -111,5 +113,43 @@ func TestListenersAndAdvertisedHost(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// Kafka's listener configs through -config: a SASL_SSL first listener on
+// the port listeners gives (no -port), with -tls-dir enabling TLS.
+func TestListenersConfig(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // a port that was free a moment ago, for the listeners config
+	ctx, cancel := context.WithCancel(t.Context())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	dir := t.TempDir()
+	go func() {
+		done <- Run(ctx, "tinybroker", []string{"-config", fmt.Sprintf("listeners=SASL_SSL://127.0.0.1:%d", port),
+			"-config", "inter.broker.listener.name=SASL_SSL", "-sasl-user", "alice:secret", "-tls-dir", dir,
+			"-log-level", "error", "-http-port", "-1"}, w, io.Discard)
+		w.Close()
+	}()
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "try: ") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	text := strings.Join(lines, "\n")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("the tiny broker stopped with %v\n%s", err, text)
+	}
+	if want := fmt.Sprintf("bootstrap servers: 127.0.0.1:%d", port); !strings.Contains(text, want) {
+		t.Errorf("output lacks %q:\n%s", want, text)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,29 +30,36 @@ func Start(t testing.TB, root string) string {
 // that read the segment files afterwards (broker-N/<topic>-<partition>/).
 func StartWithDataDir(t testing.TB, root, dataDir string) string {
 	t.Helper()
-	if dataDir == "" {
-		t.Fatal("brokerproc.StartWithDataDir: the data directory must not be empty")
-	}
-	bootstrap, _ := StartWithArgs(t, root, "-data-dir", dataDir)
-	return bootstrap
+	return StartWithArgs(t, root, dataDir).Bootstrap
 }
 
-// StartWithArgs is Start with more tiny broker flags (-racks, -topic,
-// -config, -http-port 0, ...). It returns the bootstrap servers and, with
-// -http-port, the control plane's base URL ("" without).
-func StartWithArgs(t testing.TB, root string, args ...string) (bootstrap, controlPlane string) {
+// Started is what a started tiny broker printed.
+type Started struct {
+	Bootstrap string
+	// Listeners are the addresses of each -listener, by upper-case name.
+	Listeners map[string]string
+	// ControlPlane is the HTTP control plane's base URL, with
+	// -http-port ("" without).
+	ControlPlane string
+}
+
+// StartWithArgs is StartWithDataDir with more tiny broker flags
+// (-listener, -sasl-user, -tls-dir, -racks, -topic, -config,
+// -http-port 0), returning the bootstrap
+// servers, the added listeners' addresses and the control plane the
+// broker printed.
+func StartWithArgs(t testing.TB, root, dataDir string, args ...string) Started {
 	t.Helper()
-	if root == "" {
-		t.Fatal("brokerproc.StartWithArgs: the path to the module root must not be empty")
+	if root == "" || dataDir == "" {
+		t.Fatal("brokerproc.StartWithArgs: the path to the module root and the data directory must not be empty")
 	}
-	httpWanted := slices.Contains(args, "-http-port")
 	bin := filepath.Join(t.TempDir(), "tinybroker")
 	build := exec.Command("go", "build", "-o", bin, "./examples/tinybroker")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the tiny broker: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, append([]string{"-brokers", "3", "-port", "0",
+	cmd := exec.Command(bin, append([]string{"-brokers", "3", "-port", "0", "-data-dir", dataDir,
 		"-log-level", "warn", "-config", "group.initial.rebalance.delay.ms=0"}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr lockedBuffer
@@ -65,13 +71,19 @@ func StartWithArgs(t testing.TB, root string, args ...string) (bootstrap, contro
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	started := Started{Listeners: map[string]string{}}
 	lines := bufio.NewScanner(stdout)
-	for (bootstrap == "" || httpWanted && controlPlane == "") && lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "bootstrap servers: "); ok {
-			bootstrap = rest
-		}
-		if rest, ok := strings.CutPrefix(lines.Text(), "metrics: "); ok {
-			controlPlane, _, _ = strings.Cut(rest, "/metrics")
+	// The broker prints its addresses, then a line starting "try:".
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "try:") {
+		line := lines.Text()
+		if rest, ok := strings.CutPrefix(line, "bootstrap servers: "); ok {
+			started.Bootstrap = rest
+		} else if rest, ok := strings.CutPrefix(line, "listener "); ok {
+			if name, addrs, ok := strings.Cut(rest, ": "); ok {
+				started.Listeners[name] = addrs
+			}
+		} else if rest, ok := strings.CutPrefix(line, "metrics: "); ok {
+			started.ControlPlane, _, _ = strings.Cut(rest, "/metrics")
 		}
 	}
 	exited := make(chan error, 1)
@@ -96,10 +108,10 @@ func StartWithArgs(t testing.TB, root string, args ...string) (bootstrap, contro
 			t.Logf("tiny broker stderr:\n%s", Tail(stderr.String(), 4000))
 		}
 	})
-	if bootstrap == "" {
+	if started.Bootstrap == "" {
 		t.Fatalf("the tiny broker printed no bootstrap address\n%s", stderr.String())
 	}
-	return bootstrap, controlPlane
+	return started
 }
 
 // Tail is the last n bytes of s.
