@@ -34,6 +34,10 @@ type image struct {
 	// acls are the ACL bindings (acls.go), kept with the metadata as
 	// KRaft keeps AccessControlEntryRecords in __cluster_metadata.
 	acls *acl.Set
+	// features are the finalized feature levels (features.go), kept
+	// with the metadata as KRaft keeps FeatureLevelRecords; replaced
+	// whole, never modified, once published.
+	features featureLevels
 }
 
 // brokerImage is a broker's registration.

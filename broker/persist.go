@@ -26,6 +26,10 @@ type persistedCluster struct {
 	NextProducerID int64            `json:"next_producer_id"`
 	Topics         []persistedTopic `json:"topics"`
 	ACLs           []persistedACL   `json:"acls,omitempty"`
+	// Features are the finalized feature levels (features.go) and
+	// FeaturesEpoch their epoch.
+	Features      map[string]int16 `json:"features,omitempty"`
+	FeaturesEpoch int64            `json:"features_epoch,omitempty"`
 }
 
 type persistedTopic struct {
@@ -57,6 +61,10 @@ func (c *Cluster) saveMetadata(im *image) error {
 		p.Topics = append(p.Topics, pt)
 	}
 	p.ACLs = persistACLs(im.acls)
+	p.Features, p.FeaturesEpoch = im.features.levels, im.features.epoch
+	if p.Features == nil && p.FeaturesEpoch > 0 {
+		p.Features = map[string]int16{}
+	}
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -84,6 +92,17 @@ func (c *Cluster) loadMetadata() (*image, error) {
 	}
 	im.clusterID = p.ClusterID
 	im.nextProducerID = p.NextProducerID
+	if p.FeaturesEpoch > 0 {
+		im.features = featureLevels{levels: p.Features, epoch: p.FeaturesEpoch}
+		if im.features.levels == nil {
+			im.features.levels = map[string]int16{}
+		}
+		for name, l := range im.features.levels {
+			if f, ok := featureNamed(name); !ok || l < f.min || l > f.max {
+				return nil, fmt.Errorf("%s: feature %s at level %d is not supported", metadataFile, name, l)
+			}
+		}
+	}
 	if im.acls, err = loadACLs(p.ACLs); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
