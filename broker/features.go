@@ -60,7 +60,7 @@ const (
 // features lists the supported features by name.
 var features = []feature{
 	{name: groupVersionFeature, min: 1, max: 1, dflt: 1},
-	{name: transactionVersionFeature, min: 0, max: 2, dflt: 1},
+	{name: transactionVersionFeature, min: 0, max: 2, dflt: 2},
 }
 
 func featureNamed(name string) (feature, bool) {
@@ -142,9 +142,4 @@ func TransactionVersion(level int16) Option {
 // (0 when it is not finalized or not known), as ApiVersions reports it.
 func (c *Cluster) FinalizedFeature(name string) int16 {
 	return c.ctl.current().features.level(name)
-}
-
-// transactionVersion is the finalized transaction.version.
-func (b *Broker) transactionVersion() int16 {
-	return b.cluster.ctl.current().features.level(transactionVersionFeature)
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -38,7 +40,7 @@ func TestApiVersionsReportsFeatures(t *testing.T) {
 		opts []broker.Option
 		want map[string][2]int16
 	}{
-		{"default", nil, map[string][2]int16{"group.version": {1, 1}, "transaction.version": {1, 1}}},
+		{"default", nil, map[string][2]int16{"group.version": {1, 1}, "transaction.version": {2, 2}}},
 		{"tv1", []broker.Option{broker.TransactionVersion(1)}, map[string][2]int16{"group.version": {1, 1}, "transaction.version": {1, 1}}},
 		// A feature finalized at 0 is left out, as Kafka leaves it out.
 		{"tv0", []broker.Option{broker.TransactionVersion(0)}, map[string][2]int16{"group.version": {1, 1}}},
@@ -98,5 +100,102 @@ func TestFeatureLevelsSurviveRestart(t *testing.T) {
 	c2 := startAPICluster(t, broker.DataDir(dir))
 	if got := c2.FinalizedFeature("transaction.version"); got != 1 {
 		t.Fatalf("after a restart transaction.version is %d, want 1", got)
+	}
+}
+
+// updateFeatures sends one UpdateFeatures at version v and returns its
+// top-level code and message.
+func updateFeatures(t *testing.T, c *broker.Cluster, v int16, validateOnly bool, ups ...kmsg.UpdateFeaturesRequestFeatureUpdate) (int16, string) {
+	t.Helper()
+	req := kmsg.NewPtrUpdateFeaturesRequest()
+	req.TimeoutMillis, req.ValidateOnly, req.FeatureUpdates = 5000, validateOnly, ups
+	resp := sendTo[*kmsg.UpdateFeaturesResponse](t, pinnedClient(t, c, 57, v), 1, req)
+	if len(resp.Results) != 0 {
+		t.Errorf("UpdateFeatures v%d answered per-feature results %+v; Kafka 4.4 answers none", v, resp.Results)
+	}
+	msg := ""
+	if resp.ErrorMessage != nil {
+		msg = *resp.ErrorMessage
+	}
+	return resp.ErrorCode, msg
+}
+
+func featureUpdate(name string, level int16, typ int8) kmsg.UpdateFeaturesRequestFeatureUpdate {
+	u := kmsg.NewUpdateFeaturesRequestFeatureUpdate()
+	u.Feature, u.MaxVersionLevel, u.UpgradeType = name, level, typ
+	u.AllowDowngrade = typ >= 2
+	return u
+}
+
+// UpdateFeatures refuses what Kafka 4.4 refuses, with its code
+// (INVALID_UPDATE_VERSION) and its messages, and changes nothing then;
+// compat/kafkaref checked these answers against Kafka.
+func TestUpdateFeaturesRefusesBadLevels(t *testing.T) {
+	c := startAPICluster(t)
+	prefix := "The update failed for all features since the following feature had an error: "
+	for _, tc := range []struct {
+		name string
+		ups  []kmsg.UpdateFeaturesRequestFeatureUpdate
+		msg  string
+	}{
+		{"above the range", []kmsg.UpdateFeaturesRequestFeatureUpdate{featureUpdate("transaction.version", 3, 1)},
+			"Invalid update version 3 for feature transaction.version. Local controller 1 only supports versions 0-2"},
+		{"a downgrade typed as an upgrade", []kmsg.UpdateFeaturesRequestFeatureUpdate{featureUpdate("transaction.version", 1, 1)},
+			"Invalid update version 1 for feature transaction.version. Can't downgrade the version of this feature without setting the upgrade type to either safe or unsafe downgrade."},
+		{"an unknown feature", []kmsg.UpdateFeaturesRequestFeatureUpdate{featureUpdate("transaction.version", 1, 2), featureUpdate("nope.version", 1, 1)},
+			"Invalid update version 1 for feature nope.version. Local controller 1 does not support this feature."},
+		{"a negative level", []kmsg.UpdateFeaturesRequestFeatureUpdate{featureUpdate("transaction.version", -1, 2)},
+			"Invalid update version -1 for feature transaction.version. A feature version cannot be less than 0."},
+		{"an unknown upgrade type", []kmsg.UpdateFeaturesRequestFeatureUpdate{featureUpdate("transaction.version", 1, 0)},
+			"Invalid update version 1 for feature transaction.version. The controller does not support the given upgrade type."},
+		{"group.version below what gregor serves", []kmsg.UpdateFeaturesRequestFeatureUpdate{featureUpdate("group.version", 0, 3)},
+			"Invalid update version 0 for feature group.version. Local controller 1 only supports versions 1-1"},
+	} {
+		code, msg := updateFeatures(t, c, 2, false, tc.ups...)
+		if code != kerr.InvalidUpdateVersion.Code || msg != prefix+tc.msg {
+			t.Errorf("%s: code %d %q, want INVALID_UPDATE_VERSION %q", tc.name, code, msg, prefix+tc.msg)
+		}
+	}
+	if got := c.FinalizedFeature("transaction.version"); got != 2 {
+		t.Errorf("after refused updates transaction.version is %d, want 2", got)
+	}
+}
+
+// kadm downgrades and upgrades transaction.version; validate-only
+// changes nothing; each change advances the finalized features epoch;
+// v0's AllowDowngrade is a safe downgrade.
+func TestUpdateFeaturesChangesTransactionVersion(t *testing.T) {
+	c := startAPICluster(t)
+	adm := apiAdmin(t, c)
+	ctx := apiCtx(t)
+	_, _, epoch0 := featuresOf(t, c, 3)
+	res, err := adm.UpdateFeatures(ctx, true, kadm.FeatureUpdate{Feature: "transaction.version", MaxVersionLevel: 1, UpgradeType: 2})
+	if err != nil || res.Error() != nil {
+		t.Fatalf("validate-only downgrade: %v %v", err, res.Error())
+	}
+	if got := c.FinalizedFeature("transaction.version"); got != 2 {
+		t.Fatalf("a validate-only update changed transaction.version to %d", got)
+	}
+	res, err = adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: "transaction.version", MaxVersionLevel: 1, UpgradeType: 2})
+	if err != nil || res.Error() != nil {
+		t.Fatalf("downgrade: %v %v", err, res.Error())
+	}
+	_, fin, epoch1 := featuresOf(t, c, 3)
+	if fin["transaction.version"] != [2]int16{1, 1} || epoch1 <= epoch0 {
+		t.Fatalf("after the downgrade: finalized %v epoch %d (was %d), want transaction.version 1 and a newer epoch", fin, epoch1, epoch0)
+	}
+	// Level 0 drops the feature from the finalized list.
+	if code, msg := updateFeatures(t, c, 0, false, featureUpdate("transaction.version", 0, 2)); code != 0 {
+		t.Fatalf("v0 downgrade to 0: code %d %q", code, msg)
+	}
+	if _, fin, _ := featuresOf(t, c, 3); len(fin) != 1 || fin["group.version"] != [2]int16{1, 1} {
+		t.Fatalf("after the downgrade to 0: finalized %v, want only group.version", fin)
+	}
+	res, err = adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: "transaction.version", MaxVersionLevel: 2, UpgradeType: 1})
+	if err != nil || res.Error() != nil {
+		t.Fatalf("upgrade: %v %v", err, res.Error())
+	}
+	if got := c.FinalizedFeature("transaction.version"); got != 2 {
+		t.Fatalf("after the upgrade transaction.version is %d, want 2", got)
 	}
 }

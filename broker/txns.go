@@ -163,9 +163,10 @@ func (b *Broker) sendTxnMarkers(ctx context.Context, m txn.Markers) []txn.TopicP
 	}
 	for leader, parts := range byLeader {
 		req := kmsg.NewPtrWriteTxnMarkersRequest()
-		req.SetVersion(1)
+		req.SetVersion(2)
 		rm := kmsg.NewWriteTxnMarkersRequestMarker()
 		rm.ProducerID, rm.ProducerEpoch, rm.Committed, rm.CoordinatorEpoch = m.ProducerID, m.ProducerEpoch, m.Commit, m.CoordinatorEpoch
+		rm.TransactionVersion = m.TransactionVersion
 		for _, tp := range parts {
 			if n := len(rm.Topics); n > 0 && rm.Topics[n-1].Topic == tp.Topic {
 				rm.Topics[n-1].Partitions = append(rm.Topics[n-1].Partitions, tp.Partition)
@@ -215,9 +216,12 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 	res, err := coord.txns.VerifyPartitions(transactionalID, h.producerID, h.epoch, []txn.TopicPartition{tp})
 	if err != nil {
 		switch {
-		case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress):
-			// Kafka's AddPartitionsToTxnManager answers NOT_ENOUGH_REPLICAS,
-			// a retriable error, while the coordinator cannot be reached.
+		case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress),
+			errors.Is(err, kerr.ConcurrentTransactions):
+			// Kafka's ReplicaManager answers NOT_ENOUGH_REPLICAS, a
+			// retriable error that every client retries, while the
+			// coordinator cannot be reached or is still completing the
+			// producer's last transaction.
 			return kafkaerr.New(kerr.NotEnoughReplicas, "verifying the transaction of %q: %v", transactionalID, err)
 		case errors.Is(err, kerr.ProducerFenced):
 			return kafkaerr.New(kerr.InvalidProducerEpoch, "%v", kafkaerr.Message(err))
@@ -225,6 +229,32 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 		return err
 	}
 	return res[tp]
+}
+
+// addPartitionFromProduce is transaction version 2's implicit
+// AddPartitionsToTxn (Produce v12+): the leader has the coordinator add
+// the partition to the producer's transaction, opening it if none is
+// open, with the errors mapped as for verifyProduce.
+func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID string, topic string, p int32, h partitionProducer) error {
+	node, err := b.txnCoordinatorNode(transactionalID)
+	if err != nil {
+		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
+	}
+	coord := b.cluster.Broker(node.id)
+	if coord == nil {
+		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
+	}
+	err = coord.txns.AddPartitionsFromProduce(ctx, transactionalID, h.producerID, h.epoch, []txn.TopicPartition{{Topic: topic, Partition: p}})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress),
+		errors.Is(err, kerr.ConcurrentTransactions):
+		return kafkaerr.New(kerr.NotEnoughReplicas, "adding %s-%d to the transaction of %q: %v", topic, p, transactionalID, err)
+	case errors.Is(err, kerr.ProducerFenced):
+		return kafkaerr.New(kerr.InvalidProducerEpoch, "%v", kafkaerr.Message(err))
+	}
+	return err
 }
 
 // verifyOffsetsInTxn checks that a TxnOffsetCommit's group offsets were
