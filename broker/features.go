@@ -18,10 +18,11 @@ package broker
 //
 //   - transaction.version 0-2: 2 (the default, as Kafka 4 formats) is
 //     KIP-890 part 2, the epoch bump on every EndTxn and Produce v12's
-//     implicit AddPartitionsToTxn; 1 writes the flexible
-//     TransactionLogValue version 1; 0 writes version 0. Clients at 0 or
-//     1 use the older protocol (AddPartitionsToTxn, the same epoch for
-//     every transaction).
+//     implicit AddPartitionsToTxn; at 0 or 1 clients use the older
+//     protocol (AddPartitionsToTxn, the same epoch for every
+//     transaction). Kafka writes TransactionLogValue version 0 at level
+//     0; gregor writes version 1 at every level (package txn,
+//     records.go), which Kafka reads too.
 //   - group.version 1: the KIP-848 consumer group protocol
 //     (ConsumerGroupHeartbeat), which gregor always serves, so it cannot
 //     be lowered to 0.
