@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // requestCounter counts the requests a client sends, by API key.
@@ -44,8 +45,14 @@ func (rc *requestCounter) count(key kmsg.Key) int {
 // and the requests the producer sent.
 func commitAbortCommit(t *testing.T, c *broker.Cluster) ([]broker.TxnMarkerEvent, *requestCounter) {
 	t.Helper()
+	return commitAbortCommitWith(t, c)
+}
+
+// commitAbortCommitWith is commitAbortCommit with more client options.
+func commitAbortCommitWith(t *testing.T, c *broker.Cluster, opts ...kgo.Opt) ([]broker.TxnMarkerEvent, *requestCounter) {
+	t.Helper()
 	rc := &requestCounter{keys: map[int16]int{}}
-	cl := apiClient(t, c, kgo.TransactionalID("tv-producer"), kgo.DefaultProduceTopic("tv"), manualPartitioner(), kgo.WithHooks(rc))
+	cl := apiClient(t, c, append([]kgo.Opt{kgo.TransactionalID("tv-producer"), kgo.DefaultProduceTopic("tv"), manualPartitioner(), kgo.WithHooks(rc)}, opts...)...)
 	ctx := apiCtx(t)
 	txn := func(commit bool, recs ...*kgo.Record) {
 		t.Helper()
@@ -184,4 +191,23 @@ func TestTransactionVersion2Epochs(t *testing.T) {
 	}
 	wantCode(t, "Produce v12 at the new epoch", produce(2), nil)
 	wantCode(t, "EndTxn v5 abort", end(2, false).ErrorCode, nil)
+}
+
+// A client that negotiates the versions before KIP-890 part 2 (EndTxn v4,
+// Produce v11, TxnOffsetCommit v4) keeps transaction version 1 on a
+// cluster finalized at 2: it adds partitions itself and keeps its epoch.
+func TestOldClientKeepsTransactionVersion1(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("tv", 2, 1, nil))
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(kmsg.EndTxn.Int16(), 4)
+	v.SetMaxKeyVersion(kmsg.Produce.Int16(), 11)
+	v.SetMaxKeyVersion(kmsg.TxnOffsetCommit.Int16(), 4)
+	marks, rc := commitAbortCommitWith(t, c, kgo.MaxVersions(v))
+	want := [][3]int64{{0, 0, 1}, {1, 0, 1}, {0, 0, 0}, {0, 0, 1}}
+	if got := markerEpochs(marks); !slices.Equal(got, want) {
+		t.Errorf("markers (partition, epoch, commit) %v, want %v", got, want)
+	}
+	if n := rc.count(kmsg.AddPartitionsToTxn); n < 3 {
+		t.Errorf("the producer sent %d AddPartitionsToTxn, want one a transaction", n)
+	}
 }
