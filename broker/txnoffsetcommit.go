@@ -94,7 +94,7 @@ func (b *Broker) verifyTxnOffsetCommit(r *request, req *kmsg.TxnOffsetCommitRequ
 			return err
 		}
 		p := group.PartitionFor(req.Group, int32(len(t.partitions)))
-		return b.addPartitionFromProduce(r.ctx, req.TransactionalID, consumerOffsetsTopic, p, partitionProducer{req.ProducerID, req.ProducerEpoch})
+		return b.addPartitionFromProduce(r.ctx, req.TransactionalID, consumerOffsetsTopic, p, partitionProducer{req.ProducerID, req.ProducerEpoch}, false)
 	}
 	return b.verifyOffsetsInTxn(req)
 }

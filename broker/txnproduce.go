@@ -51,7 +51,7 @@ func (b *Broker) verifyTransactionalProduce(r *request, transactionalID *string,
 	}
 	pp := partitionProducer{h.ProducerID, h.ProducerEpoch}
 	if implicitAdd {
-		return guard, b.addPartitionFromProduce(r.ctx, *transactionalID, topic, p, pp)
+		return guard, b.addPartitionFromProduce(r.ctx, *transactionalID, topic, p, pp, true)
 	}
 	err := b.verifyProduce(*transactionalID, topic, p, pp)
 	if r.version < 11 && errors.Is(err, kerr.TransactionAbortable) {

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/txn"
@@ -231,11 +232,34 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 	return res[tp]
 }
 
+// The retries of the leader's implicit AddPartitionsToTxn while the
+// producer's last transaction completes: Kafka's defaults of
+// add.partitions.to.txn.retry.backoff.ms and
+// add.partitions.to.txn.retry.backoff.max.ms, which gregor does not let
+// one change.
+const (
+	addPartitionsRetryBackoff = 20 * time.Millisecond
+	addPartitionsRetryMax     = 100 * time.Millisecond
+)
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // addPartitionFromProduce is transaction version 2's implicit
-// AddPartitionsToTxn (Produce v12+): the leader has the coordinator add
-// the partition to the producer's transaction, opening it if none is
-// open, with the errors mapped as for verifyProduce.
-func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID string, topic string, p int32, h partitionProducer) error {
+// AddPartitionsToTxn (Produce v12+, TxnOffsetCommit v5): the leader has
+// the coordinator add the partition to the producer's transaction,
+// opening it if none is open, with the errors mapped as for
+// verifyProduce. A produce (retry) asks again while the producer's last
+// transaction is still completing, so that the producer, which starts
+// its next transaction as soon as EndTxn answers, is not sent back to
+// retry on its own.
+func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID string, topic string, p int32, h partitionProducer, retry bool) error {
 	node, err := b.txnCoordinatorNode(transactionalID)
 	if err != nil {
 		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
@@ -244,7 +268,40 @@ func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID st
 	if coord == nil {
 		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
 	}
-	err = coord.txns.AddPartitionsFromProduce(ctx, transactionalID, h.producerID, h.epoch, []txn.TopicPartition{{Topic: topic, Partition: p}})
+	parts := []txn.TopicPartition{{Topic: topic, Partition: p}}
+	var stop clock.Timer
+	expired := make(chan struct{})
+	defer func() {
+		if stop != nil {
+			stop.Stop()
+		}
+	}()
+	for {
+		changed, cerr := coord.txns.NextChange(transactionalID)
+		err = coord.txns.AddPartitionsFromProduce(ctx, transactionalID, h.producerID, h.epoch, parts)
+		if !retry || cerr != nil || !errors.Is(err, kerr.ConcurrentTransactions) {
+			break
+		}
+		// The producer's last transaction is still writing its markers:
+		// ask again once it lands, as Kafka's leader retries
+		// (add.partitions.to.txn.retry.backoff.ms, 20, for at most
+		// add.partitions.to.txn.retry.backoff.max.ms, 100).
+		if stop == nil {
+			stop = b.cluster.clock.AfterFunc(addPartitionsRetryMax, func() { close(expired) })
+		}
+		backoff := make(chan struct{})
+		t := b.cluster.clock.AfterFunc(addPartitionsRetryBackoff, func() { close(backoff) })
+		select {
+		case <-changed:
+		case <-backoff:
+		case <-expired:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		if isClosed(expired) || ctx.Err() != nil {
+			break
+		}
+	}
 	switch {
 	case err == nil:
 		return nil

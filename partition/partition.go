@@ -36,7 +36,7 @@ type Partition struct {
 	closed        bool
 	// verifying holds each producer's verification guard
 	// (verification.go); guarded by mu.
-	verifying map[int64]VerificationGuard
+	verifying map[int64]verification
 
 	// followers is the leader's view of each other replica's progress;
 	// empty on followers.

@@ -76,7 +76,7 @@ func (p *Partition) AppendTxnMarker(m TxnMarker, requiredAcks int16) (AppendResu
 	}
 	res, err := p.writeLocked(v, cfg, now)
 	if err == nil {
-		p.endVerificationLocked(m.ProducerID)
+		p.endVerificationLocked(m)
 	}
 	p.mu.Unlock()
 	if err == nil {

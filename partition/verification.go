@@ -52,10 +52,10 @@ func (p *Partition) StartTxnVerification(producerID int64, epoch int16) (guard V
 		return 0, false
 	}
 	if p.verifying == nil {
-		p.verifying = map[int64]VerificationGuard{}
+		p.verifying = map[int64]verification{}
 	}
 	g := VerificationGuard(verificationGuards.Add(1))
-	p.verifying[producerID] = g
+	p.verifying[producerID] = verification{g, epoch}
 	return g, true
 }
 
@@ -80,7 +80,7 @@ func (p *Partition) AppendVerifiedBatchAsLeader(b Batch, requiredAcks int16, gua
 		if !h.IsTransactional() || p.hasOngoingTxnLocked(h.ProducerID, h.ProducerEpoch) {
 			return nil
 		}
-		if p.verifying[h.ProducerID] != guard {
+		if p.verifying[h.ProducerID].guard != guard {
 			return kafkaerr.New(kerr.InvalidTxnState, "the transaction of producer %d on %s-%d ended while the batch was being verified", h.ProducerID, p.topic, p.index)
 		}
 		return nil
@@ -95,8 +95,25 @@ func (p *Partition) hasOngoingTxnLocked(producerID int64, epoch int16) bool {
 	return e != nil && e.epoch == epoch && e.currentTxnFirstOffset >= 0
 }
 
-// endVerificationLocked forgets the producer's guard: its transaction
-// ended here. Callers hold p.mu.
-func (p *Partition) endVerificationLocked(producerID int64) {
-	delete(p.verifying, producerID)
+// verification is a producer's guard and the epoch of the batch it was
+// taken for.
+type verification struct {
+	guard VerificationGuard
+	epoch int16
+}
+
+// endVerificationLocked forgets the producer's guard when m ends the
+// transaction the guard was taken for: a transaction of an older epoch,
+// or of the same epoch under transaction version 1. Under version 2 a
+// marker carries the epoch after its transaction's, which is the epoch of
+// the producer's next transaction: a guard taken for that one's first
+// batch while the marker was on its way stays. Callers hold p.mu.
+func (p *Partition) endVerificationLocked(m TxnMarker) {
+	v, ok := p.verifying[m.ProducerID]
+	if !ok {
+		return
+	}
+	if v.epoch < m.ProducerEpoch || (v.epoch == m.ProducerEpoch && m.TransactionVersion < 2) {
+		delete(p.verifying, m.ProducerID)
+	}
 }

@@ -72,3 +72,28 @@ func TestTxnVerificationGuardRefusesAfterAMarker(t *testing.T) {
 		t.Fatalf("producer 9 under producer 8's guard: %v, want INVALID_TXN_STATE", err)
 	}
 }
+
+// Under transaction version 2 the marker of a transaction carries the
+// epoch of the producer's next one: a guard taken for the next
+// transaction's first batch while that marker was on its way stays
+// valid, whereas a version 1 marker at the guard's epoch ends it.
+func TestTxnVerificationGuardSurvivesTheLastTransactionsV2Marker(t *testing.T) {
+	s := newReplicaSet(t, DefaultConfig(), 1)
+	p := s.leader()
+	if err := s.appendVerified(0, 7, 0, 0, "a"); err != nil {
+		t.Fatal(err)
+	}
+	g, needed := p.StartTxnVerification(7, 1)
+	if !needed {
+		t.Fatal("the next transaction's first batch needs no verification")
+	}
+	s.mustMarker(TxnMarker{ProducerID: 7, ProducerEpoch: 1, Commit: true, TransactionVersion: 2})
+	if err := s.appendVerified(g, 7, 1, 0, "b"); err != nil {
+		t.Fatalf("the next transaction's first batch after the version 2 marker: %v", err)
+	}
+	g2, _ := p.StartTxnVerification(8, 0)
+	s.mustMarker(TxnMarker{ProducerID: 8, ProducerEpoch: 0, Commit: false, TransactionVersion: 1})
+	if err := s.appendVerified(g2, 8, 0, 0, "c"); !errors.Is(err, kerr.InvalidTxnState) {
+		t.Fatalf("a batch under a guard a version 1 marker ended: %v, want INVALID_TXN_STATE", err)
+	}
+}

@@ -162,3 +162,22 @@ func (c *Coordinator) EndTxnV2(ctx context.Context, transactionalID string, prod
 func (c *Coordinator) AddPartitionsFromProduce(ctx context.Context, transactionalID string, producerID int64, epoch int16, parts []TopicPartition) error {
 	return c.addPartitions(ctx, transactionalID, producerID, epoch, parts, 2)
 }
+
+// NextChange returns a channel closed when the next state change of a
+// transactional id of the same __transaction_state partition lands, or
+// when the partition stops being coordinated here. A partition leader
+// whose implicit AddPartitionsToTxn was answered CONCURRENT_TRANSACTIONS
+// (the producer's last transaction is still writing its markers) waits
+// on it before it asks again, instead of a blind backoff.
+func (c *Coordinator) NextChange(transactionalID string) (<-chan struct{}, error) {
+	s, err := c.shardFor(transactionalID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.changed, nil
+}
