@@ -77,11 +77,12 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 	// thousands of partitions, and one goroutine each would let a single
 	// request take the broker's memory.
 	waits := make([]*replicationWait, len(jobs))
+	added := r.broker.addProducePartitions(r, req)
 	var next atomic.Int64
 	work := func() {
 		for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
 			j := jobs[i]
-			waits[i] = r.broker.produceOne(r, req, j.topic, j.part, j.out)
+			waits[i] = r.broker.produceOne(r, req, j.topic, j.part, j.out, added)
 		}
 	}
 	var wg sync.WaitGroup
@@ -122,7 +123,7 @@ type replicationWait struct {
 
 // produceOne appends one partition's batch and fills in its response. For
 // acks=all it returns what remains to wait for.
-func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition) *replicationWait {
+func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition, added map[topicPartition]implicitAdd) *replicationWait {
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = -1, -1, -1
 	fail := func(err error) {
 		out.ErrorCode = kafkaerr.Code(err)
@@ -170,7 +171,7 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
 		return nil
 	}
-	guard, err := b.verifyTransactionalProduce(r, req.TransactionID, rep, topic, rp.Partition, batch.Header())
+	guard, err := b.verifyTransactionalProduce(r, req.TransactionID, rep, topic, rp.Partition, batch.Header(), added)
 	if err != nil {
 		fail(err)
 		return nil

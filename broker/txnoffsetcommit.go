@@ -20,6 +20,7 @@ package broker
 import (
 	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/txn"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -94,7 +95,7 @@ func (b *Broker) verifyTxnOffsetCommit(r *request, req *kmsg.TxnOffsetCommitRequ
 			return err
 		}
 		p := group.PartitionFor(req.Group, int32(len(t.partitions)))
-		return b.addPartitionFromProduce(r.ctx, req.TransactionalID, consumerOffsetsTopic, p, partitionProducer{req.ProducerID, req.ProducerEpoch}, false)
+		return b.addPartitionsFromProduce(r.ctx, req.TransactionalID, []txn.TopicPartition{{Topic: consumerOffsetsTopic, Partition: p}}, partitionProducer{req.ProducerID, req.ProducerEpoch}, false)
 	}
 	return b.verifyOffsetsInTxn(req)
 }

@@ -251,7 +251,7 @@ func isClosed(ch chan struct{}) bool {
 	}
 }
 
-// addPartitionFromProduce is transaction version 2's implicit
+// addPartitionsFromProduce is transaction version 2's implicit
 // AddPartitionsToTxn (Produce v12+, TxnOffsetCommit v5): the leader has
 // the coordinator add the partition to the producer's transaction,
 // opening it if none is open, with the errors mapped as for
@@ -259,7 +259,7 @@ func isClosed(ch chan struct{}) bool {
 // transaction is still completing, so that the producer, which starts
 // its next transaction as soon as EndTxn answers, is not sent back to
 // retry on its own.
-func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID string, topic string, p int32, h partitionProducer, retry bool) error {
+func (b *Broker) addPartitionsFromProduce(ctx context.Context, transactionalID string, parts []txn.TopicPartition, h partitionProducer, retry bool) error {
 	node, err := b.txnCoordinatorNode(transactionalID)
 	if err != nil {
 		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
@@ -268,7 +268,6 @@ func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID st
 	if coord == nil {
 		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
 	}
-	parts := []txn.TopicPartition{{Topic: topic, Partition: p}}
 	var stop clock.Timer
 	expired := make(chan struct{})
 	defer func() {
@@ -307,7 +306,7 @@ func (b *Broker) addPartitionFromProduce(ctx context.Context, transactionalID st
 		return nil
 	case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress),
 		errors.Is(err, kerr.ConcurrentTransactions):
-		return kafkaerr.New(kerr.NotEnoughReplicas, "adding %s-%d to the transaction of %q: %v", topic, p, transactionalID, err)
+		return kafkaerr.New(kerr.NotEnoughReplicas, "adding %d partitions to the transaction of %q: %v", len(parts), transactionalID, err)
 	case errors.Is(err, kerr.ProducerFenced):
 		return kafkaerr.New(kerr.InvalidProducerEpoch, "%v", kafkaerr.Message(err))
 	}
