@@ -7,8 +7,8 @@ import (
 	"github.com/gregorkafka/gregor/partition"
 	"github.com/gregorkafka/gregor/record"
 	"github.com/gregorkafka/gregor/txn"
-	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // verifyTransactionalProduce is where a transactional produce meets the
