@@ -5,12 +5,14 @@ package broker_test
 // transaction.version.
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/record"
 	"github.com/gregorkafka/gregor/txn"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -209,5 +211,44 @@ func TestOldClientKeepsTransactionVersion1(t *testing.T) {
 	}
 	if n := rc.count(kmsg.AddPartitionsToTxn); n < 3 {
 		t.Errorf("the producer sent %d AddPartitionsToTxn, want one a transaction", n)
+	}
+}
+
+// A Produce v12 request to several partitions new to the transaction
+// adds them all in one coordinator write (one begin event naming every
+// partition), as Kafka's leader sends one AddPartitionsToTxn for the
+// request; a later batch of the ongoing transaction asks nothing.
+func TestProduceV12AddsAllItsPartitionsAtOnce(t *testing.T) {
+	c := startAPICluster(t, broker.Topic("t", 3, 1, nil))
+	cl := apiClient(t, c)
+	find := kmsg.NewPtrFindCoordinatorRequest()
+	find.CoordinatorType, find.CoordinatorKey = 1, "batch"
+	coord := send[*kmsg.FindCoordinatorResponse](t, cl, find).NodeID
+	init := initProducerID(t, cl, coord, kmsg.StringPtr("batch"))
+	wantCode(t, "InitProducerId", init.ErrorCode, nil)
+	batch := func(p int32, seq int32) producePart {
+		opts := record.BatchOptions{Transactional: true, HasProducer: true, ProducerID: init.ProducerID, ProducerEpoch: init.ProducerEpoch, BaseSequence: seq}
+		return producePart{"t", p, testBatch(t, opts, valueRecords(time.Now().UnixMilli(), "v")...)}
+	}
+	v12 := pinnedClient(t, c, 0, 12)
+	send := func(parts ...producePart) {
+		t.Helper()
+		req := produceReq(-1, parts...)
+		req.TransactionID = kmsg.StringPtr("batch")
+		resp := sendTo[*kmsg.ProduceResponse](t, v12, 1, req)
+		for _, rp := range resp.Topics[0].Partitions {
+			wantCode(t, fmt.Sprintf("Produce v12 to t-%d", rp.Partition), rp.ErrorCode, nil)
+		}
+	}
+	send(batch(0, 0), batch(1, 0), batch(2, 0))
+	send(batch(0, 1), batch(2, 1))
+	var adds [][]txn.TopicPartition
+	for _, e := range c.TransactionEvents("batch") {
+		if e.Type == txn.EventBegin || e.Type == txn.EventAddPartitions {
+			adds = append(adds, e.Partitions)
+		}
+	}
+	if len(adds) != 1 || len(adds[0]) != 3 {
+		t.Fatalf("partitions added per coordinator write %v, want one write of all three", adds)
 	}
 }
