@@ -20,6 +20,10 @@ package broker
 // to the wrong broker (a stale DNS entry, a proxy) is caught at once: a
 // mismatch is REBOOTSTRAP_REQUIRED, and the client rediscovers the
 // cluster from its bootstrap servers.
+//
+// From v3 the answer also carries the feature flags (KIP-584): the
+// features this broker supports and the cluster's finalized levels with
+// their epoch (features.go).
 
 import (
 	"regexp"
@@ -50,7 +54,29 @@ func handleAPIVersions(r *request, req *kmsg.ApiVersionsRequest) (kmsg.Response,
 	for _, a := range supportedAPIs() {
 		resp.ApiKeys = append(resp.ApiKeys, apiKeyRange(a))
 	}
+	if r.version >= 3 {
+		addFeatures(resp, r.broker.cluster.ctl.current().features)
+	}
 	return resp, nil
+}
+
+// addFeatures reports the supported features and the cluster's finalized
+// levels (features.go), in ApiVersions' tagged fields of v3+. A
+// finalized level is reported as Kafka does since KIP-778: the minimum
+// level equal to the maximum.
+func addFeatures(resp *kmsg.ApiVersionsResponse, fl featureLevels) {
+	for _, f := range features {
+		sf := kmsg.NewApiVersionsResponseSupportedFeature()
+		sf.Name, sf.MinVersion, sf.MaxVersion = f.name, f.min, f.max
+		resp.SupportedFeatures = append(resp.SupportedFeatures, sf)
+	}
+	resp.FinalizedFeaturesEpoch = fl.epoch
+	for _, name := range fl.sortedNames() {
+		ff := kmsg.NewApiVersionsResponseFinalizedFeature()
+		ff.Name = name
+		ff.MinVersionLevel, ff.MaxVersionLevel = fl.level(name), fl.level(name)
+		resp.FinalizedFeatures = append(resp.FinalizedFeatures, ff)
+	}
 }
 
 func apiKeyRange(a *api) kmsg.ApiVersionsResponseApiKey {

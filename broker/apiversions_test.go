@@ -13,7 +13,7 @@ import (
 // oldest versions of several APIs), except where Kafka 3.x's older
 // versions are kept for older clients.
 var wantAPIRanges = map[int16][2]int16{
-	0:  {3, 11}, // Produce
+	0:  {3, 12}, // Produce
 	1:  {4, 17}, // Fetch
 	2:  {1, 10}, // ListOffsets
 	3:  {0, 12}, // Metadata

@@ -44,6 +44,7 @@ var authRules = map[int16]authRule{
 	int16(kmsg.AlterClientQuotas):            clusterOp(acl.OpAlterConfigs),
 	int16(kmsg.DescribeUserSCRAMCredentials): clusterOp(acl.OpDescribe),
 	int16(kmsg.AlterUserSCRAMCredentials):    clusterOp(acl.OpAlter),
+	int16(kmsg.UpdateFeatures):               clusterOp(acl.OpAlter),
 
 	// Groups: READ to be a member or commit, DESCRIBE to look, DELETE
 	// to remove; committing and deleting offsets also need READ on each

@@ -205,6 +205,11 @@ func (c *Cluster) loadImage(o options) (*image, error) {
 	if img.clusterID == "" {
 		img.clusterID = newClusterID()
 	}
+	if img.features.levels == nil {
+		// A new cluster (or a data directory from before feature flags)
+		// is formatted with the default levels.
+		img.features = defaultFeatureLevels(o.features)
+	}
 	if o.clusterID != "" {
 		if c.onDisk && img.clusterID != o.clusterID && len(img.topics) > 0 {
 			return nil, fmt.Errorf("data directory %s belongs to cluster %s, not %s", o.dataDir, img.clusterID, o.clusterID)

@@ -38,6 +38,10 @@ type image struct {
 	// node id, and under "" the cluster-wide defaults, as KRaft keeps
 	// ConfigRecords for BROKER resources. Replaced, never modified.
 	brokerConfigs map[string]map[string]string
+	// features are the finalized feature levels (features.go), kept
+	// with the metadata as KRaft keeps FeatureLevelRecords; replaced
+	// whole, never modified, once published.
+	features featureLevels
 }
 
 // brokerImage is a broker's registration.

@@ -29,8 +29,9 @@ type options struct {
 
 	advertisedHost string
 	listeners      []listenerSpec
-	users          [][2]string // SASLUser: name, password
-	tls            *tlsOptions // TLS (tls.go)
+	users          [][2]string      // SASLUser: name, password
+	tls            *tlsOptions      // TLS (tls.go)
+	features       map[string]int16 // feature levels to format with (features.go)
 }
 
 type seedTopic struct {

@@ -32,6 +32,10 @@ type persistedCluster struct {
 	BrokerConfigs map[string]map[string]string `json:"broker_configs,omitempty"`
 	// Scram are the SCRAM credentials (persist_scram.go).
 	Scram []persistedScram `json:"scram_credentials,omitempty"`
+	// Features are the finalized feature levels (features.go) and
+	// FeaturesEpoch their epoch.
+	Features      map[string]int16 `json:"features,omitempty"`
+	FeaturesEpoch int64            `json:"features_epoch,omitempty"`
 }
 
 type persistedTopic struct {
@@ -68,6 +72,10 @@ func (c *Cluster) saveMetadata(im *image) error {
 	p.ACLs = persistACLs(im.acls)
 	p.BrokerConfigs = im.brokerConfigs
 	p.Scram = persistScram(c.creds)
+	p.Features, p.FeaturesEpoch = im.features.levels, im.features.epoch
+	if p.Features == nil && p.FeaturesEpoch > 0 {
+		p.Features = map[string]int16{}
+	}
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -95,6 +103,17 @@ func (c *Cluster) loadMetadata() (*image, error) {
 	}
 	im.clusterID = p.ClusterID
 	im.nextProducerID = p.NextProducerID
+	if p.FeaturesEpoch > 0 {
+		im.features = featureLevels{levels: p.Features, epoch: p.FeaturesEpoch}
+		if im.features.levels == nil {
+			im.features.levels = map[string]int16{}
+		}
+		for name, l := range im.features.levels {
+			if f, ok := featureNamed(name); !ok || l < f.min || l > f.max {
+				return nil, fmt.Errorf("%s: feature %s at level %d is not supported", metadataFile, name, l)
+			}
+		}
+	}
 	if im.acls, err = loadACLs(p.ACLs); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}

@@ -1,6 +1,6 @@
 package broker
 
-// Produce (key 0), versions 3-11.
+// Produce (key 0), versions 3-12.
 //
 // Writes record batches to partition leaders. Each partition in the
 // request carries exactly one v2 record batch, which the leader validates
@@ -8,7 +8,10 @@ package broker
 // the batch's first record, the log start offset (v5+) and, for topics
 // using LogAppendTime, the broker's timestamp. Versions 0-2 carried the
 // pre-0.11 message formats and were removed in Kafka 4 (KIP-896); from
-// v8 the response names rejected records (KIP-467).
+// v8 the response names rejected records (KIP-467). v12 (KIP-890 part 2,
+// transaction version 2) is v11 on the wire; it tells the leader that a
+// transactional producer sends no AddPartitionsToTxn, so the leader adds
+// the partition to the transaction itself (txnproduce.go).
 //
 // acks: 0 sends no response at all (if any partition fails, the
 // connection is closed instead, the only way the producer can notice), 1
@@ -44,7 +47,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-func init() { register(3, 11, handleProduce) }
+func init() { register(3, 12, handleProduce) }
 
 func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) {
 	resp := responseFor(r, req.ResponseKind().(*kmsg.ProduceResponse))
@@ -74,11 +77,12 @@ func handleProduce(r *request, req *kmsg.ProduceRequest) (kmsg.Response, error) 
 	// thousands of partitions, and one goroutine each would let a single
 	// request take the broker's memory.
 	waits := make([]*replicationWait, len(jobs))
+	added := r.broker.addProducePartitions(r, req)
 	var next atomic.Int64
 	work := func() {
 		for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
 			j := jobs[i]
-			waits[i] = r.broker.produceOne(r, req, j.topic, j.part, j.out)
+			waits[i] = r.broker.produceOne(r, req, j.topic, j.part, j.out, added)
 		}
 	}
 	var wg sync.WaitGroup
@@ -119,7 +123,7 @@ type replicationWait struct {
 
 // produceOne appends one partition's batch and fills in its response. For
 // acks=all it returns what remains to wait for.
-func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition) *replicationWait {
+func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, rp *kmsg.ProduceRequestTopicPartition, out *kmsg.ProduceResponseTopicPartition, added map[topicPartition]implicitAdd) *replicationWait {
 	out.BaseOffset, out.LogAppendTime, out.LogStartOffset = -1, -1, -1
 	fail := func(err error) {
 		out.ErrorCode = kafkaerr.Code(err)
@@ -162,16 +166,17 @@ func (b *Broker) produceOne(r *request, req *kmsg.ProduceRequest, topic string, 
 		fail(kafkaerr.New(kerr.InvalidTopicException, "cannot append to internal topic %s", topic))
 		return nil
 	}
-	if err := b.verifyTransactionalProduce(r.version, req.TransactionID, topic, rp.Partition, batch.Header()); err != nil {
-		fail(err)
-		return nil
-	}
 	rep := b.replica(topic, rp.Partition)
 	if rep == nil {
 		fail(kafkaerr.New(kerr.NotLeaderForPartition, "broker %d holds no replica of %s-%d", b.id, topic, rp.Partition))
 		return nil
 	}
-	res, err := rep.AppendBatchAsLeader(batch, req.Acks)
+	guard, err := b.verifyTransactionalProduce(r, req.TransactionID, rep, topic, rp.Partition, batch.Header(), added)
+	if err != nil {
+		fail(err)
+		return nil
+	}
+	res, err := rep.AppendVerifiedBatchAsLeader(batch, req.Acks, guard)
 	if err != nil {
 		fail(err)
 		return nil

@@ -213,10 +213,12 @@ func TestTransactionWrongOrderCodes(t *testing.T) {
 	gc := kmsg.NewPtrFindCoordinatorRequest()
 	gc.CoordinatorKey = "g"
 	gnode := send[*kmsg.FindCoordinatorResponse](t, cl, gc).NodeID
-	tr := sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 5), gnode, toc)
-	wantCode(t, "TxnOffsetCommit v5 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.TransactionAbortable)
-	tr = sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 4), gnode, toc)
+	tr := sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 4), gnode, toc)
 	wantCode(t, "TxnOffsetCommit v4 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, kerr.TransactionAbortable)
+	// From v5 (transaction version 2) the commit adds the group's
+	// partition itself, as AddOffsetsToTxn would have.
+	tr = sendTo[*kmsg.TxnOffsetCommitResponse](t, pinnedClient(t, c, 28, 5), gnode, toc)
+	wantCode(t, "TxnOffsetCommit v5 for offsets not in the transaction", tr.Topics[0].Partitions[0].ErrorCode, nil)
 
 	offs := kmsg.NewPtrAddOffsetsToTxnRequest()
 	offs.TransactionalID, offs.ProducerID, offs.ProducerEpoch, offs.Group = "nobody", 1, 0, "g"

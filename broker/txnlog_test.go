@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // The partition side of transactions over the wire, without a
@@ -30,7 +31,9 @@ type txnProducer struct {
 }
 
 func newTxnProducer(t testing.TB, c *broker.Cluster, topic string) *txnProducer {
-	return &txnProducer{idemProducer: newIdemProducer(t, c, topic)}
+	p := &txnProducer{idemProducer: newIdemProducer(t, c, topic)}
+	p.cl = apiClient(t, c, txnV1Requests())
+	return p
 }
 
 func (p *txnProducer) sendTxn(values ...string) kmsg.ProduceResponseTopicPartition {
@@ -175,6 +178,18 @@ func TestWriteTxnMarkersErrors(t *testing.T) {
 	wantCode(t, "marker from epoch 0", p.end(false, 0, 3), kerr.InvalidProducerEpoch)
 }
 
+// txnV1Requests caps Produce at v11 and TxnOffsetCommit at v4, the
+// requests of transaction version 1: from Produce v12 and TxnOffsetCommit
+// v5 the broker has the coordinator add the partition to the
+// transaction, and these tests have no coordinator behind their
+// producers.
+func txnV1Requests() kgo.Opt {
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(kmsg.Produce.Int16(), 11)
+	v.SetMaxKeyVersion(kmsg.TxnOffsetCommit.Int16(), 4)
+	return kgo.MaxVersions(v)
+}
+
 // noTxnVerification lets these tests write transactional batches of a
 // producer the transaction coordinator does not know: the partition's
 // side of transactions, without KIP-890's check with the coordinator.
@@ -234,7 +249,7 @@ func TestTxnOffsetCommitPendingUntilMarker(t *testing.T) {
 	dir := t.TempDir()
 	opts := []broker.Option{broker.DataDir(dir), broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1")}
 	c := startAPICluster(t, append([]broker.Option{noTxnVerification}, opts...)...)
-	cl := replClient(t, c)
+	cl := replClient(t, c, txnV1Requests())
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKeys = []string{"g"}
 	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)
@@ -439,7 +454,7 @@ func TestTransactionsSaramaAndKafkaGoReadCommitted(t *testing.T) {
 // group UNKNOWN_MEMBER_ID, and an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
 func TestTxnOffsetCommitValidation(t *testing.T) {
 	c := startAPICluster(t, noTxnVerification, broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1"))
-	cl := replClient(t, c)
+	cl := replClient(t, c, txnV1Requests())
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKeys = []string{"g"}
 	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)

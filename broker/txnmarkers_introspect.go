@@ -2,7 +2,7 @@ package broker
 
 import (
 	"slices"
-	"sync/atomic"
+	"sync"
 )
 
 // TxnMarkerEvent is one transaction marker a partition leader wrote
@@ -22,36 +22,39 @@ type TxnMarkerEvent struct {
 // markerLogSize bounds the markers kept.
 const markerLogSize = 1024
 
-// markerLog keeps the most recent markers. Markers are rare next to
-// records, so each one copies the list (copy on write) rather than take
-// a lock.
+// markerLog keeps the most recent markers, a ring of markerLogSize.
+// Under transaction version 2 a transaction's markers are as frequent as
+// its EndTxn, so a marker costs one slot, not a copy of the list.
 type markerLog struct {
-	events atomic.Pointer[[]TxnMarkerEvent]
+	mu     sync.Mutex
+	events []TxnMarkerEvent
+	next   int // the oldest event, once the ring is full
 }
 
 func (l *markerLog) record(e TxnMarkerEvent) {
-	for {
-		old := l.events.Load()
-		var next []TxnMarkerEvent
-		if old != nil {
-			next = slices.Clone(*old)
-		}
-		next = append(next, e)
-		if len(next) > markerLogSize {
-			next = next[len(next)-markerLogSize:]
-		}
-		if l.events.CompareAndSwap(old, &next) {
-			return
-		}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.events) < markerLogSize {
+		l.events = append(l.events, e)
+		return
 	}
+	l.events[l.next] = e
+	l.next = (l.next + 1) % markerLogSize
+}
+
+// list returns the events, oldest first.
+func (l *markerLog) list() []TxnMarkerEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.events) == 0 {
+		return nil
+	}
+	return append(slices.Clone(l.events[l.next:]), l.events[:l.next]...)
 }
 
 // TxnMarkers returns the transaction markers written so far (at least the
 // most recent 1024), oldest first: a test sees which transactions ended,
 // how, and where, whether a client or the coordinator wrote them.
 func (c *Cluster) TxnMarkers() []TxnMarkerEvent {
-	if p := c.markers.events.Load(); p != nil {
-		return slices.Clone(*p)
-	}
-	return nil
+	return c.markers.list()
 }

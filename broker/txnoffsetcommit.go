@@ -12,11 +12,15 @@ package broker
 // Kafka's KafkaApis; the rest is the coordinator's (NOT_COORDINATOR,
 // ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
 // OFFSET_METADATA_TOO_LARGE). v2 adds the committed leader epoch, v3 the
-// member fields, v4-5 allow TRANSACTION_ABORTABLE (KIP-890). v6 (topic ids,
+// member fields, v4-5 allow TRANSACTION_ABORTABLE (KIP-890), and v5 adds the
+// group's __consumer_offsets partition to the transaction itself
+// (transaction version 2). v6 (topic ids,
 // KIP-1319) is not served.
 
 import (
+	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/txn"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -53,7 +57,7 @@ func handleTxnOffsetCommit(r *request, req *kmsg.TxnOffsetCommitRequest) (kmsg.R
 	if len(known.Topics) == 0 {
 		return resp, nil
 	}
-	if err := r.broker.verifyTxnOffsetCommit(&known); err != nil {
+	if err := r.broker.verifyTxnOffsetCommit(r, &known); err != nil {
 		code := kafkaerr.Code(err)
 		for _, t := range known.Topics {
 			rt := kmsg.NewTxnOffsetCommitResponseTopic()
@@ -79,7 +83,19 @@ func handleTxnOffsetCommit(r *request, req *kmsg.TxnOffsetCommitRequest) (kmsg.R
 // meets a transactional offset commit: the group's __consumer_offsets
 // partition must have been added to the producer's transaction
 // (AddOffsetsToTxn), else Kafka answers INVALID_TXN_STATE (KIP-890
-// verification); see verifyOffsetsInTxn in txns.go.
-func (b *Broker) verifyTxnOffsetCommit(req *kmsg.TxnOffsetCommitRequest) error {
+// verification); see verifyOffsetsInTxn in txns.go. From v5 (KIP-890
+// part 2) the commit does AddOffsetsToTxn's work itself: the partition is
+// added to the transaction instead (Kafka's
+// txnOffsetCommitRequestVersionToTransactionSupportedOperation), so a
+// transaction version 2 producer sends no AddOffsetsToTxn.
+func (b *Broker) verifyTxnOffsetCommit(r *request, req *kmsg.TxnOffsetCommitRequest) error {
+	if r.version >= 5 {
+		t, err := b.ensureOffsetsTopic()
+		if err != nil {
+			return err
+		}
+		p := group.PartitionFor(req.Group, int32(len(t.partitions)))
+		return b.addPartitionsFromProduce(r.ctx, req.TransactionalID, []txn.TopicPartition{{Topic: consumerOffsetsTopic, Partition: p}}, partitionProducer{req.ProducerID, req.ProducerEpoch}, false)
+	}
 	return b.verifyOffsetsInTxn(req)
 }

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gregorkafka/gregor/clock"
 	"github.com/gregorkafka/gregor/group"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/gregorkafka/gregor/txn"
@@ -163,9 +164,10 @@ func (b *Broker) sendTxnMarkers(ctx context.Context, m txn.Markers) []txn.TopicP
 	}
 	for leader, parts := range byLeader {
 		req := kmsg.NewPtrWriteTxnMarkersRequest()
-		req.SetVersion(1)
+		req.SetVersion(2)
 		rm := kmsg.NewWriteTxnMarkersRequestMarker()
 		rm.ProducerID, rm.ProducerEpoch, rm.Committed, rm.CoordinatorEpoch = m.ProducerID, m.ProducerEpoch, m.Commit, m.CoordinatorEpoch
+		rm.TransactionVersion = m.TransactionVersion
 		for _, tp := range parts {
 			if n := len(rm.Topics); n > 0 && rm.Topics[n-1].Topic == tp.Topic {
 				rm.Topics[n-1].Partitions = append(rm.Topics[n-1].Partitions, tp.Partition)
@@ -215,9 +217,12 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 	res, err := coord.txns.VerifyPartitions(transactionalID, h.producerID, h.epoch, []txn.TopicPartition{tp})
 	if err != nil {
 		switch {
-		case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress):
-			// Kafka's AddPartitionsToTxnManager answers NOT_ENOUGH_REPLICAS,
-			// a retriable error, while the coordinator cannot be reached.
+		case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress),
+			errors.Is(err, kerr.ConcurrentTransactions):
+			// Kafka's ReplicaManager answers NOT_ENOUGH_REPLICAS, a
+			// retriable error that every client retries, while the
+			// coordinator cannot be reached or is still completing the
+			// producer's last transaction.
 			return kafkaerr.New(kerr.NotEnoughReplicas, "verifying the transaction of %q: %v", transactionalID, err)
 		case errors.Is(err, kerr.ProducerFenced):
 			return kafkaerr.New(kerr.InvalidProducerEpoch, "%v", kafkaerr.Message(err))
@@ -225,6 +230,87 @@ func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h 
 		return err
 	}
 	return res[tp]
+}
+
+// The retries of the leader's implicit AddPartitionsToTxn while the
+// producer's last transaction completes: Kafka's defaults of
+// add.partitions.to.txn.retry.backoff.ms and
+// add.partitions.to.txn.retry.backoff.max.ms, which gregor does not let
+// one change.
+const (
+	addPartitionsRetryBackoff = 20 * time.Millisecond
+	addPartitionsRetryMax     = 100 * time.Millisecond
+)
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// addPartitionsFromProduce is transaction version 2's implicit
+// AddPartitionsToTxn (Produce v12+, TxnOffsetCommit v5): the leader has
+// the coordinator add the partition to the producer's transaction,
+// opening it if none is open, with the errors mapped as for
+// verifyProduce. A produce (retry) asks again while the producer's last
+// transaction is still completing, so that the producer, which starts
+// its next transaction as soon as EndTxn answers, is not sent back to
+// retry on its own.
+func (b *Broker) addPartitionsFromProduce(ctx context.Context, transactionalID string, parts []txn.TopicPartition, h partitionProducer, retry bool) error {
+	node, err := b.txnCoordinatorNode(transactionalID)
+	if err != nil {
+		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
+	}
+	coord := b.cluster.Broker(node.id)
+	if coord == nil {
+		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
+	}
+	var stop clock.Timer
+	expired := make(chan struct{})
+	defer func() {
+		if stop != nil {
+			stop.Stop()
+		}
+	}()
+	for {
+		changed, cerr := coord.txns.NextChange(transactionalID)
+		err = coord.txns.AddPartitionsFromProduce(ctx, transactionalID, h.producerID, h.epoch, parts)
+		if !retry || cerr != nil || !errors.Is(err, kerr.ConcurrentTransactions) {
+			break
+		}
+		// The producer's last transaction is still writing its markers:
+		// ask again once it lands, as Kafka's leader retries
+		// (add.partitions.to.txn.retry.backoff.ms, 20, for at most
+		// add.partitions.to.txn.retry.backoff.max.ms, 100).
+		if stop == nil {
+			stop = b.cluster.clock.AfterFunc(addPartitionsRetryMax, func() { close(expired) })
+		}
+		backoff := make(chan struct{})
+		t := b.cluster.clock.AfterFunc(addPartitionsRetryBackoff, func() { close(backoff) })
+		select {
+		case <-changed:
+		case <-backoff:
+		case <-expired:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		if isClosed(expired) || ctx.Err() != nil {
+			break
+		}
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.NotCoordinator), errors.Is(err, kerr.CoordinatorNotAvailable), errors.Is(err, kerr.CoordinatorLoadInProgress),
+		errors.Is(err, kerr.ConcurrentTransactions):
+		return kafkaerr.New(kerr.NotEnoughReplicas, "adding %d partitions to the transaction of %q: %v", len(parts), transactionalID, err)
+	case errors.Is(err, kerr.ProducerFenced):
+		return kafkaerr.New(kerr.InvalidProducerEpoch, "%v", kafkaerr.Message(err))
+	}
+	return err
 }
 
 // verifyOffsetsInTxn checks that a TxnOffsetCommit's group offsets were

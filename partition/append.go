@@ -60,7 +60,7 @@ func (p *Partition) AppendBatchAsLeader(b Batch, requiredAcks int16) (AppendResu
 	if err != nil {
 		return noAppend, err
 	}
-	return p.appendValidated(v, FromClient, requiredAcks, cfg, now)
+	return p.appendValidated(v, FromClient, requiredAcks, cfg, now, nil)
 }
 
 // Append appends one batch as leader, checking it as origin requires.
@@ -73,7 +73,7 @@ func (p *Partition) Append(records []byte, origin Origin) (AppendResult, error) 
 		if err != nil {
 			return noAppend, err
 		}
-		return p.appendValidated(v, origin, 1, p.Config(), p.nowMs())
+		return p.appendValidated(v, origin, 1, p.Config(), p.nowMs(), nil)
 	}
 	return noAppend, fmt.Errorf("unknown append origin %d", origin)
 }
@@ -86,11 +86,19 @@ var noAppend = AppendResult{BaseOffset: -1, LastOffset: -1, LogAppendTime: -1, L
 // UnifiedLog.append: the batch fits a segment, this replica leads and has
 // enough in-sync replicas for acks=all, the batch is not a producer's
 // retry (duplicate), then offsets are assigned and the batch is written.
-func (p *Partition) appendValidated(v validated, origin Origin, requiredAcks int16, cfg Config, now int64) (AppendResult, error) {
+// check, if not nil, is one more condition of the append, tested under
+// the lock before the others (verification.go).
+func (p *Partition) appendValidated(v validated, origin Origin, requiredAcks int16, cfg Config, now int64, check func(validated) error) (AppendResult, error) {
 	if v.header.Size() > cfg.Segment.SegmentBytes {
 		return noAppend, kafkaerr.New(kerr.RecordListTooLarge, "the batch is %d bytes, larger than segment.bytes %d", v.header.Size(), cfg.Segment.SegmentBytes)
 	}
 	p.mu.Lock()
+	if check != nil {
+		if err := check(v); err != nil {
+			p.mu.Unlock()
+			return noAppend, err
+		}
+	}
 	retry, err := p.checkAppendLocked(v, origin, requiredAcks, cfg)
 	if err != nil || retry != nil {
 		p.mu.Unlock()

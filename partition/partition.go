@@ -34,6 +34,9 @@ type Partition struct {
 	epochs        *epochCache
 	producers     *producerState
 	closed        bool
+	// verifying holds each producer's verification guard
+	// (verification.go); guarded by mu.
+	verifying map[int64]verification
 
 	// followers is the leader's view of each other replica's progress;
 	// empty on followers.

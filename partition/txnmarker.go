@@ -75,6 +75,9 @@ func (p *Partition) AppendTxnMarker(m TxnMarker, requiredAcks int16) (AppendResu
 		return noAppend, err
 	}
 	res, err := p.writeLocked(v, cfg, now)
+	if err == nil {
+		p.endVerificationLocked(m)
+	}
 	p.mu.Unlock()
 	if err == nil {
 		p.watchers.wake()

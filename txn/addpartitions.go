@@ -29,6 +29,12 @@ func checkProducer(cur *metadata, id string, producerID int64, epoch int16) erro
 // AddPartitions adds partitions to the producer's transaction, opening
 // it if none is open.
 func (c *Coordinator) AddPartitions(ctx context.Context, transactionalID string, producerID int64, epoch int16, parts []TopicPartition) error {
+	return c.addPartitions(ctx, transactionalID, producerID, epoch, parts, 0)
+}
+
+// addPartitions is AddPartitions for a client of transaction version
+// txVersion, which the transaction records.
+func (c *Coordinator) addPartitions(ctx context.Context, transactionalID string, producerID int64, epoch int16, parts []TopicPartition, txVersion int16) error {
 	if transactionalID == "" {
 		return kafkaerr.New(kerr.InvalidRequest, "the transactional id is empty")
 	}
@@ -57,6 +63,7 @@ func (c *Coordinator) AddPartitions(ctx context.Context, transactionalID string,
 		return nil
 	}
 	next := cur.clone()
+	next.clientTxVersion = txVersion
 	begin := cur.state != Ongoing
 	if begin {
 		next.startTime = s.nowMs()

@@ -38,6 +38,10 @@ type Markers struct {
 	Commit           bool
 	CoordinatorEpoch int32
 	Partitions       []TopicPartition
+	// TransactionVersion is the transaction version of the producer's
+	// last request (WriteTxnMarkers v2, KIP-890): from 2 the marker's
+	// epoch is the bumped one, newer than the transaction's batches.
+	TransactionVersion int8
 }
 
 // Options configure a Coordinator.

@@ -73,6 +73,28 @@
 // epoch instead of being fenced. An epoch that would reach the maximum
 // (32767) gives a new producer id with epoch 0 instead.
 //
+// # Transaction version 2 (KIP-890 part 2)
+//
+// The cluster's finalized transaction.version feature (2 in a cluster
+// Kafka 4 formats) tells clients which protocol to speak; the
+// coordinator follows the version of each request. Under version 1 the
+// producer names each partition with AddPartitionsToTxn and keeps one
+// epoch for all its transactions. Under version 2 it sends no
+// AddPartitionsToTxn or AddOffsetsToTxn: the partition leader of a
+// Produce v12 batch, or the group coordinator of a TxnOffsetCommit v5,
+// adds the partition itself (AddPartitionsFromProduce), and every EndTxn
+// v5 bumps the epoch (EndTxnV2): PrepareCommit or PrepareAbort is
+// written with epoch+1, the markers carry it, and the producer continues
+// with the epoch the answer gives. A write the finished transaction left
+// behind is then stale by its epoch and refused, instead of opening the
+// next transaction on its partition. An epoch about to be exhausted
+// moves the producer to a new producer id at epoch 0
+// (NextProducerId in the log). Because the epoch moves, a retry is known
+// by its epoch: one behind after a decision of the same kind is answered
+// as the first time; an abort with no transaction open is a transaction
+// of its own (it bumps the epoch too), a commit of nothing is
+// INVALID_TXN_STATE.
+//
 // # Timeouts
 //
 // A transaction may stay open for its transaction.timeout.ms (the
@@ -95,10 +117,7 @@
 //
 // Where gregor differs from Kafka, and why:
 //
-//   - Only transaction version 1 (KIP-890 part 1, the broker-verified
-//     AddPartitionsToTxn) is served; transaction version 2 (implicit
-//     AddPartitions on Produce v12, an epoch bump on every EndTxn) is
-//     not advertised, so clients use the older protocol.
+//   - KIP-939 two-phase commit (InitProducerId v6) is not served.
 //   - A write of the coordinator waits for replication with no timeout
 //     of its own; the request's connection closing or the coordinator
 //     unloading ends the wait.

@@ -1,7 +1,8 @@
 package txn
 
 // EndTxn and the markers (Kafka's TransactionCoordinator.handleEndTransaction
-// and TransactionMarkerChannelManager, transaction version 1).
+// and TransactionMarkerChannelManager); this is transaction version 1,
+// endtxn_v2.go is version 2.
 //
 // Committing or aborting is two writes to __transaction_state with the
 // markers between them: PrepareCommit (or PrepareAbort) is the decision,
@@ -16,6 +17,7 @@ package txn
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -113,7 +115,8 @@ func (s *shard) fenceAndAbort(cur *metadata, reason string) error {
 // other change can start); the lock is held.
 func (s *shard) sendMarkers(m *metadata) {
 	mk := Markers{TransactionalID: m.id, ProducerID: m.producerID, ProducerEpoch: m.producerEpoch,
-		Commit: m.state == PrepareCommit, CoordinatorEpoch: s.epoch, Partitions: m.sortedPartitions()}
+		Commit: m.state == PrepareCommit, CoordinatorEpoch: s.epoch, Partitions: m.sortedPartitions(),
+		TransactionVersion: int8(m.clientTxVersion)}
 	go s.markerRound(m, mk)
 }
 
@@ -145,6 +148,13 @@ func (s *shard) markerRound(m *metadata, mk Markers) {
 	delete(s.timers, "markers/"+m.id)
 	next := m.clone()
 	next.state, next.lastUpdate = CompleteAbort, s.nowMs()
+	if m.clientTxVersion >= 2 && m.nextProducerID >= 0 {
+		// Transaction version 2 bumped the epoch to its last value for
+		// the markers; the producer continues with the new producer id
+		// the EndTxn answered, at epoch 0.
+		next.prevProducerID, next.producerID, next.producerEpoch = m.producerID, m.nextProducerID, 0
+		next.lastEpoch, next.nextProducerID = math.MaxInt16-1, -1
+	}
 	typ := EventAbort
 	if mk.Commit {
 		next.state, typ = CompleteCommit, EventCommit

@@ -32,6 +32,9 @@ type shard struct {
 	state  shardState
 	txns   map[string]*metadata
 	timers map[string]clock.Timer
+	// changed, when not nil, is closed (and dropped) by the next state
+	// change that lands, or by unloading (NextChange).
+	changed chan struct{}
 }
 
 type shardState int8
@@ -74,8 +77,18 @@ func (s *shard) unload() {
 		t.Stop()
 	}
 	s.timers = map[string]clock.Timer{}
+	s.notifyChangedLocked()
 	s.mu.Unlock()
 	s.cancel()
+}
+
+// notifyChangedLocked wakes whoever waits for the next change. Callers
+// hold the lock.
+func (s *shard) notifyChangedLocked() {
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 }
 
 // appendLocked writes next (nil: a tombstone) as the record of id and
@@ -173,6 +186,7 @@ func (s *shard) install(id string, cur, next *metadata, err error) error {
 	} else {
 		s.txns[id] = next
 	}
+	s.notifyChangedLocked()
 	return nil
 }
 
