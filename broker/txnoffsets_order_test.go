@@ -34,7 +34,7 @@ func TestTxnOffsetCommitKeepsLaterPlainCommit(t *testing.T) {
 	dir := t.TempDir()
 	opts := []broker.Option{noTxnVerification, broker.DataDir(dir), broker.Topic("t", 1, 1, nil), broker.Config("offsets.topic.num.partitions", "1")}
 	c := startAPICluster(t, opts...)
-	cl := replClient(t, c)
+	cl := replClient(t, c, txnV1Requests())
 	fc := kmsg.NewPtrFindCoordinatorRequest()
 	fc.CoordinatorKeys = []string{"g"}
 	wantCode(t, "FindCoordinator", sendToLive[*kmsg.FindCoordinatorResponse](t, cl, 1, fc).Coordinators[0].ErrorCode, nil)
@@ -49,7 +49,7 @@ func TestTxnOffsetCommitKeepsLaterPlainCommit(t *testing.T) {
 	mustDo(t, c.Close())
 
 	c = startAPICluster(t, opts...)
-	cl = replClient(t, c)
+	cl = replClient(t, c, txnV1Requests())
 	ctx := apiCtx(t)
 	for {
 		off, code := fetchCommitted(t, cl, 1, "g", true)
