@@ -6,6 +6,7 @@ import (
 
 	"github.com/gregorkafka/gregor/acl"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/quota"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -34,6 +35,9 @@ type image struct {
 	// acls are the ACL bindings (acls.go), kept with the metadata as
 	// KRaft keeps AccessControlEntryRecords in __cluster_metadata.
 	acls *acl.Set
+	// quotas are the client quotas (clientquotas.go), kept with the
+	// metadata as KRaft keeps ClientQuotaRecords.
+	quotas *quota.Set
 }
 
 // brokerImage is a broker's registration.

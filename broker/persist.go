@@ -26,6 +26,7 @@ type persistedCluster struct {
 	NextProducerID int64            `json:"next_producer_id"`
 	Topics         []persistedTopic `json:"topics"`
 	ACLs           []persistedACL   `json:"acls,omitempty"`
+	Quotas         []persistedQuota `json:"client_quotas,omitempty"`
 }
 
 type persistedTopic struct {
@@ -57,6 +58,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 		p.Topics = append(p.Topics, pt)
 	}
 	p.ACLs = persistACLs(im.acls)
+	p.Quotas = persistQuotas(im.quotas)
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -85,6 +87,9 @@ func (c *Cluster) loadMetadata() (*image, error) {
 	im.clusterID = p.ClusterID
 	im.nextProducerID = p.NextProducerID
 	if im.acls, err = loadACLs(p.ACLs); err != nil {
+		return nil, fmt.Errorf("%s: %w", metadataFile, err)
+	}
+	if im.quotas, err = loadQuotas(p.Quotas); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	for _, pt := range p.Topics {
