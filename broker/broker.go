@@ -59,6 +59,7 @@ type Broker struct {
 	cleanerTimer     clock.Timer
 
 	groups *group.Coordinator // groups.go
+	quotas brokerQuotas       // conn_quota.go
 	txns   *txn.Coordinator   // txns.go
 }
 
@@ -126,6 +127,7 @@ func newBroker(c *Cluster, id int32, o options, port int) (*Broker, error) {
 	for name, v := range b.listenerConfigs() {
 		b.config = b.config.With(name, v)
 	}
+	b.quotas = newBrokerQuotas(b.config)
 	if err := b.initGroups(); err != nil {
 		ln.Close()
 		return nil, err
