@@ -11,8 +11,8 @@ import (
 
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/clock"
-	"github.com/gregorkafka/gregor/record"
 	"github.com/gregorkafka/gregor/quota"
+	"github.com/gregorkafka/gregor/record"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
