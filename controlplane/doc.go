@@ -29,6 +29,7 @@
 //	GET  /v1/groups                                  groups (id, protocol, state, coordinator)
 //	GET  /v1/groups/{group}                          state, generation, members with assignments, lag per partition
 //	GET  /v1/transactions[?state=Ongoing]            transactional ids: producer id and epoch, state, partitions, coordinator
+//	GET  /v1/quotas                                  client quotas: entity (user, client-id, ip; null is the default), values
 //
 // Act on it:
 //
