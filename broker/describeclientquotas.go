@@ -32,6 +32,7 @@ func handleDescribeClientQuotas(r *request, req *kmsg.DescribeClientQuotasReques
 		resp.ErrorCode, resp.ErrorMessage = kafkaerr.Code(err), kafkaerr.Message(err)
 		return resp, nil
 	}
+	resp.ErrorMessage = kmsg.StringPtr("") // as Kafka answers a success
 	resp.Entries = make([]kmsg.DescribeClientQuotasResponseEntry, 0, len(entries))
 	for _, e := range entries {
 		re := kmsg.NewDescribeClientQuotasResponseEntry()

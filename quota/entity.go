@@ -110,17 +110,15 @@ func (e Entity) clone() Entity {
 }
 
 // entityOf builds the entity a request names, with Kafka's errors
-// (ClientQuotaControlManager.validateEntity) for no parts, a type named
-// twice, an unknown type or an empty name.
+// (ClientQuotaControlManager.validateEntity) for no parts, an unknown
+// type or an empty name. A type named twice keeps its last name: Kafka
+// reads a request's entity into a map before validating it.
 func entityOf(cs []Component) (Entity, error) {
 	if len(cs) == 0 {
 		return nil, kafkaerr.New(kerr.InvalidRequest, "Invalid empty client quota entity")
 	}
 	e := make(Entity, len(cs))
 	for _, c := range cs {
-		if _, dup := e[c.Type]; dup {
-			return nil, kafkaerr.New(kerr.InvalidRequest, "Invalid client quota entity, duplicate entity entry %s", c.Type)
-		}
 		switch c.Type {
 		case User, ClientID, IP:
 		default:

@@ -73,7 +73,6 @@ func TestAlterValidation(t *testing.T) {
 		{"empty entity", Alteration{Ops: []Op{{Key: ProducerByteRate, Value: 1}}}, kerr.InvalidRequest, "Invalid empty client quota entity"},
 		{"unknown type", put(ProducerByteRate, 1, Component{Type: "group", Name: str("g")}), kerr.InvalidRequest, "Unhandled client quota entity type: group"},
 		{"empty name", put(ProducerByteRate, 1, user(str(""))), kerr.InvalidRequest, "Empty user not supported"},
-		{"duplicate type", put(ProducerByteRate, 1, user(str("a")), user(str("b"))), kerr.InvalidRequest, "duplicate entity entry user"},
 		{"ip with user", put(ConnectionCreationRate, 1, user(str("a")), Component{Type: IP, Name: str("1.2.3.4")}), kerr.InvalidRequest, "IP entity shouldnot be combined"},
 		{"bad ip", put(ConnectionCreationRate, 1, Component{Type: IP, Name: str("not an ip!")}), kerr.InvalidRequest, "not a valid IP"},
 		{"ip key on user", put(ConnectionCreationRate, 1, user(str("a"))), kerr.InvalidRequest, "Invalid configuration key connection_creation_rate"},
@@ -91,6 +90,10 @@ func TestAlterValidation(t *testing.T) {
 		if next.Len() != 0 {
 			t.Errorf("%s: a refused alteration changed the quotas", c.name)
 		}
+	}
+	// A type named twice keeps its last name, as in Kafka.
+	if s := set(t, put(ProducerByteRate, 1, user(str("a")), user(str("b")))); s.values(Entity{User: str("b")})[ProducerByteRate] != 1 {
+		t.Fatalf("the quota was not set on user b: %v", s.Entries())
 	}
 	// A fractional request_percentage is fine; so is removing what is not set.
 	s := set(t, put(RequestPercentage, 12.5, user(str("a"))),

@@ -1,0 +1,165 @@
+package kafkaref
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gregorkafka/gregor/broker"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// AlterClientQuotas and DescribeClientQuotas, good and bad, sent to Kafka
+// 4.4 and to gregor: each entry's error code and message, and what every
+// filter describes, must agree (KIP-546). Each alteration goes in a
+// request of its own, because Kafka answers a request's entries in the
+// order of a hash map.
+func TestClientQuotaAPIsMatchKafka(t *testing.T) {
+	needKafka(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := Start(ctx, cp, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	g, err := broker.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+
+	s := kmsg.StringPtr
+	type comp = kmsg.AlterClientQuotasRequestEntryEntity
+	type op = kmsg.AlterClientQuotasRequestEntryOp
+	alters := []struct {
+		entity       []comp
+		ops          []op
+		validateOnly bool
+	}{
+		{[]comp{{Type: "user", Name: s("alice")}}, []op{{Key: "producer_byte_rate", Value: 1024}, {Key: "request_percentage", Value: 12.5}}, false},
+		{[]comp{{Type: "user", Name: s("alice")}, {Type: "client-id"}}, []op{{Key: "consumer_byte_rate", Value: 2048}}, false},
+		{[]comp{{Type: "user"}}, []op{{Key: "controller_mutation_rate", Value: 3}}, false},
+		{[]comp{{Type: "client-id", Name: s("app")}}, []op{{Key: "producer_byte_rate", Value: 100}}, false},
+		{[]comp{{Type: "ip", Name: s("127.0.0.1")}}, []op{{Key: "connection_creation_rate", Value: 10}}, false},
+		{[]comp{{Type: "ip"}}, []op{{Key: "connection_creation_rate", Value: 20}}, false},
+		{[]comp{{Type: "user", Name: s("carol")}}, []op{{Key: "producer_byte_rate", Value: 1}}, true},
+		// Removing what is set, and what is not.
+		{[]comp{{Type: "client-id", Name: s("app")}}, []op{{Key: "producer_byte_rate", Remove: true}}, false},
+		{[]comp{{Type: "client-id", Name: s("nobody")}}, []op{{Key: "producer_byte_rate", Remove: true}}, false},
+		// Refused.
+		{nil, []op{{Key: "producer_byte_rate", Value: 1}}, false},
+		{[]comp{{Type: "group", Name: s("g")}}, []op{{Key: "producer_byte_rate", Value: 1}}, false},
+		{[]comp{{Type: "user", Name: s("")}}, []op{{Key: "producer_byte_rate", Value: 1}}, false},
+		{[]comp{{Type: "user", Name: s("a")}, {Type: "user", Name: s("b")}}, []op{{Key: "producer_byte_rate", Value: 1}}, false},
+		{[]comp{{Type: "user", Name: s("a")}, {Type: "ip", Name: s("127.0.0.1")}}, []op{{Key: "connection_creation_rate", Value: 1}}, false},
+		{[]comp{{Type: "user", Name: s("a")}}, []op{{Key: "connection_creation_rate", Value: 1}}, false},
+		{[]comp{{Type: "ip", Name: s("127.0.0.1")}}, []op{{Key: "producer_byte_rate", Value: 1}}, false},
+		{[]comp{{Type: "user", Name: s("a")}}, []op{{Key: "bogus", Value: 1}}, false},
+		{[]comp{{Type: "user", Name: s("a")}}, []op{{Key: "producer_byte_rate", Value: 0}}, false},
+		{[]comp{{Type: "user", Name: s("a")}}, []op{{Key: "producer_byte_rate", Value: -5}}, false},
+		{[]comp{{Type: "user", Name: s("a")}}, []op{{Key: "producer_byte_rate", Value: 1.5}}, false},
+		{[]comp{{Type: "ip", Name: s("127.0.0.1")}}, []op{{Key: "connection_creation_rate", Value: 1e10}}, false},
+		{[]comp{{Type: "user", Name: s("a")}}, []op{{Key: "producer_byte_rate", Value: 1}, {Key: "producer_byte_rate", Value: 2}}, false},
+	}
+	type fc = kmsg.DescribeClientQuotasRequestComponent
+	describes := []struct {
+		comps  []fc
+		strict bool
+	}{
+		{nil, false},
+		{nil, true},
+		{[]fc{{EntityType: "user", MatchType: 0, Match: s("alice")}}, false},
+		{[]fc{{EntityType: "user", MatchType: 0, Match: s("alice")}}, true},
+		{[]fc{{EntityType: "user", MatchType: 1}}, false},
+		{[]fc{{EntityType: "client-id", MatchType: 2}}, false},
+		{[]fc{{EntityType: "client-id", MatchType: 2}}, true},
+		{[]fc{{EntityType: "user", MatchType: 2}, {EntityType: "client-id", MatchType: 1}}, true},
+		{[]fc{{EntityType: "ip", MatchType: 2}}, false},
+		{[]fc{{EntityType: "ip", MatchType: 1}}, false},
+		// Refused.
+		{[]fc{{EntityType: "", MatchType: 2}}, false},
+		{[]fc{{EntityType: "group", MatchType: 2}}, false},
+		{[]fc{{EntityType: "user", MatchType: 2}, {EntityType: "user", MatchType: 1}}, false},
+		{[]fc{{EntityType: "user", MatchType: 0}}, false},
+		{[]fc{{EntityType: "user", MatchType: 1, Match: s("x")}}, false},
+		{[]fc{{EntityType: "user", MatchType: 2, Match: s("x")}}, false},
+		{[]fc{{EntityType: "user", MatchType: 7}}, false},
+		{[]fc{{EntityType: "ip", MatchType: 2}, {EntityType: "user", MatchType: 2}}, false},
+	}
+
+	answers := func(addr string) []string {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		var out []string
+		for i, a := range alters {
+			req := kmsg.NewPtrAlterClientQuotasRequest()
+			req.ValidateOnly = a.validateOnly
+			e := kmsg.NewAlterClientQuotasRequestEntry()
+			e.Entity, e.Ops = a.entity, a.ops
+			req.Entries = append(req.Entries, e)
+			resp, err := req.RequestWith(ctx, cl)
+			if err != nil {
+				t.Fatalf("AlterClientQuotas to %s: %v", addr, err)
+			}
+			for _, r := range resp.Entries {
+				out = append(out, fmt.Sprintf("alter %d: code %d message %q", i, r.ErrorCode, deref(r.ErrorMessage)))
+			}
+		}
+		for i, d := range describes {
+			req := kmsg.NewPtrDescribeClientQuotasRequest()
+			req.Components, req.Strict = d.comps, d.strict
+			resp, err := req.RequestWith(ctx, cl)
+			if err != nil {
+				t.Fatalf("DescribeClientQuotas to %s: %v", addr, err)
+			}
+			var entries []string
+			for _, e := range resp.Entries {
+				var parts, values []string
+				for _, c := range e.Entity {
+					parts = append(parts, c.Type+"="+deref(c.Name))
+				}
+				for _, v := range e.Values {
+					values = append(values, fmt.Sprintf("%s=%g", v.Key, v.Value))
+				}
+				sort.Strings(parts)
+				sort.Strings(values)
+				entries = append(entries, strings.Join(parts, ",")+": "+strings.Join(values, ","))
+			}
+			sort.Strings(entries)
+			out = append(out, fmt.Sprintf("describe %d: code %d message %q entries null %v [%s]", i, resp.ErrorCode, deref(resp.ErrorMessage),
+				resp.Entries == nil, strings.Join(entries, "; ")))
+		}
+		return out
+	}
+	want, got := answers(k.Addr), answers(g.Addrs()[0])
+	for i := range max(len(want), len(got)) {
+		var w, gg string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			gg = got[i]
+		}
+		if w != gg {
+			t.Errorf("Kafka: %s\ngregor: %s", w, gg)
+		}
+	}
+}
