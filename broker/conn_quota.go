@@ -22,6 +22,7 @@ package broker
 
 import (
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -143,6 +144,7 @@ func (c *conn) handleWithQuotas(f frame) (kmsg.Response, throttle, error) {
 		}
 	}
 	t := min(max(requestT, bandwidthT, mut.throttleMs), math.MaxInt32)
+	c.b.countThrottle(r.key, t)
 	if t > 0 {
 		if st, ok := resp.(kmsg.SetThrottleResponse); ok {
 			st.SetThrottle(int32(t))
@@ -178,4 +180,14 @@ func throttledFetch(resp kmsg.Response) kmsg.Response {
 	out.Version = f.Version
 	out.SessionID = f.SessionID
 	return out
+}
+
+// countThrottle records a request's throttle for ThrottleTimeMs.
+func (b *Broker) countThrottle(key int16, ms int64) {
+	rc := b.cluster.traffic.request(b.id, key)
+	rc.throttled.Add(1)
+	rc.throttleMs.Add(ms)
+	if i := sort.SearchFloat64s(LatencyBucketsMs, float64(ms)); i < len(rc.throttleBuckets) {
+		rc.throttleBuckets[i].Add(1)
+	}
 }

@@ -239,4 +239,10 @@ func TestThrottledConnectionIsMuted(t *testing.T) {
 	if len(recs) != 1 || recs[0].Time.Before(muted.Add(th)) {
 		t.Fatalf("the Metadata request was handled at %v, before the mute ended at %v", recs, muted.Add(th))
 	}
+	// ThrottleTimeMs counts the throttle given to the Produce.
+	for _, rt := range c.TrafficMetrics().Requests {
+		if rt.API == "Produce" && (rt.Throttled != 1 || rt.ThrottleMs != int64(resp.ThrottleMillis)) {
+			t.Fatalf("Produce traffic: %d throttled, %d ms; want 1, %d", rt.Throttled, rt.ThrottleMs, resp.ThrottleMillis)
+		}
+	}
 }
