@@ -218,6 +218,10 @@ func (b *Broker) acceptLoop(ln net.Listener, l *brokerListener) {
 		}
 		c := newConn(b, nc, l)
 		b.conns[c] = struct{}{}
+		if b.throttleConnection(c) {
+			b.mu.Unlock()
+			continue
+		}
 		b.wg.Add(1)
 		b.mu.Unlock()
 		b.cluster.changes.notify() // for WaitUntil

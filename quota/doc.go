@@ -69,6 +69,10 @@
 // THROTTLING_QUOTA_EXCEEDED for its topics; older versions are let
 // through and throttled instead.
 //
+// connection_creation_rate (KIP-612) counts the connections an ip
+// opens, with the same Rate: one over the quota is held unread for the
+// throttle (at most one window) and then closed.
+//
 // Everything here reads time from the caller (milliseconds on the
 // cluster's clock), so rates and throttles follow a manual clock in tests.
 package quota

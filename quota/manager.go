@@ -124,3 +124,24 @@ func (m *Manager) bucket(tags Tags) *TokenBucket {
 	}
 	return b
 }
+
+// RecordConnection counts a new connection from ip at nowMs against its
+// connection_creation_rate (KIP-612) and returns how long, in
+// milliseconds, to hold the connection before closing it unserved: 0
+// when it may be served. A refused connection is not counted, and the
+// throttle is at most one window, as Kafka's ConnectionQuotas has it.
+func (m *Manager) RecordConnection(s *Set, ip string, nowMs int64) int64 {
+	limit, ok := s.ResolveIP(ip)
+	if !ok {
+		return 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.rate(ConnectionCreationRate, Tags{User: ip}) // one rate per ip, whichever entity set the quota
+	r.Record(1, nowMs)
+	t := min(r.Throttle(limit, nowMs), m.windowMs)
+	if t > 0 {
+		r.Record(-1, nowMs)
+	}
+	return t
+}

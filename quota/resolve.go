@@ -38,3 +38,17 @@ func (s *Set) Resolve(key, user, clientID string) (tags Tags, limit float64, ok 
 	}
 	return Tags{}, 0, false
 }
+
+// ResolveIP finds the connection_creation_rate for connections from ip:
+// the ip's own quota, else the default ip's (Kafka's ConnectionQuotas).
+// ok is false when neither is set.
+func (s *Set) ResolveIP(ip string) (limit float64, ok bool) {
+	if !s.Has(ConnectionCreationRate) {
+		return 0, false
+	}
+	if v, found := s.values(Entity{IP: &ip})[ConnectionCreationRate]; found {
+		return v, true
+	}
+	v, found := s.values(Entity{IP: nil})[ConnectionCreationRate]
+	return v, found
+}
