@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/gregorkafka/gregor/broker"
+	"github.com/gregorkafka/gregor/record"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // AlterClientQuotas and DescribeClientQuotas, good and bad, sent to Kafka
@@ -160,6 +162,109 @@ func TestClientQuotaAPIsMatchKafka(t *testing.T) {
 		}
 		if w != gg {
 			t.Errorf("Kafka: %s\ngregor: %s", w, gg)
+		}
+	}
+}
+
+// The bytes a Produce costs against producer_byte_rate, and the
+// throttle they earn, must be Kafka's: the first request of a client
+// held to 1000 B/s meets a young window of ten seconds, so Kafka's
+// throttle_time_ms is exactly the request's size in bytes minus 10000,
+// and gregor's must be the same number for the same request.
+func TestProduceThrottleMatchesKafka(t *testing.T) {
+	needKafka(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := Start(ctx, cp, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	g, err := broker.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	batch, err := record.Build(record.BatchOptions{}, []record.Record{{Timestamp: time.Now().UnixMilli(), Value: []byte(strings.Repeat("q", 20000))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := kversion.Stable()
+	pinned.SetMaxKeyVersion(int16(kmsg.Produce), 9)
+
+	throttle := func(addr string) int32 {
+		warm, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("warm"), kgo.MaxVersions(pinned))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer warm.Close()
+		if _, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, warm); err != nil {
+			t.Fatal(err)
+		}
+		s := &side{ctx: ctx, name: addr, broker: warm.Broker(1)}
+		if _, err := s.broker.Request(ctx, createTopics(false, newTopic{name: "metered", partitions: 1, rf: 1})(s)); err != nil {
+			t.Fatal(err)
+		}
+		waitTopics("metered")(s, nil)
+		// A first produce without a quota, until the new partition is led.
+		untilTrue(ctx, func() bool {
+			resp, err := s.broker.Request(ctx, produce(-1, "metered", 0, batch)(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp.(*kmsg.ProduceResponse).Topics[0].Partitions[0].ErrorCode == 0
+		})
+		alter := kmsg.NewPtrAlterClientQuotasRequest()
+		e := kmsg.NewAlterClientQuotasRequestEntry()
+		e.Entity = []kmsg.AlterClientQuotasRequestEntryEntity{{Type: "client-id", Name: kmsg.StringPtr("metered")}}
+		e.Ops = []kmsg.AlterClientQuotasRequestEntryOp{{Key: "producer_byte_rate", Value: 1000}}
+		alter.Entries = append(alter.Entries, e)
+		if _, err := alter.RequestWith(ctx, warm); err != nil {
+			t.Fatal(err)
+		}
+		metered, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("metered"), kgo.MaxVersions(pinned))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer metered.Close()
+		// Kafka's brokers apply a quota a moment after its controller
+		// commits it: produce until a throttle comes back.
+		var th int32
+		untilTrue(ctx, func() bool {
+			resp, err := produce(-1, "metered", 0, batch)(s).(*kmsg.ProduceRequest).RequestWith(ctx, metered)
+			if err != nil {
+				t.Fatal(err)
+			}
+			th = resp.ThrottleMillis
+			return th > 0
+		})
+		return th
+	}
+	want, got := throttle(k.Addr), throttle(g.Addrs()[0])
+	if want != got || want <= 0 {
+		t.Fatalf("throttle_time_ms for a %d-byte batch at 1000 B/s: Kafka %d, gregor %d", len(batch), want, got)
+	}
+	t.Logf("both throttle the first %d-byte batch for %d ms", len(batch), got)
+}
+
+// untilTrue calls f every 50 ms of wall time until it reports true or ctx
+// ends: it waits on Kafka's process, as waitTopics does.
+func untilTrue(ctx context.Context, f func() bool) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !f() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
 		}
 	}
 }
