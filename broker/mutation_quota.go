@@ -23,8 +23,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-const throttlingQuotaExceeded = "The throttling quota has been exceeded."
-
 // mutationCheck is what checkMutations decided for one request; the zero
 // value changes nothing.
 type mutationCheck struct {
@@ -199,7 +197,8 @@ func (mc mutationCheck) finish(resp kmsg.Response) kmsg.Response {
 			delete(mc.charged, name)
 		}
 	}
-	msg := kmsg.StringPtr(throttlingQuotaExceeded)
+	// Kafka leaves the message null: it is the error's generic one.
+	var msg *string
 	code := kerr.ThrottlingQuotaExceeded.Code
 	switch resp := resp.(type) {
 	case *kmsg.CreateTopicsResponse:

@@ -268,3 +268,76 @@ func untilTrue(ctx context.Context, f func() bool) {
 		}
 	}
 }
+
+// controller_mutation_rate (KIP-599) as Kafka's controller applies it:
+// with a rate of 1 partition/s (a bucket of 11), CreateTopics v7 with
+// topics of 10, 5 and 1 partitions creates the first two and refuses the
+// third with THROTTLING_QUOTA_EXCEEDED, with a throttle, on both.
+func TestControllerMutationQuotaMatchesKafka(t *testing.T) {
+	needKafka(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := Start(ctx, cp, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	g, err := broker.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	pinned := kversion.Stable()
+	pinned.SetMaxKeyVersion(int16(kmsg.CreateTopics), 7)
+
+	answer := func(addr string) string {
+		admin, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("admin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		alter := kmsg.NewPtrAlterClientQuotasRequest()
+		e := kmsg.NewAlterClientQuotasRequestEntry()
+		e.Entity = []kmsg.AlterClientQuotasRequestEntryEntity{{Type: "client-id", Name: kmsg.StringPtr("creator")}}
+		e.Ops = []kmsg.AlterClientQuotasRequestEntryOp{{Key: "controller_mutation_rate", Value: 1}}
+		alter.Entries = append(alter.Entries, e)
+		if _, err := alter.RequestWith(ctx, admin); err != nil {
+			t.Fatal(err)
+		}
+		creator, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("creator"), kgo.MaxVersions(pinned), kgo.RequestRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer creator.Close()
+		req := kmsg.NewPtrCreateTopicsRequest()
+		req.TimeoutMillis = 30000
+		for _, nt := range []newTopic{{name: "ten", partitions: 10, rf: 1}, {name: "five", partitions: 5, rf: 1}, {name: "one", partitions: 1, rf: 1}} {
+			rt := kmsg.NewCreateTopicsRequestTopic()
+			rt.Topic, rt.NumPartitions, rt.ReplicationFactor = nt.name, nt.partitions, nt.rf
+			req.Topics = append(req.Topics, rt)
+		}
+		resp, err := req.RequestWith(ctx, creator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		for _, rt := range resp.Topics {
+			codes = append(codes, fmt.Sprintf("%s=%d %q", rt.Topic, rt.ErrorCode, deref(rt.ErrorMessage)))
+		}
+		sort.Strings(codes)
+		return fmt.Sprintf("throttled %v: %s", resp.ThrottleMillis > 0, strings.Join(codes, ", "))
+	}
+	want, got := answer(k.Addr), answer(g.Addrs()[0])
+	if want != got {
+		t.Fatalf("CreateTopics over controller_mutation_rate:\n Kafka: %s\ngregor: %s", want, got)
+	}
+	t.Logf("both: %s", got)
+}
