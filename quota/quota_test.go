@@ -204,3 +204,15 @@ func TestTokenBucket(t *testing.T) {
 		t.Fatalf("the bucket should be in debt until 4 s")
 	}
 }
+
+// What Entries returns is the caller's: changing it leaves the Set as it
+// was.
+func TestEntriesAreCopies(t *testing.T) {
+	s := set(t, put(ProducerByteRate, 1, user(str("a"))))
+	es := s.Entries()
+	es[0].Values[ProducerByteRate] = 99
+	*es[0].Entity[User] = "b"
+	if _, limit, ok := s.Resolve(ProducerByteRate, "a", "c"); !ok || limit != 1 {
+		t.Fatalf("the Set changed through Entries: %v %v", limit, ok)
+	}
+}

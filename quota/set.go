@@ -51,7 +51,7 @@ func (s *Set) Len() int {
 // Has reports whether any entity sets the quota key.
 func (s *Set) Has(key string) bool { return s != nil && s.byKey[key] > 0 }
 
-// Entries returns every entity's quotas: users first (the default user
+// Entries returns a copy of every entity's quotas: users first (the default user
 // before named ones, each followed by its client-ids), then client-ids,
 // then ips.
 func (s *Set) Entries() []Entry {
@@ -61,7 +61,9 @@ func (s *Set) Entries() []Entry {
 	keys := slices.Sorted(maps.Keys(s.entries))
 	out := make([]Entry, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, s.entries[k])
+		// Copies: the caller may change them, the Set must not change.
+		e := s.entries[k]
+		out = append(out, Entry{Entity: e.Entity.clone(), Values: maps.Clone(e.Values)})
 	}
 	return out
 }
