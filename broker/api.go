@@ -52,6 +52,7 @@ type request struct {
 	correlationID int32
 	clientID      *string
 	body          kmsg.Request
+	size          int // the request's bytes, header and body, as producer_byte_rate counts them
 }
 
 // response makes the response value for the request, at its version.

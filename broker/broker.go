@@ -63,6 +63,7 @@ type Broker struct {
 	producerExpiryTimer   clock.Timer
 
 	groups *group.Coordinator // groups.go
+	quotas brokerQuotas       // conn_quota.go
 	txns   *txn.Coordinator   // txns.go
 }
 
@@ -141,6 +142,7 @@ func newBroker(c *Cluster, id int32, o options) (*Broker, error) {
 	if int(id) <= len(o.racks) && o.racks[id-1] != "" {
 		b.config = b.config.With("broker.rack", o.racks[id-1])
 	}
+	b.quotas = newBrokerQuotas(b.config)
 	if err := b.initGroups(); err != nil {
 		ln.Close()
 		return nil, err
@@ -234,6 +236,10 @@ func (b *Broker) acceptLoop(ln net.Listener, l *brokerListener) {
 		}
 		c := newConn(b, nc, l)
 		b.conns[c] = struct{}{}
+		if b.throttleConnection(c) {
+			b.mu.Unlock()
+			continue
+		}
 		b.wg.Add(1)
 		b.mu.Unlock()
 		b.cluster.changes.notify() // for WaitUntil

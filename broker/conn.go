@@ -135,7 +135,7 @@ func (c *conn) serve() {
 			c.endReading(f.err)
 			return
 		}
-		resp, err := c.handle(f)
+		resp, throttle, err := c.handleWithQuotas(f)
 		if err != nil {
 			if errors.Is(err, context.Canceled) && c.ctx.Err() != nil {
 				// A client hanging up during a long-poll fetch (or a
@@ -148,12 +148,18 @@ func (c *conn) serve() {
 			}
 			return
 		}
+		if throttle.before(resp) && !c.mute(throttle) {
+			return
+		}
 		if resp != nil {
 			if _, err := c.nc.Write(encodeResponse(f.h.correlationID, resp)); err != nil {
 				c.logClosed("connection closed while writing a response")
 				return
 			}
 			c.touch()
+		}
+		if throttle.after(resp) && !c.mute(throttle) {
+			return
 		}
 		if c.closeAfterResponse {
 			c.logClosed("connection closed after a failed authentication")
@@ -263,7 +269,7 @@ func (c *conn) decodeFrame(buf []byte) (f frame) {
 		return bad("malformed %s v%d request: %w", kmsg.NameForKey(h.key), h.version, err)
 	}
 	f.req = &request{ctx: c.ctx, broker: c.b, conn: c, key: h.key, version: h.version,
-		correlationID: h.correlationID, clientID: h.clientID, body: body}
+		correlationID: h.correlationID, clientID: h.clientID, body: body, size: len(buf)}
 	return f
 }
 

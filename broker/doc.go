@@ -96,6 +96,15 @@
 // (authz_filter.go). Package acl holds the rules themselves. Without an
 // authorizer nothing is checked.
 //
+// # Quotas
+//
+// Client quotas (package quota) are kept in the metadata image
+// (clientquotas.go; DescribeClientQuotas and AlterClientQuotas read and
+// change them). Each broker measures its own clients against them in one
+// step around the handlers (conn_quota.go, mutation_quota.go): a client
+// over its rate gets throttle_time_ms and its connection is muted on the
+// cluster clock. With no quota set the step costs one atomic load.
+//
 // # Locks
 //
 // Metadata is read without locks (the controller swaps an immutable

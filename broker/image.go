@@ -6,6 +6,7 @@ import (
 
 	"github.com/gregorkafka/gregor/acl"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
+	"github.com/gregorkafka/gregor/quota"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
@@ -42,6 +43,9 @@ type image struct {
 	// with the metadata as KRaft keeps FeatureLevelRecords; replaced
 	// whole, never modified, once published.
 	features featureLevels
+	// quotas are the client quotas (clientquotas.go), kept with the
+	// metadata as KRaft keeps ClientQuotaRecords.
+	quotas *quota.Set
 }
 
 // brokerImage is a broker's registration.

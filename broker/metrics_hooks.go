@@ -41,6 +41,12 @@ type requestCounters struct {
 	count   atomic.Int64
 	nanos   atomic.Int64
 	buckets []atomic.Int64 // one per LatencyBucketsMs bound, not cumulative
+	// throttled counts the requests measured against client quotas and
+	// throttleMs their summed throttle (ThrottleTimeMs); throttleBuckets
+	// as buckets. Only requests handled while some quota is set count.
+	throttled       atomic.Int64
+	throttleMs      atomic.Int64
+	throttleBuckets []atomic.Int64
 }
 
 // trafficStats holds the counters of every broker of the cluster.
@@ -63,7 +69,8 @@ func (s *trafficStats) request(broker int32, key int16) *requestCounters {
 	if v, ok := s.requests.Load(k); ok {
 		return v.(*requestCounters)
 	}
-	v, _ := s.requests.LoadOrStore(k, &requestCounters{buckets: make([]atomic.Int64, len(LatencyBucketsMs))})
+	v, _ := s.requests.LoadOrStore(k, &requestCounters{buckets: make([]atomic.Int64, len(LatencyBucketsMs)),
+		throttleBuckets: make([]atomic.Int64, len(LatencyBucketsMs))})
 	return v.(*requestCounters)
 }
 
@@ -127,6 +134,13 @@ type RequestTraffic struct {
 	// Buckets[i] counts requests that took at most LatencyBucketsMs[i]
 	// (cumulative, as a Prometheus histogram).
 	Buckets []int64
+	// Throttled counts the requests measured against client quotas (only
+	// those handled while some quota was set), ThrottleMs their summed
+	// throttle_time_ms and ThrottleBuckets their throttles by
+	// LatencyBucketsMs, cumulative (ThrottleTimeMs).
+	Throttled       int64
+	ThrottleMs      int64
+	ThrottleBuckets []int64
 }
 
 // TrafficMetrics are the cluster's traffic counters, by broker and topic
@@ -153,6 +167,13 @@ func (c *Cluster) TrafficMetrics() TrafficMetrics {
 		for i := range rc.buckets {
 			cum += rc.buckets[i].Load()
 			rt.Buckets[i] = cum
+		}
+		rt.Throttled, rt.ThrottleMs = rc.throttled.Load(), rc.throttleMs.Load()
+		rt.ThrottleBuckets = make([]int64, len(rc.throttleBuckets))
+		cum = 0
+		for i := range rc.throttleBuckets {
+			cum += rc.throttleBuckets[i].Load()
+			rt.ThrottleBuckets[i] = cum
 		}
 		m.Requests = append(m.Requests, rt)
 		return true

@@ -36,6 +36,7 @@ type persistedCluster struct {
 	// FeaturesEpoch their epoch.
 	Features      map[string]int16 `json:"features,omitempty"`
 	FeaturesEpoch int64            `json:"features_epoch,omitempty"`
+	Quotas        []persistedQuota `json:"client_quotas,omitempty"`
 }
 
 type persistedTopic struct {
@@ -76,6 +77,7 @@ func (c *Cluster) saveMetadata(im *image) error {
 	if p.Features == nil && p.FeaturesEpoch > 0 {
 		p.Features = map[string]int16{}
 	}
+	p.Quotas = persistQuotas(im.quotas)
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return err
@@ -121,6 +123,9 @@ func (c *Cluster) loadMetadata() (*image, error) {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	if err := loadScram(c.creds, p.Scram); err != nil {
+		return nil, fmt.Errorf("%s: %w", metadataFile, err)
+	}
+	if im.quotas, err = loadQuotas(p.Quotas); err != nil {
 		return nil, fmt.Errorf("%s: %w", metadataFile, err)
 	}
 	for _, pt := range p.Topics {

@@ -167,6 +167,13 @@ var brokerDefs = []Def{
 	{Name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", Type: Int, Default: def("10000"), Check: atLeast(1)},
 	{Name: "transaction.remove.expired.transaction.cleanup.interval.ms", Type: Int, Default: def("3600000"), Check: atLeast(1)},
 	{Name: "transaction.partition.verification.enable", Type: Boolean, Default: def("true")},
+
+	// Client quotas (the quota package): the samples a client's rates
+	// are measured over.
+	{Name: "quota.window.num", Type: Int, Default: def("11"), Check: atLeast(1)},
+	{Name: "quota.window.size.seconds", Type: Int, Default: def("1"), Check: atLeast(1)},
+	{Name: "controller.quota.window.num", Type: Int, Default: def("11"), Check: atLeast(1)},
+	{Name: "controller.quota.window.size.seconds", Type: Int, Default: def("1"), Check: atLeast(1)},
 }
 
 // topicDefs are the topic configs, each with the broker configs it falls

@@ -32,6 +32,7 @@
 //	GET  /v1/reassignments                           partition reassignments in progress: replicas, target, adding and
 //	                                                 removing replicas, ISR, and per new replica its log end offset,
 //	                                                 lag behind the leader and bytes copied
+//	GET  /v1/quotas                                  client quotas: entity (user, client-id, ip; null is the default), values
 //
 // Act on it:
 //

@@ -25,6 +25,7 @@ func Handler(c *broker.Cluster) http.Handler {
 	mux.HandleFunc("GET /v1/groups/{group}", s.getGroup)
 	mux.HandleFunc("GET /v1/transactions", s.getTransactions)
 	mux.HandleFunc("GET /v1/reassignments", s.getReassignments)
+	mux.HandleFunc("GET /v1/quotas", s.getQuotas)
 	mux.HandleFunc("POST /v1/brokers/{id}/{action}", s.postBroker)
 	mux.HandleFunc("POST /v1/replication/{action}", s.postReplication)
 	mux.HandleFunc("POST /v1/clock/advance", s.postClockAdvance)

@@ -43,6 +43,8 @@ var (
 		"Requests handled, by API (RequestsPerSec).", "broker", "request")
 	totalTime = desc("kafka_network_requestmetrics_totaltimems",
 		"Request latency in milliseconds on the cluster clock, by API (TotalTimeMs).", "broker", "request")
+	throttleTime = desc("kafka_network_requestmetrics_throttletimems",
+		"throttle_time_ms given to requests measured against client quotas, by API (ThrottleTimeMs).", "broker", "request")
 	underReplicated = desc("kafka_server_replicamanager_underreplicatedpartitions",
 		"Partitions led by the broker with fewer in-sync replicas than replicas.", "broker")
 	underMinISR = desc("kafka_server_replicamanager_underminisrpartitioncount",
@@ -71,7 +73,7 @@ var (
 		"The group's committed offset, per partition.", "group", "topic", "partition")
 )
 
-var allDescs = []*prometheus.Desc{messagesIn, bytesIn, bytesOut, requests, totalTime,
+var allDescs = []*prometheus.Desc{messagesIn, bytesIn, bytesOut, requests, totalTime, throttleTime,
 	underReplicated, underMinISR, leaderCount, reassigning, isrShrinks, isrExpands,
 	activeController, offline, elections, groupCount, rebalances, groupLag, groupOffset}
 
@@ -115,6 +117,13 @@ func (m *Collector) collectTraffic(ch chan<- prometheus.Metric) {
 		}
 		ms := r.Total.Seconds() * 1000
 		ch <- prometheus.MustNewConstHistogram(totalTime, uint64(r.Requests), ms, buckets, id(r.Broker), name)
+		if r.Throttled > 0 {
+			tb := make(map[float64]uint64, len(r.ThrottleBuckets))
+			for i, n := range r.ThrottleBuckets {
+				tb[broker.LatencyBucketsMs[i]] = uint64(n)
+			}
+			ch <- prometheus.MustNewConstHistogram(throttleTime, uint64(r.Throttled), float64(r.ThrottleMs), tb, id(r.Broker), name)
+		}
 	}
 }
 

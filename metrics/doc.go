@@ -20,6 +20,7 @@
 //	kafka.server:type=BrokerTopicMetrics,name=BytesOutPerSec,topic=T   kafka_server_brokertopicmetrics_bytesout_total{broker,topic}
 //	kafka.network:type=RequestMetrics,name=RequestsPerSec,request=R    kafka_network_requestmetrics_requests_total{broker,request}
 //	kafka.network:type=RequestMetrics,name=TotalTimeMs,request=R       kafka_network_requestmetrics_totaltimems{broker,request} (histogram, ms)
+//	kafka.network:type=RequestMetrics,name=ThrottleTimeMs,request=R    kafka_network_requestmetrics_throttletimems{broker,request} (histogram, ms)
 //	kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions    kafka_server_replicamanager_underreplicatedpartitions{broker}
 //	kafka.server:type=ReplicaManager,name=UnderMinIsrPartitionCount    kafka_server_replicamanager_underminisrpartitioncount{broker}
 //	kafka.server:type=ReplicaManager,name=LeaderCount                  kafka_server_replicamanager_leadercount{broker}
@@ -49,6 +50,9 @@
 //     replication is not counted (Kafka counts it as
 //     ReplicationBytesInPerSec). BytesOut counts record bytes returned to
 //     consumers' Fetch requests.
+//   - ThrottleTimeMs counts only the requests handled while some client
+//     quota is set in the cluster (with none, measuring is skipped), so
+//     its count can be lower than RequestsPerSec's.
 //   - TotalTimeMs is a Kafka histogram reported as percentiles; here it is
 //     a Prometheus histogram in milliseconds (buckets
 //     broker.LatencyBucketsMs), measured on the cluster's clock, so a
