@@ -72,7 +72,6 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 		return resp, nil
 	}
 	if fc.session != nil {
-		defer fc.session.mu.Unlock()
 		resp.SessionID = fc.session.id
 	}
 	targets := b.resolveFetchTargets(r.version, fc.partitions, partition.IsolationLevel(req.IsolationLevel))
@@ -94,6 +93,11 @@ func handleFetch(r *request, req *kmsg.FetchRequest) (kmsg.Response, error) {
 		return nil, r.ctx.Err()
 	}
 	b.countFetched(targets, results)
+	if !fc.claim(targets) {
+		resp.ErrorCode = kerr.InvalidFetchSessionEpoch.Code
+		return resp, nil
+	}
+	defer fc.release()
 	fillFetchResponse(r.version, resp, fc, targets, results)
 	addFetchLeaderHints(r, resp) // leaderhints.go
 	return resp, nil

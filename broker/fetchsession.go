@@ -22,6 +22,13 @@ package broker
 // unknown id is FETCH_SESSION_ID_NOT_FOUND, a wrong epoch
 // INVALID_FETCH_SESSION_EPOCH, and a session used with and without topic
 // ids (fetch v13+ against older versions) FETCH_SESSION_TOPIC_ID_ERROR. A
+// session's epoch moves on when a fetch is accepted, not when it is
+// answered, so the same epoch sent again while the first fetch is still
+// parked (a client retrying, or two fetches in flight) is
+// INVALID_FETCH_SESSION_EPOCH at once. And a parked fetch whose session
+// moved on meanwhile (a later epoch was accepted) is answered
+// INVALID_FETCH_SESSION_EPOCH when it wakes, its partitions left out, as
+// Kafka's IncrementalFetchContext does for a duplicate request. A
 // session whose last partition is forgotten is closed. Partitions that
 // returned records move to the end of the session, so the next fetch
 // gives the others the first share of max_bytes.
@@ -32,6 +39,10 @@ package broker
 // or else the smallest session created more than two minutes ago, if the
 // new one has more partitions; otherwise the fetch goes without a session
 // (Kafka's FetchSessionCacheShard.tryEvict).
+//
+// A fetch works on a copy of the session's partitions, so that the
+// session is locked only while a request is accepted and while its
+// answer is recorded, never while the fetch is parked.
 //
 // Lock order: a session's mu before the cache's mu.
 
@@ -60,7 +71,7 @@ func newFetchSessionCache(slots int) *fetchSessionCache {
 }
 
 type fetchSession struct {
-	mu           sync.Mutex // one fetch at a time per session
+	mu           sync.Mutex // guards nextEpoch and partitions; never held while a fetch waits
 	id           int32
 	usesTopicIDs bool // created by fetch v13+: partitions are keyed by topic id
 	nextEpoch    int32
@@ -95,11 +106,58 @@ type sessionPartition struct {
 }
 
 // fetchContext is what one Fetch works on: its partitions and, when it
-// belongs to a session, the session (locked until the fetch is answered).
+// belongs to a session, the session. Inside a session the partitions are
+// copies, made when the fetch was accepted; claim swaps in the session's
+// own records once the fetch is ready to be answered.
 type fetchContext struct {
 	session     *fetchSession
 	partitions  []*sessionPartition
 	incremental bool
+	epoch       int32 // the session's next epoch once this fetch was accepted
+}
+
+// acceptedFetch makes the context of a fetch that s, whose mu the caller
+// holds, has just taken, and unlocks s.
+func acceptedFetch(s *fetchSession, incremental bool) fetchContext {
+	defer s.mu.Unlock()
+	parts := make([]*sessionPartition, len(s.partitions))
+	for i, p := range s.partitions {
+		cp := *p
+		parts[i] = &cp
+	}
+	return fetchContext{session: s, partitions: parts, incremental: incremental, epoch: s.nextEpoch}
+}
+
+// claim locks the fetch's session to record its answer and points each
+// target at the session's record of its partition. It reports false, with
+// nothing locked, when a later fetch on the session was accepted while
+// this one waited: the session's partitions and offsets are no longer the
+// ones this fetch read, and Kafka answers it INVALID_FETCH_SESSION_EPOCH.
+// Without a session there is nothing to claim. The caller calls release
+// after a true claim.
+func (fc fetchContext) claim(targets []fetchTarget) bool {
+	s := fc.session
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	if s.nextEpoch != fc.epoch {
+		s.mu.Unlock()
+		return false
+	}
+	for i := range targets {
+		if own := s.index[targets[i].asked.key]; own != nil {
+			targets[i].asked = own
+		}
+	}
+	return true
+}
+
+// release unlocks what a true claim locked.
+func (fc fetchContext) release() {
+	if fc.session != nil {
+		fc.session.mu.Unlock()
+	}
 }
 
 // newFetchContext applies the request's session metadata. A non-zero
@@ -126,7 +184,7 @@ func (b *Broker) newFetchContext(version int16, req *kmsg.FetchRequest) (fetchCo
 			s.upsert(sp)
 		}
 		b.sessions.touch(s, now)
-		return fetchContext{session: s, partitions: s.partitions}, 0
+		return acceptedFetch(s, false), 0
 	}
 
 	s := b.sessions.get(req.SessionID)
@@ -157,7 +215,7 @@ func (b *Broker) newFetchContext(version int16, req *kmsg.FetchRequest) (fetchCo
 	}
 	s.nextEpoch = nextFetchEpoch(s.nextEpoch)
 	b.sessions.touch(s, now)
-	return fetchContext{session: s, partitions: s.partitions, incremental: true}, 0
+	return acceptedFetch(s, true), 0
 }
 
 // requestedPartitions lists the partitions named in the request itself.

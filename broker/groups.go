@@ -49,6 +49,9 @@ func groupConfig(b *Broker) group.Config {
 	gc.ConsumerMinHeartbeatInterval = ms("group.consumer.min.heartbeat.interval.ms")
 	gc.ConsumerMaxHeartbeatInterval = ms("group.consumer.max.heartbeat.interval.ms")
 	gc.ConsumerMaxSize = cfg.Int("group.consumer.max.size")
+	gc.ConsumerAssignmentInterval = ms("group.consumer.assignment.interval.ms")
+	gc.ConsumerMinAssignmentInterval = ms("group.consumer.min.assignment.interval.ms")
+	gc.ConsumerMaxAssignmentInterval = ms("group.consumer.max.assignment.interval.ms")
 	gc.ConsumerAssignors = splitList(cfg.String("group.consumer.assignors"))
 	gc.Protocols = splitList(cfg.String("group.coordinator.rebalance.protocols"))
 	gc.OffsetsRetention = time.Duration(cfg.Long("offsets.retention.minutes")) * time.Minute

@@ -244,10 +244,10 @@ func (g *consumerGroup) describeResponse() kmsg.ConsumerGroupDescribeResponseGro
 			dm.RackID = &rack
 		}
 		dm.SubscribedTopics = append([]string{}, m.subscribedNames...)
-		if m.subscribedRegex != "" {
-			re := m.subscribedRegex
-			dm.SubscribedTopicRegex = &re
-		}
+		// Kafka describes a member without a regex with an empty one,
+		// not a null.
+		re := m.subscribedRegex
+		dm.SubscribedTopicRegex = &re
 		dm.Assignment = toWire(m.assigned)
 		dm.TargetAssignment = toWire(g.target[m.id])
 		dm.MemberType = 1

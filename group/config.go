@@ -34,6 +34,16 @@ type Config struct {
 	ConsumerMinHeartbeatInterval time.Duration
 	ConsumerMaxHeartbeatInterval time.Duration
 	ConsumerMaxSize              int // group.consumer.max.size
+	// ConsumerAssignmentInterval is group.consumer.assignment.interval.ms
+	// (KIP-1263): a new target assignment is computed at most this often.
+	// A heartbeat that bumps the group epoch sooner after the last
+	// computation leaves the group Assigning with the last target; the
+	// first heartbeat after the interval computes it. 0 computes in every
+	// heartbeat that bumps the epoch. The interval must lie within
+	// group.consumer.min/max.assignment.interval.ms.
+	ConsumerAssignmentInterval    time.Duration
+	ConsumerMinAssignmentInterval time.Duration
+	ConsumerMaxAssignmentInterval time.Duration
 	// ConsumerAssignors is group.consumer.assignors; the first is the
 	// default for members that name none.
 	ConsumerAssignors []string
@@ -64,6 +74,8 @@ func DefaultConfig() Config {
 		ConsumerMinHeartbeatInterval:  5 * time.Second,
 		ConsumerMaxHeartbeatInterval:  15 * time.Second,
 		ConsumerMaxSize:               math.MaxInt32,
+		ConsumerAssignmentInterval:    time.Second,
+		ConsumerMaxAssignmentInterval: 15 * time.Second,
 		ConsumerAssignors:             []string{"uniform", "range"},
 		Protocols:                     []string{"classic", "consumer"},
 		OffsetsRetention:              7 * 24 * time.Hour,
@@ -93,6 +105,9 @@ func (c Config) Validate() error {
 			c.ConsumerHeartbeatInterval, c.ConsumerMinHeartbeatInterval, c.ConsumerMaxHeartbeatInterval)
 	case c.ConsumerHeartbeatInterval <= 0 || c.ConsumerHeartbeatInterval >= c.ConsumerSessionTimeout:
 		return fmt.Errorf("group.consumer.heartbeat.interval.ms must be positive and below group.consumer.session.timeout.ms")
+	case c.ConsumerMinAssignmentInterval < 0 || c.ConsumerAssignmentInterval < c.ConsumerMinAssignmentInterval || c.ConsumerAssignmentInterval > c.ConsumerMaxAssignmentInterval:
+		return fmt.Errorf("group.consumer.assignment.interval.ms (%v) must be within [group.consumer.min.assignment.interval.ms, group.consumer.max.assignment.interval.ms] = [%v, %v]",
+			c.ConsumerAssignmentInterval, c.ConsumerMinAssignmentInterval, c.ConsumerMaxAssignmentInterval)
 	case len(c.ConsumerAssignors) == 0:
 		return fmt.Errorf("group.consumer.assignors must name at least one assignor")
 	case c.OffsetsRetention <= 0 || c.OffsetsRetentionCheckInterval <= 0 || c.OffsetCommitTimeout <= 0:

@@ -11,7 +11,11 @@ package group
 //     subscriptions change (a member joins, leaves, changes topics, or a
 //     subscribed topic gains partitions);
 //   - the assignment epoch is the group epoch the current target
-//     assignment was computed for; while it lags the group is Assigning;
+//     assignment was computed for; while it lags the group is Assigning.
+//     A heartbeat that bumps the group epoch computes the new target at
+//     once only when group.consumer.assignment.interval.ms (1 s) has
+//     passed since the last one (KIP-1263, Kafka 4.3); otherwise members
+//     go on with the last target and a later heartbeat computes it;
 //   - each member's epoch is the assignment epoch it has caught up with.
 //     A member behind it first revokes the partitions it must give up
 //     (staying at its epoch, state UNREVOKED_PARTITIONS), then moves to the
@@ -170,9 +174,12 @@ type consumerGroup struct {
 
 	groupEpoch      int32
 	assignmentEpoch int32
-	members         map[string]*consumerMember
-	static          map[string]string // instance id -> member id
-	target          map[string]assignment
+	// assignmentTime is when the target assignment was last computed;
+	// zero before the first.
+	assignmentTime time.Time
+	members        map[string]*consumerMember
+	static         map[string]string // instance id -> member id
+	target         map[string]assignment
 	// partitionEpochs is, per partition, the epoch of the member that
 	// owns it (assigned or pending revocation); absent when free.
 	partitionEpochs map[topicID]map[int32]int32

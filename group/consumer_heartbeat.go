@@ -153,8 +153,9 @@ func (s *shard) consumerHeartbeat(client Client, req *kmsg.ConsumerGroupHeartbea
 	s.storeMember(g, hb, updated, client)
 	s.bumpGroupEpoch(g, subscriptionChanged)
 
-	// 2. A new target assignment for a new group epoch.
-	if g.groupEpoch > g.assignmentEpoch {
+	// 2. A new target assignment for a new group epoch, unless the last
+	// one is too recent.
+	if g.groupEpoch > g.assignmentEpoch && s.canComputeTargetAssignment(g) {
 		s.computeTargetAssignment(g)
 	}
 

@@ -66,6 +66,18 @@ func sameTopics(a, b map[string]TopicInfo) bool {
 	return true
 }
 
+// canComputeTargetAssignment reports whether a new target assignment
+// may be computed now: none was computed yet, the interval is 0, or
+// group.consumer.assignment.interval.ms has passed since the last one
+// (Kafka's GroupMetadataManager.canComputeNextTargetAssignment). Until
+// then a group epoch bump leaves the group Assigning: batching the joins
+// and leaves of a burst into one assignor run is what the interval is
+// for.
+func (s *shard) canComputeTargetAssignment(g *consumerGroup) bool {
+	interval := s.c.cfg.ConsumerAssignmentInterval
+	return g.assignmentTime.IsZero() || interval == 0 || !s.now().Before(g.assignmentTime.Add(interval))
+}
+
 // computeTargetAssignment runs the group's server assignor for the
 // current group epoch.
 func (s *shard) computeTargetAssignment(g *consumerGroup) {
@@ -90,6 +102,7 @@ func (s *shard) computeTargetAssignment(g *consumerGroup) {
 	}
 	g.target = a.assign(spec)
 	g.assignmentEpoch = g.groupEpoch
+	g.assignmentTime = s.now()
 	ids := topicNamesByID(s.c.topics())
 	targets := map[string]map[string][]int32{}
 	for id, t := range g.target {

@@ -101,7 +101,14 @@
 // offset.metadata.max.bytes, group.min.session.timeout.ms,
 // group.max.session.timeout.ms, group.initial.rebalance.delay.ms,
 // group.max.size, group.coordinator.rebalance.protocols and the
-// group.consumer.* settings (see Config).
+// group.consumer.* settings (see Config), among them KIP-1263's
+// group.consumer.assignment.interval.ms: a consumer group's target
+// assignment is recomputed at most once a second by default, so a member
+// that joins right after an assignment waits, at its epoch with nothing
+// assigned, for a heartbeat after the interval. Kafka 4.3 also added
+// group.consumer.assignor.offload.enable (running the assignor on a
+// background thread); gregor runs it in the heartbeat, and in Kafka 4.4
+// the consumer-group path does not consult that setting either.
 //
 // Where gregor differs from Kafka, and why:
 //

@@ -76,6 +76,10 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	cfg := DefaultConfig()
 	cfg.OffsetsTopicPartitions = 1
 	cfg.InitialRebalanceDelay = 0
+	// The reconciliation tests step through one heartbeat at a time and
+	// expect each epoch bump to bring its target assignment at once;
+	// TestConsumerAssignmentInterval covers Kafka's default of 1 s.
+	cfg.ConsumerAssignmentInterval = 0
 	if edit != nil {
 		edit(&cfg)
 	}

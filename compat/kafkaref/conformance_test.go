@@ -28,6 +28,8 @@ type side struct {
 	broker   *kgo.Broker
 	topicIDs map[string][16]byte
 	members  map[string]string // member ids by a step's label
+
+	fetchSessions map[string]int32 // fetch session ids by a step's label
 }
 
 // step is one request of the sequence.
@@ -80,7 +82,8 @@ func (p *pair) side(t *testing.T, name string, cl *kgo.Client) *side {
 	if _, err := kmsg.NewPtrMetadataRequest().RequestWith(p.ctx, cl); err != nil {
 		t.Fatal(err)
 	}
-	return &side{ctx: p.ctx, name: name, broker: cl.Broker(1), topicIDs: map[string][16]byte{}, members: map[string]string{}}
+	return &side{ctx: p.ctx, name: name, broker: cl.Broker(1), topicIDs: map[string][16]byte{}, members: map[string]string{},
+		fetchSessions: map[string]int32{}}
 }
 
 func (s *side) send(p *pair, st step) (kmsg.Response, error) {

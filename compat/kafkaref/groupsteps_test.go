@@ -1,6 +1,9 @@
 package kafkaref
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -154,6 +157,27 @@ func consumerHeartbeat(group, memberID string, epoch int32, topics ...string) fu
 	}
 }
 
+func consumerGroupDescribe(groups ...string) func(*side) kmsg.Request {
+	return func(*side) kmsg.Request {
+		r := kmsg.NewPtrConsumerGroupDescribeRequest()
+		r.Groups = groups
+		return r
+	}
+}
+
+// membersByID flattens a ConsumerGroupDescribe with each group's members
+// in member id order: both brokers list them in their map's order, and
+// the ids, chosen by the client, are the same on both.
+func membersByID(resp kmsg.Response) map[string]string {
+	r := resp.(*kmsg.ConsumerGroupDescribeResponse)
+	for i := range r.Groups {
+		slices.SortFunc(r.Groups[i].Members, func(a, b kmsg.ConsumerGroupDescribeResponseGroupMember) int {
+			return strings.Compare(a.MemberID, b.MemberID)
+		})
+	}
+	return flatten(r)
+}
+
 func groupSteps() []step {
 	const (
 		g       = groupMain
@@ -163,6 +187,7 @@ func groupSteps() []step {
 		absent  = "conformance-absent"
 		nextGen = "conformance-848"
 		m848    = "conformance-848-member-000000000"
+		m848b   = "conformance-848-member-000000001"
 	)
 	return []step{
 		{name: "findcoordinator-group", req: findCoordinator(g, 0)},
@@ -196,6 +221,12 @@ func groupSteps() []step {
 		{name: "describegroups-after-leave", req: describeGroups(g)},
 		{name: "deletegroups", req: deleteGroups(g, absent)},
 		{name: "consumergroupheartbeat-join", req: consumerHeartbeat(nextGen, m848, 0, topicMain)},
+		// A second member right after the first assignment: within
+		// group.consumer.assignment.interval.ms (KIP-1263) the group stays
+		// Assigning, and the newcomer gets epoch 2 with nothing.
+		{name: "consumergroupheartbeat-second-member", req: consumerHeartbeat(nextGen, m848b, 0, topicMain)},
+		{name: "consumergroupdescribe-assigning", req: consumerGroupDescribe(nextGen), flat: membersByID},
+		{name: "consumergroupheartbeat-second-member-leave", req: consumerHeartbeat(nextGen, m848b, -1)},
 		{name: "consumergroupheartbeat-wrong-epoch", req: consumerHeartbeat(nextGen, m848, 9)},
 		{name: "consumergroupheartbeat-unknown-member", req: consumerHeartbeat(nextGen, "conformance-848-nobody-00000000", 1)},
 		{name: "describegroups-consumer-protocol-group", req: describeGroups(nextGen)},

@@ -30,6 +30,7 @@ func conformanceSteps() []step {
 	steps = append(steps, configSteps()...)
 	steps = append(steps, produceSteps()...)
 	steps = append(steps, fetchSteps()...)
+	steps = append(steps, fetchSessionSteps()...)
 	steps = append(steps, listOffsetsSteps()...)
 	steps = append(steps, groupSteps()...)
 	steps = append(steps, moreSteps()...)
