@@ -159,9 +159,11 @@ func TestReloadFromLog(t *testing.T) {
 		t.Fatalf("reloaded %+v", tr)
 	}
 	// Leave a PrepareCommit behind: the markers fail until the reload.
+	h.markersFail.Store(true)
 	wantCode(t, h.c.EndTxn(ctx, "open", pe.ProducerID, pe.Epoch, true), nil)
-	h.c.Close()
 	<-h.markers
+	h.c.Close()
+	h.markersFail.Store(false)
 	h.start()
 	m := <-h.markers
 	if !m.Commit || len(m.Partitions) != 2 {

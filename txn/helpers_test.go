@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +62,9 @@ type harness struct {
 	c       *Coordinator
 	events  chan Event
 	markers chan Markers
+	// markersFail makes every marker write fail (the partitions' leaders
+	// unreachable), so a transaction stays in PrepareCommit/PrepareAbort.
+	markersFail atomic.Bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -84,8 +88,14 @@ func (h *harness) start() {
 	var mu sync.Mutex
 	c, err := New(Options{Config: h.cfg, Clock: h.clock,
 		NewProducerID: func() (int64, error) { mu.Lock(); defer mu.Unlock(); next++; return next, nil },
-		WriteMarkers:  func(_ context.Context, m Markers) []TopicPartition { h.markers <- m; return nil },
-		Events:        func(e Event) { h.events <- e },
+		WriteMarkers: func(_ context.Context, m Markers) []TopicPartition {
+			h.markers <- m
+			if h.markersFail.Load() {
+				return m.Partitions
+			}
+			return nil
+		},
+		Events: func(e Event) { h.events <- e },
 	})
 	if err != nil {
 		h.t.Fatal(err)
