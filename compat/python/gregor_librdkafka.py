@@ -150,6 +150,64 @@ for codec_name in ("gzip", "snappy", "lz4", "zstd"):
         expect(got == list(enumerate(vals)), f"read back {[o for o, _ in got]}")
 
 
+@check("consume_assign_seek")
+def _():
+    # Watermarks come from ListOffsets; seek moves an assigned consumer.
+    name = topic("seek")
+    create(name)
+    producer = Producer({"bootstrap.servers": BOOTSTRAP})
+    base = 1_700_000_000_000
+    produce_at = [(b"t%d" % i, base + 1000 * i) for i in range(5)]
+    for v, ts in produce_at:
+        producer.produce(name, value=v, partition=0, timestamp=ts)
+    expect(producer.flush(DEADLINE_S) == 0, "records left unsent after flush")
+    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"rdk-seek-{RUN}", "enable.auto.commit": False})
+    try:
+        low, high = consumer.get_watermark_offsets(TopicPartition(name, 0), DEADLINE_S)
+        expect((low, high) == (0, 5), f"watermarks {(low, high)}")
+        consumer.assign([TopicPartition(name, 0, 4)])
+        first = consumer.consume(1, DEADLINE_S)
+        expect([(m.offset(), m.value()) for m in first] == [(4, b"t4")], f"at offset 4 {first}")
+        consumer.seek(TopicPartition(name, 0, 1))
+        got = []
+        deadline = time.monotonic() + DEADLINE_S
+        while len(got) < 2 and time.monotonic() < deadline:
+            msg = consumer.poll(0.2)
+            if msg is not None and not msg.error():
+                got.append((msg.offset(), msg.value()))
+        expect(got == [(1, b"t1"), (2, b"t2")], f"after seek to 1 {got}")
+        # offsets_for_times: the first offset at or after each timestamp.
+        found = consumer.offsets_for_times([TopicPartition(name, 0, base + 2500)], DEADLINE_S)
+        expect(found[0].offset == 3, f"offsets_for_times {found}")
+        late = consumer.offsets_for_times([TopicPartition(name, 0, base + 10_000)], DEADLINE_S)
+        expect(late[0].offset == -1, f"offsets_for_times past the end {late}")
+    finally:
+        consumer.close()
+
+
+@check("admin_create_delete_topics")
+def _():
+    name = topic("admin")
+    create(name, partitions=3)
+    described = admin.list_topics(name, timeout=DEADLINE_S).topics[name]
+    parts = sorted(described.partitions.values(), key=lambda p: p.id)
+    expect([p.id for p in parts] == [0, 1, 2], f"partitions {parts}")
+    for p in parts:
+        expect(len(p.replicas) == 3 and p.leader in p.replicas and sorted(p.isrs) == sorted(p.replicas),
+               f"partition {p.id}: leader {p.leader}, replicas {p.replicas}, ISR {p.isrs}")
+    try:
+        admin.create_topics([NewTopic(name, 1, 3)])[name].result(DEADLINE_S)
+    except KafkaException as e:
+        expect(e.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS, f"creating it again: {e}")
+    else:
+        raise AssertionError("creating an existing topic succeeded")
+    admin.delete_topics([name])[name].result(DEADLINE_S)
+    deadline = time.monotonic() + DEADLINE_S
+    while name in admin.list_topics(timeout=DEADLINE_S).topics and time.monotonic() < deadline:
+        time.sleep(0.1)
+    expect(name not in admin.list_topics(timeout=DEADLINE_S).topics, "topic still listed after delete_topics")
+
+
 @check("group_commit_resume")
 def _():
     name, group = topic("group"), f"rdk-group-{RUN}"
