@@ -7,6 +7,7 @@ const (
 	sarama  = "Sarama"
 	kafkago = "kafka-go"
 	kcat    = "librdkafka (kcat)"
+	rdkpy   = "librdkafka (confluent-kafka-python)"
 	python  = "kafka-python"
 	kafkajs = "kafkajs"
 	spring  = "Spring Kafka"
@@ -14,7 +15,7 @@ const (
 	cli     = "Kafka CLI tools"
 )
 
-var clients = []string{java, franz, sarama, kafkago, kcat, python, kafkajs, spring, streams, cli}
+var clients = []string{java, franz, sarama, kafkago, kcat, rdkpy, python, kafkajs, spring, streams, cli}
 
 // The features, in the table's row order.
 var features = []string{
@@ -53,6 +54,7 @@ type cell struct {
 const (
 	ex     = "./examples "
 	py     = "./compat/python TestKafkaPython/"
+	rdk    = "./compat/python TestLibrdkafkaPython/"
 	js     = "./compat/node TestKafkaJS/"
 	junit  = "./compat/java TestJavaClient/"
 	kcli   = "./compat/java TestKafkaCLI"
@@ -113,6 +115,18 @@ var cells = []cell{
 	{kcat, "produce, acks 0 / 1 / all", []string{ex + "TestCompatKcat"}, ""},
 	{kcat, "compression codecs", []string{ex + "TestCompatKcat"}, "keys and codecs"},
 	{kcat, "consumer group (classic)", []string{ex + "TestGroupsKcat"}, ""},
+
+	{rdkpy, "produce, acks 0 / 1 / all", []string{rdk + "produce_acks_all"}, "acks=all"},
+	{rdkpy, "idempotent producer", []string{rdk + "produce_idempotent"}, ""},
+	{rdkpy, "compression codecs", []string{rdk + "compression_gzip", rdk + "compression_snappy", rdk + "compression_lz4", rdk + "compression_zstd"}, "gzip, snappy, lz4, zstd"},
+	{rdkpy, "assign, seek, list offsets", []string{rdk + "consume_assign_seek"}, "get_watermark_offsets"},
+	{rdkpy, "offsets for a timestamp", []string{rdk + "consume_assign_seek"}, ""},
+	{rdkpy, "consumer group (classic)", []string{rdk + "group_commit_resume"}, ""},
+	{rdkpy, "commit and resume", []string{rdk + "group_commit_resume"}, ""},
+	{rdkpy, "admin: topics", []string{rdk + "admin_create_delete_topics"}, "AdminClient"},
+	{rdkpy, "transactions: commit, abort, read_committed", []string{rdk + "txn_commit_abort", rdk + "txn_open_hides_from_read_committed", rdk + "txn_franz_go_abort_hidden"}, "read_committed also hides what franz-go aborted"},
+	{rdkpy, "transactions: a zombie fenced", []string{rdk + "txn_zombie_fenced"}, "fatal _FENCED"},
+	{rdkpy, "exactly-once consume-transform-produce", []string{rdk + "txn_send_offsets"}, "send_offsets_to_transaction with consumer_group_metadata"},
 
 	{python, "produce, acks 0 / 1 / all", []string{py + "produce_acks_0", py + "produce_acks_1", py + "produce_acks_all"}, ""},
 	{python, "idempotent producer", []string{py + "produce_idempotent"}, ""},

@@ -1,8 +1,8 @@
 // Package matrix writes the client × feature table of docs/compatibility.md
 // from test results: which Kafka clients (Java, franz-go, Sarama, kafka-go,
-// librdkafka through kcat, kafka-python, kafkajs, Spring Kafka, Kafka
-// Streams, Kafka's CLI tools) were proved to do what against gregor, with
-// the versions tested.
+// librdkafka through kcat and through confluent-kafka-python, kafka-python,
+// kafkajs, Spring Kafka, Kafka Streams, Kafka's CLI tools) were proved to
+// do what against gregor, with the versions tested.
 //
 // Each cell of the table names the tests that prove it (cells.go). The
 // polyglot suites (compat/python, compat/node) report one subtest per

@@ -36,6 +36,7 @@ func versions(librdkafka string) (map[string]string, error) {
 		{sarama, "go.mod", `github.com/IBM/sarama (v\S+)`},
 		{kafkago, "go.mod", `github.com/segmentio/kafka-go (v\S+)`},
 		{python, "compat/python/requirements.txt", `kafka-python==(\S+)`},
+		{rdkpy, "compat/python/requirements.txt", `confluent-kafka==(\S+)`},
 		{kafkajs, "compat/node/package-lock.json", `"node_modules/kafkajs": \{\s*"version": "([^"]+)"`},
 		{java, "compat/java/pom.xml", `<kafka.version>([^<]+)<`},
 		{spring, "compat/java/pom.xml", `<spring-boot.version>([^<]+)<`},
@@ -47,6 +48,7 @@ func versions(librdkafka string) (map[string]string, error) {
 		v[q.client] = s
 	}
 	v[streams], v[cli] = v[java], v[java]
+	v[rdkpy] = "confluent-kafka " + v[rdkpy] + " and the librdkafka its wheel bundles"
 	v[spring] = "Spring Boot " + v[spring] + " on kafka-clients " + v[java]
 	return v, nil
 }
