@@ -246,7 +246,13 @@ func (c *Cluster) startBrokers(o options, img *image) error {
 	// A follower started before its leader's broker found no leader to
 	// fetch from and waits for a change: every broker runs now.
 	c.changes.notify()
-	return c.saveMetadata(img)
+	// The brokers may already have published changes (an ISR, a
+	// finished reassignment): save what is current, under the
+	// controller's lock like every other save, so that two saves never
+	// race on the metadata file.
+	c.ctl.mu.Lock()
+	defer c.ctl.mu.Unlock()
+	return c.saveMetadata(c.ctl.current())
 }
 
 // createInitialTopics creates the topics of the Topic options that the
