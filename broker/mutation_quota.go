@@ -202,23 +202,21 @@ func (mc mutationCheck) finish(resp kmsg.Response) kmsg.Response {
 	code := kerr.ThrottlingQuotaExceeded.Code
 	switch resp := resp.(type) {
 	case *kmsg.CreateTopicsResponse:
-		for _, t := range resp.Topics {
-			failed(t.Topic, t.ErrorCode)
-		}
-		for _, name := range mc.throttled {
-			t := kmsg.NewCreateTopicsResponseTopic()
-			t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
-			resp.Topics = append(resp.Topics, t)
-		}
+		resp.Topics = settleMutations(mc, resp.Topics, failed,
+			func(t kmsg.CreateTopicsResponseTopic) (string, int16) { return t.Topic, t.ErrorCode },
+			func(name string) kmsg.CreateTopicsResponseTopic {
+				t := kmsg.NewCreateTopicsResponseTopic()
+				t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
+				return t
+			})
 	case *kmsg.CreatePartitionsResponse:
-		for _, t := range resp.Topics {
-			failed(t.Topic, t.ErrorCode)
-		}
-		for _, name := range mc.throttled {
-			t := kmsg.NewCreatePartitionsResponseTopic()
-			t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
-			resp.Topics = append(resp.Topics, t)
-		}
+		resp.Topics = settleMutations(mc, resp.Topics, failed,
+			func(t kmsg.CreatePartitionsResponseTopic) (string, int16) { return t.Topic, t.ErrorCode },
+			func(name string) kmsg.CreatePartitionsResponseTopic {
+				t := kmsg.NewCreatePartitionsResponseTopic()
+				t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
+				return t
+			})
 	case *kmsg.DeleteTopicsResponse:
 		for _, t := range resp.Topics {
 			if t.Topic != nil {
@@ -235,4 +233,17 @@ func (mc mutationCheck) finish(resp kmsg.Response) kmsg.Response {
 		}
 	}
 	return resp
+}
+
+// settleMutations is finish for a response whose topics are named by
+// string: each handled topic's outcome goes to failed, and each
+// throttled topic gets the result refused makes for it, after the others.
+func settleMutations[T any](mc mutationCheck, topics []T, failed func(string, int16), outcome func(T) (string, int16), refused func(string) T) []T {
+	for _, t := range topics {
+		failed(outcome(t))
+	}
+	for _, name := range mc.throttled {
+		topics = append(topics, refused(name))
+	}
+	return topics
 }
