@@ -139,30 +139,12 @@ func (mc *mutationCheck) dropRefused(r *request, refused map[string]bool) {
 	im := mc.b.cluster.ctl.current()
 	switch req := r.body.(type) {
 	case *kmsg.CreateTopicsRequest:
-		kept := req.Topics[:0:0]
-		for _, t := range req.Topics {
-			if !refused[t.Topic] {
-				kept = append(kept, t)
-			}
-		}
-		req.Topics = kept
+		req.Topics = without(req.Topics, func(t kmsg.CreateTopicsRequestTopic) bool { return refused[t.Topic] })
 	case *kmsg.CreatePartitionsRequest:
-		kept := req.Topics[:0:0]
-		for _, t := range req.Topics {
-			if !refused[t.Topic] {
-				kept = append(kept, t)
-			}
-		}
-		req.Topics = kept
+		req.Topics = without(req.Topics, func(t kmsg.CreatePartitionsRequestTopic) bool { return refused[t.Topic] })
 	case *kmsg.DeleteTopicsRequest:
 		if req.Version < 6 {
-			kept := req.TopicNames[:0:0]
-			for _, n := range req.TopicNames {
-				if !refused[n] {
-					kept = append(kept, n)
-				}
-			}
-			req.TopicNames = kept
+			req.TopicNames = without(req.TopicNames, func(n string) bool { return refused[n] })
 			return
 		}
 		mc.throttled = mc.throttled[:0]
@@ -183,6 +165,18 @@ func (mc *mutationCheck) dropRefused(r *request, refused map[string]bool) {
 		}
 		req.Topics = kept
 	}
+}
+
+// without is s less what drop picks, in a new backing array: the
+// request's own slice stays as it came.
+func without[T any](s []T, drop func(T) bool) []T {
+	kept := s[:0:0]
+	for _, v := range s {
+		if !drop(v) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
 }
 
 // finish adds the refused topics' results to the response and gives back
