@@ -116,19 +116,7 @@ func TestACLAPIsMatchKafka(t *testing.T) {
 		}
 		return out
 	}
-	want, got := answers(k.Addr), answers(g.Addrs()[0])
-	for i := range max(len(want), len(got)) {
-		var w, gg string
-		if i < len(want) {
-			w = want[i]
-		}
-		if i < len(got) {
-			gg = got[i]
-		}
-		if w != gg {
-			t.Errorf("Kafka: %s\ngregor: %s", w, gg)
-		}
-	}
+	sameLines(t, answers(k.Addr), answers(g.Addrs()[0]))
 }
 
 func deref(s *string) string {

@@ -45,3 +45,21 @@ func startOwn(t *testing.T, extra map[string]string, opts ...broker.Option) (con
 	t.Cleanup(func() { g.Close() })
 	return ctx, k, g
 }
+
+// sameLines fails t at each line where gregor's answers are not Kafka's,
+// a missing line counting as empty.
+func sameLines(t *testing.T, kafka, gregor []string) {
+	t.Helper()
+	for i := range max(len(kafka), len(gregor)) {
+		var k, g string
+		if i < len(kafka) {
+			k = kafka[i]
+		}
+		if i < len(gregor) {
+			g = gregor[i]
+		}
+		if k != g {
+			t.Errorf("Kafka: %s\ngregor: %s", k, g)
+		}
+	}
+}
