@@ -163,13 +163,26 @@ func (b *Broker) alterTopicConfigs(c configChange) error {
 
 // applyConfigOp applies one change to a topic's settings.
 func applyConfigOp(settings map[string]string, o configOp) error {
+	return applyOp(settings, o, kafkaDefaults.Topic(nil))
+}
+
+// configDescriber is what gives the current value APPEND and SUBTRACT
+// start from when settings do not set the config: the topic defaults or
+// the broker's own configs.
+type configDescriber interface {
+	Describe(names []string) ([]config.Entry, []string)
+}
+
+// applyOp applies one IncrementalAlterConfigs operation to settings;
+// only a LIST config may be appended to or subtracted from.
+func applyOp(settings map[string]string, o configOp, base configDescriber) error {
 	switch o.op {
 	case kmsg.IncrementalAlterConfigOpSet:
 		settings[o.name] = *o.value
 	case kmsg.IncrementalAlterConfigOpDelete:
 		delete(settings, o.name)
 	case kmsg.IncrementalAlterConfigOpAppend, kmsg.IncrementalAlterConfigOpSubtract:
-		entries, _ := kafkaDefaults.Topic(nil).Describe([]string{o.name})
+		entries, _ := base.Describe([]string{o.name})
 		if len(entries) == 0 || entries[0].Type != config.List {
 			return kafkaerr.New(kerr.InvalidConfig, "can't %s to key %s because its type is not LIST", o.op, o.name)
 		}

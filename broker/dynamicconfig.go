@@ -38,7 +38,6 @@ import (
 	"github.com/gregorkafka/gregor/config"
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // alterBrokerConfigs checks and applies the changes to one level of
@@ -99,25 +98,7 @@ func (b *Broker) alterBrokerConfigs(c configChange) error {
 // and SUBTRACT start from the broker's current value when the level does
 // not set the config.
 func (b *Broker) applyBrokerConfigOp(settings map[string]string, o configOp) error {
-	switch o.op {
-	case kmsg.IncrementalAlterConfigOpSet:
-		settings[o.name] = *o.value
-	case kmsg.IncrementalAlterConfigOpDelete:
-		delete(settings, o.name)
-	case kmsg.IncrementalAlterConfigOpAppend, kmsg.IncrementalAlterConfigOpSubtract:
-		entries, _ := b.config.Describe([]string{o.name})
-		if len(entries) == 0 || entries[0].Type != config.List {
-			return kafkaerr.New(kerr.InvalidConfig, "can't %s to key %s because its type is not LIST", o.op, o.name)
-		}
-		current, ok := settings[o.name]
-		if !ok {
-			current = entries[0].Value
-		}
-		settings[o.name] = editList(current, *o.value, o.op == kmsg.IncrementalAlterConfigOpAppend)
-	default:
-		return kafkaerr.New(kerr.InvalidRequest, "unknown operations type %d", o.op)
-	}
-	return nil
+	return applyOp(settings, o, b.config)
 }
 
 // alterBrokerConfigs replaces one level of dynamic broker configs

@@ -139,30 +139,12 @@ func (mc *mutationCheck) dropRefused(r *request, refused map[string]bool) {
 	im := mc.b.cluster.ctl.current()
 	switch req := r.body.(type) {
 	case *kmsg.CreateTopicsRequest:
-		kept := req.Topics[:0:0]
-		for _, t := range req.Topics {
-			if !refused[t.Topic] {
-				kept = append(kept, t)
-			}
-		}
-		req.Topics = kept
+		req.Topics = without(req.Topics, func(t kmsg.CreateTopicsRequestTopic) bool { return refused[t.Topic] })
 	case *kmsg.CreatePartitionsRequest:
-		kept := req.Topics[:0:0]
-		for _, t := range req.Topics {
-			if !refused[t.Topic] {
-				kept = append(kept, t)
-			}
-		}
-		req.Topics = kept
+		req.Topics = without(req.Topics, func(t kmsg.CreatePartitionsRequestTopic) bool { return refused[t.Topic] })
 	case *kmsg.DeleteTopicsRequest:
 		if req.Version < 6 {
-			kept := req.TopicNames[:0:0]
-			for _, n := range req.TopicNames {
-				if !refused[n] {
-					kept = append(kept, n)
-				}
-			}
-			req.TopicNames = kept
+			req.TopicNames = without(req.TopicNames, func(n string) bool { return refused[n] })
 			return
 		}
 		mc.throttled = mc.throttled[:0]
@@ -185,6 +167,18 @@ func (mc *mutationCheck) dropRefused(r *request, refused map[string]bool) {
 	}
 }
 
+// without is s less what drop picks, in a new backing array: the
+// request's own slice stays as it came.
+func without[T any](s []T, drop func(T) bool) []T {
+	kept := s[:0:0]
+	for _, v := range s {
+		if !drop(v) {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
 // finish adds the refused topics' results to the response and gives back
 // the credits of topics that failed.
 func (mc mutationCheck) finish(resp kmsg.Response) kmsg.Response {
@@ -202,23 +196,21 @@ func (mc mutationCheck) finish(resp kmsg.Response) kmsg.Response {
 	code := kerr.ThrottlingQuotaExceeded.Code
 	switch resp := resp.(type) {
 	case *kmsg.CreateTopicsResponse:
-		for _, t := range resp.Topics {
-			failed(t.Topic, t.ErrorCode)
-		}
-		for _, name := range mc.throttled {
-			t := kmsg.NewCreateTopicsResponseTopic()
-			t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
-			resp.Topics = append(resp.Topics, t)
-		}
+		resp.Topics = settleMutations(mc, resp.Topics, failed,
+			func(t kmsg.CreateTopicsResponseTopic) (string, int16) { return t.Topic, t.ErrorCode },
+			func(name string) kmsg.CreateTopicsResponseTopic {
+				t := kmsg.NewCreateTopicsResponseTopic()
+				t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
+				return t
+			})
 	case *kmsg.CreatePartitionsResponse:
-		for _, t := range resp.Topics {
-			failed(t.Topic, t.ErrorCode)
-		}
-		for _, name := range mc.throttled {
-			t := kmsg.NewCreatePartitionsResponseTopic()
-			t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
-			resp.Topics = append(resp.Topics, t)
-		}
+		resp.Topics = settleMutations(mc, resp.Topics, failed,
+			func(t kmsg.CreatePartitionsResponseTopic) (string, int16) { return t.Topic, t.ErrorCode },
+			func(name string) kmsg.CreatePartitionsResponseTopic {
+				t := kmsg.NewCreatePartitionsResponseTopic()
+				t.Topic, t.ErrorCode, t.ErrorMessage = name, code, msg
+				return t
+			})
 	case *kmsg.DeleteTopicsResponse:
 		for _, t := range resp.Topics {
 			if t.Topic != nil {
@@ -235,4 +227,17 @@ func (mc mutationCheck) finish(resp kmsg.Response) kmsg.Response {
 		}
 	}
 	return resp
+}
+
+// settleMutations is finish for a response whose topics are named by
+// string: each handled topic's outcome goes to failed, and each
+// throttled topic gets the result refused makes for it, after the others.
+func settleMutations[T any](mc mutationCheck, topics []T, failed func(string, int16), outcome func(T) (string, int16), refused func(string) T) []T {
+	for _, t := range topics {
+		failed(outcome(t))
+	}
+	for _, name := range mc.throttled {
+		topics = append(topics, refused(name))
+	}
+	return topics
 }

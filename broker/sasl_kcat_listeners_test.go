@@ -1,12 +1,8 @@
 package broker
 
 import (
-	"bytes"
-	"context"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gregorkafka/gregor/security"
 )
@@ -17,9 +13,7 @@ import (
 // with librdkafka's unsecured JWTs over SASL_PLAINTEXT, which Kafka's
 // unsecured validator accepts, as gregor's does.
 func TestKcatFirstListenerSASLSSLAndOAuthBearer(t *testing.T) {
-	if _, err := exec.LookPath("kcat"); err != nil {
-		t.Skip("kcat is not installed (apt-get install kcat)")
-	}
+	NeedKcatForTest(t)
 	c := startConnTestCluster(t, Brokers(2), TLS(nil, nil), SASLUser("alice", "alice-secret"),
 		Config("listeners", "SASL_SSL://:0,SASL_PLAINTEXT://:0"), Config("inter.broker.listener.name", "SASL_SSL"),
 		Listener("PLAINTEXT", security.Plaintext))
@@ -27,18 +21,7 @@ func TestKcatFirstListenerSASLSSLAndOAuthBearer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(input string, args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "kcat", args...)
-		cmd.Stdin = strings.NewReader(input)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Run(); err != nil {
-			return errOut.String(), err
-		}
-		return out.String(), nil
-	}
+	run := func(input string, args ...string) (string, error) { return KcatForTest(t, input, args...) }
 	t.Run("SASL_SSL first listener", func(t *testing.T) {
 		common := []string{"-b", c.Addrs()[0], "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanisms=SCRAM-SHA-512",
 			"-X", "sasl.username=alice", "-X", "sasl.password=alice-secret", "-X", "ssl.ca.location=" + files.CA}

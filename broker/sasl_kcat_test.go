@@ -1,39 +1,21 @@
 package broker
 
 import (
-	"bytes"
-	"context"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 )
 
 // kcat (librdkafka) over SASL_SSL with the generated CA's PEM file, and
 // over SSL with a client certificate (mTLS). Skipped where kcat is not
 // installed.
 func TestKcatSASLAndTLS(t *testing.T) {
-	if _, err := exec.LookPath("kcat"); err != nil {
-		t.Skip("kcat is not installed (apt-get install kcat)")
-	}
+	NeedKcatForTest(t)
 	c := tlsCluster(t, Config("ssl.client.auth", "requested"))
 	files, err := c.WriteTLSFiles(t.TempDir(), "kcat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(input string, args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "kcat", args...)
-		cmd.Stdin = strings.NewReader(input)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		if err != nil {
-			return errOut.String(), err
-		}
-		return out.String(), nil
-	}
+	run := func(input string, args ...string) (string, error) { return KcatForTest(t, input, args...) }
 	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
 		t.Run("SASL_SSL/"+mech, func(t *testing.T) {
 			topic := "kcat-" + strings.ToLower(mech)

@@ -1,13 +1,9 @@
 package broker_test
 
 import (
-	"bytes"
-	"context"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -19,9 +15,7 @@ import (
 // franz-go transactions committed, aborted and still open. Skipped where
 // kcat is not installed.
 func TestKcatTransactions(t *testing.T) {
-	if _, err := exec.LookPath("kcat"); err != nil {
-		t.Skip("kcat is not installed (apt-get install kcat)")
-	}
+	broker.NeedKcatForTest(t)
 	c := startAPICluster(t, broker.Topic("kt", 1, 1, nil))
 	addr := c.Addrs()[0]
 	consume := func(isolation string) []string {
@@ -80,16 +74,12 @@ func TestKcatTransactions(t *testing.T) {
 	}
 }
 
+// runKcat is broker.KcatForTest for a kcat that must succeed.
 func runKcat(t *testing.T, input string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "kcat", args...)
-	cmd.Stdin = strings.NewReader(input)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("kcat %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	out, err := broker.KcatForTest(t, input, args...)
+	if err != nil {
+		t.Fatalf("kcat %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return out.String()
+	return out
 }

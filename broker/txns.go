@@ -201,17 +201,28 @@ func (b *Broker) sendTxnMarkers(ctx context.Context, m txn.Markers) []txn.TopicP
 	return retry
 }
 
+// produceTxnCoordinator is the broker coordinating transactionalID, for a
+// partition leader checking or adding a produce's partitions. Without one
+// the produce gets NOT_ENOUGH_REPLICAS, which the producer retries.
+func (b *Broker) produceTxnCoordinator(transactionalID string) (*Broker, error) {
+	node, err := b.txnCoordinatorNode(transactionalID)
+	if err != nil {
+		return nil, kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
+	}
+	coord := b.cluster.Broker(node.id)
+	if coord == nil {
+		return nil, kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
+	}
+	return coord, nil
+}
+
 // verifyProduce is KIP-890 part 1's check of a transactional produce:
 // the partition must be in the producer's open transaction, as its
 // coordinator says. The coordinator is asked in process.
 func (b *Broker) verifyProduce(transactionalID string, topic string, p int32, h partitionProducer) error {
-	node, err := b.txnCoordinatorNode(transactionalID)
+	coord, err := b.produceTxnCoordinator(transactionalID)
 	if err != nil {
-		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
-	}
-	coord := b.cluster.Broker(node.id)
-	if coord == nil {
-		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
+		return err
 	}
 	tp := txn.TopicPartition{Topic: topic, Partition: p}
 	res, err := coord.txns.VerifyPartitions(transactionalID, h.producerID, h.epoch, []txn.TopicPartition{tp})
@@ -260,13 +271,9 @@ func isClosed(ch chan struct{}) bool {
 // its next transaction as soon as EndTxn answers, is not sent back to
 // retry on its own.
 func (b *Broker) addPartitionsFromProduce(ctx context.Context, transactionalID string, parts []txn.TopicPartition, h partitionProducer, retry bool) error {
-	node, err := b.txnCoordinatorNode(transactionalID)
+	coord, err := b.produceTxnCoordinator(transactionalID)
 	if err != nil {
-		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available: %v", transactionalID, err)
-	}
-	coord := b.cluster.Broker(node.id)
-	if coord == nil {
-		return kafkaerr.New(kerr.NotEnoughReplicas, "the transaction coordinator of %q is not available", transactionalID)
+		return err
 	}
 	var stop clock.Timer
 	expired := make(chan struct{})

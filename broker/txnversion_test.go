@@ -155,11 +155,7 @@ func TestTransactionVersion1CommitAndAbort(t *testing.T) {
 func TestTransactionVersion2Epochs(t *testing.T) {
 	c := startAPICluster(t, broker.Topic("t", 2, 1, nil))
 	cl := apiClient(t, c)
-	find := kmsg.NewPtrFindCoordinatorRequest()
-	find.CoordinatorType, find.CoordinatorKey = 1, "v2"
-	coord := send[*kmsg.FindCoordinatorResponse](t, cl, find).NodeID
-	init := initProducerID(t, cl, coord, kmsg.StringPtr("v2"))
-	wantCode(t, "InitProducerId", init.ErrorCode, nil)
+	coord, init := initAtCoordinator(t, cl, "v2")
 	pid := init.ProducerID
 	v12 := pinnedClient(t, c, 0, 12)
 	produce := func(epoch int16) int16 {
@@ -221,11 +217,7 @@ func TestOldClientKeepsTransactionVersion1(t *testing.T) {
 func TestProduceV12AddsAllItsPartitionsAtOnce(t *testing.T) {
 	c := startAPICluster(t, broker.Topic("t", 3, 1, nil))
 	cl := apiClient(t, c)
-	find := kmsg.NewPtrFindCoordinatorRequest()
-	find.CoordinatorType, find.CoordinatorKey = 1, "batch"
-	coord := send[*kmsg.FindCoordinatorResponse](t, cl, find).NodeID
-	init := initProducerID(t, cl, coord, kmsg.StringPtr("batch"))
-	wantCode(t, "InitProducerId", init.ErrorCode, nil)
+	_, init := initAtCoordinator(t, cl, "batch")
 	batch := func(p int32, seq int32) producePart {
 		opts := record.BatchOptions{Transactional: true, HasProducer: true, ProducerID: init.ProducerID, ProducerEpoch: init.ProducerEpoch, BaseSequence: seq}
 		return producePart{"t", p, testBatch(t, opts, valueRecords(time.Now().UnixMilli(), "v")...)}
@@ -251,4 +243,16 @@ func TestProduceV12AddsAllItsPartitionsAtOnce(t *testing.T) {
 	if len(adds) != 1 || len(adds[0]) != 3 {
 		t.Fatalf("partitions added per coordinator write %v, want one write of all three", adds)
 	}
+}
+
+// initAtCoordinator finds the transaction coordinator of id and has it
+// give id its producer id and epoch.
+func initAtCoordinator(t *testing.T, cl *kgo.Client, id string) (int32, *kmsg.InitProducerIDResponse) {
+	t.Helper()
+	find := kmsg.NewPtrFindCoordinatorRequest()
+	find.CoordinatorType, find.CoordinatorKey = 1, id
+	coord := send[*kmsg.FindCoordinatorResponse](t, cl, find).NodeID
+	init := initProducerID(t, cl, coord, kmsg.StringPtr(id))
+	wantCode(t, "InitProducerId", init.ErrorCode, nil)
+	return coord, init
 }

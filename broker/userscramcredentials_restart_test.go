@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
@@ -59,13 +58,7 @@ func TestScramCredentialsSurviveRestart(t *testing.T) {
 	if d := desc["erin"]; d.Err != kerr.ResourceNotFound {
 		t.Errorf("erin (deleted before the restart) described as %+v, want RESOURCE_NOT_FOUND", d)
 	}
-	check, err := kgo.NewClient(kgo.SeedBrokers(c2.ListenerAddrs("SASL")...), kgo.RequestRetries(0),
-		kgo.SASL(scram.Auth{User: "erin", Pass: "erin-pw"}.AsSha256Mechanism()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer check.Close()
-	if _, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, check); !errors.Is(err, kerr.SaslAuthenticationFailed) {
+	if err := scramSHA256Login(t, ctx, c2, "erin", "erin-pw"); !errors.Is(err, kerr.SaslAuthenticationFailed) {
 		t.Errorf("erin after the restart: %v, want SASL_AUTHENTICATION_FAILED", err)
 	}
 }

@@ -57,13 +57,21 @@ func TestAlterUserScramCredentials(t *testing.T) {
 	if err != nil || res["carol"].Err != nil {
 		t.Fatalf("delete: %v %v", res, err)
 	}
-	check, err := kgo.NewClient(kgo.SeedBrokers(c.ListenerAddrs("SASL")...), kgo.RequestRetries(0),
-		kgo.SASL(scram.Auth{User: "carol", Pass: "carol-pw"}.AsSha256Mechanism()))
+	if err := scramSHA256Login(t, ctx, c, "carol", "carol-pw"); !errors.Is(err, kerr.SaslAuthenticationFailed) {
+		t.Errorf("carol after her credential was deleted: %v, want SASL_AUTHENTICATION_FAILED", err)
+	}
+}
+
+// scramSHA256Login sends one request over c's SASL listener as user with
+// password by SCRAM-SHA-256, and returns how it went.
+func scramSHA256Login(t *testing.T, ctx context.Context, c *Cluster, user, password string) error {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenerAddrs("SASL")...), kgo.RequestRetries(0),
+		kgo.SASL(scram.Auth{User: user, Pass: password}.AsSha256Mechanism()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer check.Close()
-	if _, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, check); !errors.Is(err, kerr.SaslAuthenticationFailed) {
-		t.Errorf("carol after her credential was deleted: %v, want SASL_AUTHENTICATION_FAILED", err)
-	}
+	defer cl.Close()
+	_, err = kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+	return err
 }

@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 )
@@ -64,15 +65,10 @@ func (s *server) waitReassignments(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, err)
 		return
 	}
-	ctx, cancel, err := s.waitContext(r, body.Timeout)
-	if err != nil {
-		reply(w, nil, err)
-		return
-	}
-	defer cancel()
-	if err := s.c.WaitForReassignments(ctx, body.Topics...); err != nil {
-		reply(w, nil, waitError(r, err))
-		return
-	}
-	reply(w, s.reassignments(), nil)
+	s.waitFor(w, r, body.Timeout, func(ctx context.Context) (any, error) {
+		if err := s.c.WaitForReassignments(ctx, body.Topics...); err != nil {
+			return nil, err
+		}
+		return s.reassignments(), nil
+	})
 }

@@ -31,6 +31,19 @@ func (s *server) waitContext(r *http.Request, timeout string) (context.Context, 
 	return ctx, func() { t.Stop(); cancel() }, nil
 }
 
+// waitFor answers a wait: it runs wait under the body's timeout and
+// replies with what wait returns, 408 when the time ran out.
+func (s *server) waitFor(w http.ResponseWriter, r *http.Request, timeout string, wait func(context.Context) (any, error)) {
+	ctx, cancel, err := s.waitContext(r, timeout)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	defer cancel()
+	v, err := wait(ctx)
+	reply(w, v, waitError(r, err))
+}
+
 // waitError is 408 when the wait ran out of time.
 func waitError(r *http.Request, err error) error {
 	if err == nil {
@@ -59,14 +72,10 @@ func (s *server) waitGroup(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, statusError(http.StatusBadRequest, `the body needs "group" and "members" (0 or more)`))
 		return
 	}
-	ctx, cancel, err := s.waitContext(r, body.Timeout)
-	if err != nil {
-		reply(w, nil, err)
-		return
-	}
-	defer cancel()
-	d, err := s.c.WaitForStable(ctx, body.Group, *body.Members)
-	reply(w, groupJSON(d), waitError(r, err))
+	s.waitFor(w, r, body.Timeout, func(ctx context.Context) (any, error) {
+		d, err := s.c.WaitForStable(ctx, body.Group, *body.Members)
+		return groupJSON(d), err
+	})
 }
 
 // WaitISR is POST /v1/wait/isr: the ISR is exactly ISR, or has ISRSize

@@ -269,26 +269,21 @@ func (p *Partition) checkLeader(currentLeaderEpoch int32) error {
 
 // Close closes the log files. A closed replica refuses every request.
 func (p *Partition) Close() error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil
-	}
-	p.closed = true
-	p.stopCleaning()
 	// A clean close leaves a snapshot at the log end, so the next open
 	// replays nothing (UnifiedLog.close).
-	p.takeProducerSnapshot(p.log.LogEndOffset(), true)
-	err := p.log.Close()
-	p.mu.Unlock()
-	p.watchers.wake()
-	return err
+	return p.closeLog(true)
 }
 
 // Abandon closes the log files as a crash leaves them: without the
 // clean close's producer snapshot, so the next open replays the log
 // after the last roll's snapshot. A closed replica refuses every request.
 func (p *Partition) Abandon() error {
+	return p.closeLog(false)
+}
+
+// closeLog is Close and Abandon: they differ only in whether the log end
+// gets a producer snapshot first.
+func (p *Partition) closeLog(snapshot bool) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -296,6 +291,9 @@ func (p *Partition) Abandon() error {
 	}
 	p.closed = true
 	p.stopCleaning()
+	if snapshot {
+		p.takeProducerSnapshot(p.log.LogEndOffset(), true)
+	}
 	err := p.log.Close()
 	p.mu.Unlock()
 	p.watchers.wake()

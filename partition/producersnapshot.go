@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"slices"
@@ -61,7 +62,7 @@ func (ps *producerState) snapshotEntries() []segment.ProducerSnapshotEntry {
 		}
 		out = append(out, se)
 	}
-	slices.SortFunc(out, func(a, b segment.ProducerSnapshotEntry) int { return compareInt64(a.ProducerID, b.ProducerID) })
+	slices.SortFunc(out, func(a, b segment.ProducerSnapshotEntry) int { return cmp.Compare(a.ProducerID, b.ProducerID) })
 	return out
 }
 
@@ -170,7 +171,7 @@ func loadProducerState(ld producerLoad) (*producerState, bool, error) {
 				ps.loadSnapshotEntry(se)
 			}
 		}
-		slices.SortFunc(ps.txns.ongoing, func(a, b ongoingTxn) int { return compareInt64(a.firstOffset, b.firstOffset) })
+		slices.SortFunc(ps.txns.ongoing, func(a, b ongoingTxn) int { return cmp.Compare(a.firstOffset, b.firstOffset) })
 		ps.txns.aborted = aborted
 		ps.txns.dropAbortedBefore(logStart)
 		ps.snapOffset = off

@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/gregorkafka/gregor/internal/kafkaerr"
@@ -144,7 +145,7 @@ func (p *Partition) ActiveProducers() []ProducerInfo {
 		out = append(out, ProducerInfo{ProducerID: pid, ProducerEpoch: e.epoch, LastSequence: seq,
 			LastTimestamp: e.lastTimestamp, CoordinatorEpoch: e.coordinatorEpoch, CurrentTxnStartOffset: e.currentTxnFirstOffset})
 	}
-	slices.SortFunc(out, func(a, b ProducerInfo) int { return compareInt64(a.ProducerID, b.ProducerID) })
+	slices.SortFunc(out, func(a, b ProducerInfo) int { return cmp.Compare(a.ProducerID, b.ProducerID) })
 	return out
 }
 
@@ -154,14 +155,4 @@ func (p *Partition) AbortedTransactions(offset int64) []AbortedTxn {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.producers.txns.abortedTxns(offset, 1<<63-1)
-}
-
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -25,13 +25,7 @@ func TestCleanerProperty(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, seed))
-			d := MemoryDir()
-			cfg := cleanerConfig()
-			cfg.SegmentBytes = 160 + rng.IntN(400)
-			l, err := Open(d, cfg, OpenOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, cfg, l := openRandomLog(t, rng, 400)
 			defer func() { l.Close() }()
 			const drm = 1000
 			now := int64(1000)
@@ -60,6 +54,7 @@ func TestCleanerProperty(t *testing.T) {
 					if err := l.Close(); err != nil {
 						t.Fatal(err)
 					}
+					var err error
 					if l, err = Open(d, cfg, OpenOptions{}); err != nil {
 						t.Fatal(err)
 					}
@@ -183,13 +178,7 @@ func TestCleanerTxnProperty(t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, seed*7))
-			d := MemoryDir()
-			cfg := cleanerConfig()
-			cfg.SegmentBytes = 160 + rng.IntN(600)
-			l, err := Open(d, cfg, OpenOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, cfg, l := openRandomLog(t, rng, 600)
 			defer func() { l.Close() }()
 			const drm = 1000
 			now := int64(1000)
@@ -285,6 +274,7 @@ func TestCleanerTxnProperty(t *testing.T) {
 					if err := l.Close(); err != nil {
 						t.Fatal(err)
 					}
+					var err error
 					if l, err = Open(d, cfg, OpenOptions{}); err != nil {
 						t.Fatal(err)
 					}
@@ -370,4 +360,19 @@ func checkTxnModel(t *testing.T, step int, l *Log, m *txnModel, now, drm int64) 
 			t.Fatalf("step %d: marker at %d went %d ms after it was written", step, off, now-m.markerMs[txn])
 		}
 	}
+}
+
+// openRandomLog opens a log in a memory directory with cleanerConfig's
+// settings but a segment size of 160 bytes plus up to extra more, drawn
+// from rng, so that each seed rolls at other offsets.
+func openRandomLog(t *testing.T, rng *rand.Rand, extra int) (Dir, Config, *Log) {
+	t.Helper()
+	d := MemoryDir()
+	cfg := cleanerConfig()
+	cfg.SegmentBytes = 160 + rng.IntN(extra)
+	l, err := Open(d, cfg, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, cfg, l
 }

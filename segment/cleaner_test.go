@@ -54,6 +54,20 @@ func cleanerConfig() Config {
 	return c
 }
 
+// openKeyedLog opens a log of cleanerConfig in d holding eight keyed
+// records, two a segment (segments at 0, 2, 4, 6): a, b, a, c, a
+// tombstone of b, a, c, a, which the cleaner tests compact.
+func openKeyedLog(t *testing.T, d Dir) *Log {
+	t.Helper()
+	l, err := Open(d, cleanerConfig(), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"b", "1"}, [2]string{"a", "2"}, [2]string{"c", "1"},
+		[2]string{"b", ""}, [2]string{"a", "3"}, [2]string{"c", "2"}, [2]string{"a", "4"})
+	return l
+}
+
 // Cleaning keeps the latest record of each key at its own offset below
 // the active segment, keeps a tombstone until delete.retention.ms after
 // the cleaning that first kept it, groups the small cleaned segments into
@@ -62,13 +76,8 @@ func cleanerConfig() Config {
 func TestCleanKeepsLatestPerKey(t *testing.T) {
 	for name, newDir := range dirs(t) {
 		t.Run(name, func(t *testing.T) {
-			l, err := Open(newDir(), cleanerConfig(), OpenOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := openKeyedLog(t, newDir())
 			defer l.Close()
-			appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"b", "1"}, [2]string{"a", "2"}, [2]string{"c", "1"},
-				[2]string{"b", ""}, [2]string{"a", "3"}, [2]string{"c", "2"}, [2]string{"a", "4"})
 			segs, _ := l.Segments()
 			if len(segs) != 4 {
 				t.Fatalf("%d segments, want 4", len(segs))

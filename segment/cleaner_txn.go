@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/gregorkafka/gregor/record"
@@ -43,18 +44,8 @@ type abortedInPass struct {
 
 func newCleanerTxns(aborted []AbortedTxn) *cleanerTxns {
 	pending := slices.Clone(aborted)
-	slices.SortStableFunc(pending, func(a, b AbortedTxn) int { return compareOffsets(a.FirstOffset, b.FirstOffset) })
+	slices.SortStableFunc(pending, func(a, b AbortedTxn) int { return cmp.Compare(a.FirstOffset, b.FirstOffset) })
 	return &cleanerTxns{pending: pending, aborted: map[int64]*abortedInPass{}, committed: map[int64]bool{}}
-}
-
-func compareOffsets(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // reach makes the aborted transactions that have begun by offset current.

@@ -66,13 +66,8 @@ func snapshotList(t *testing.T, l *Log) []int64 {
 func TestProducerSnapshotsFollowSegments(t *testing.T) {
 	for name, newDir := range dirs(t) {
 		t.Run(name, func(t *testing.T) {
-			l, err := Open(newDir(), cleanerConfig(), OpenOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := openKeyedLog(t, newDir()) // segments at 0, 2, 4, 6
 			defer l.Close()
-			appendKeyed(t, l, 1000, [2]string{"a", "1"}, [2]string{"b", "1"}, [2]string{"a", "2"}, [2]string{"c", "1"},
-				[2]string{"b", ""}, [2]string{"a", "3"}, [2]string{"c", "2"}, [2]string{"a", "4"}) // segments at 0, 2, 4, 6
 			writeSnapshots(t, l, 1, 2, 3, 4, 6, 7, 8)
 			if err := l.RemoveStraySnapshots(); err != nil {
 				t.Fatal(err)

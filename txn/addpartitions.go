@@ -38,11 +38,8 @@ func (c *Coordinator) addPartitions(ctx context.Context, transactionalID string,
 	if transactionalID == "" {
 		return kafkaerr.New(kerr.InvalidRequest, "the transactional id is empty")
 	}
-	s, err := c.shardFor(transactionalID)
+	s, err := c.lockShard(transactionalID)
 	if err != nil {
-		return err
-	}
-	if err := s.lock(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -93,11 +90,8 @@ func (c *Coordinator) VerifyPartitions(transactionalID string, producerID int64,
 	if transactionalID == "" {
 		return nil, kafkaerr.New(kerr.InvalidRequest, "the transactional id is empty")
 	}
-	s, err := c.shardFor(transactionalID)
+	s, err := c.lockShard(transactionalID)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.lock(); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()

@@ -39,11 +39,8 @@ func (s *shard) describe(m *metadata) Transaction {
 // broker does not coordinate it, TRANSACTIONAL_ID_NOT_FOUND if it is
 // unknown.
 func (c *Coordinator) Describe(transactionalID string) (Transaction, error) {
-	s, err := c.shardFor(transactionalID)
+	s, err := c.lockShard(transactionalID)
 	if err != nil {
-		return Transaction{}, err
-	}
-	if err := s.lock(); err != nil {
 		return Transaction{}, err
 	}
 	defer s.mu.Unlock()

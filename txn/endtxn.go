@@ -28,11 +28,8 @@ func (c *Coordinator) EndTxn(ctx context.Context, transactionalID string, produc
 	if transactionalID == "" {
 		return kafkaerr.New(kerr.InvalidRequest, "the transactional id is empty")
 	}
-	s, err := c.shardFor(transactionalID)
+	s, err := c.lockShard(transactionalID)
 	if err != nil {
-		return err
-	}
-	if err := s.lock(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()

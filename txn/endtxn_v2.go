@@ -36,11 +36,8 @@ func (c *Coordinator) EndTxnV2(ctx context.Context, transactionalID string, prod
 	if transactionalID == "" {
 		return none, kafkaerr.New(kerr.InvalidRequest, "the transactional id is empty")
 	}
-	s, err := c.shardFor(transactionalID)
+	s, err := c.lockShard(transactionalID)
 	if err != nil {
-		return none, err
-	}
-	if err := s.lock(); err != nil {
 		return none, err
 	}
 	defer s.mu.Unlock()
@@ -111,11 +108,9 @@ func (c *Coordinator) EndTxnV2(ctx context.Context, transactionalID string, prod
 	}
 	nextPID := int64(-1)
 	if epochExhausted(cur.producerEpoch) {
-		s.mu.Unlock()
-		pid, err := c.newPID()
-		s.mu.Lock()
+		pid, err := s.newPIDUnlocked()
 		if err != nil {
-			return current, kafkaerr.New(kerr.UnknownServerError, "allocating a producer id: %v", err)
+			return current, err
 		}
 		if s.state != shardLoaded {
 			return none, errNotCoordinator

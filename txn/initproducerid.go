@@ -35,22 +35,17 @@ func (c *Coordinator) InitProducerID(ctx context.Context, transactionalID string
 		return none, kafkaerr.New(kerr.InvalidTransactionTimeout, "transaction.timeout.ms %d is not in (0, transaction.max.timeout.ms %d]",
 			timeout.Milliseconds(), c.cfg.MaxTimeout.Milliseconds())
 	}
-	s, err := c.shardFor(transactionalID)
+	s, err := c.lockShard(transactionalID)
 	if err != nil {
-		return none, err
-	}
-	if err := s.lock(); err != nil {
 		return none, err
 	}
 	defer s.mu.Unlock()
 	cur := s.txns[transactionalID]
 	if cur == nil {
 		// The id's first producer: an id of its own, epoch 0.
-		s.mu.Unlock()
-		pid, err := c.newPID()
-		s.mu.Lock()
+		pid, err := s.newPIDUnlocked()
 		if err != nil {
-			return none, kafkaerr.New(kerr.UnknownServerError, "allocating a producer id: %v", err)
+			return none, err
 		}
 		if s.state != shardLoaded {
 			return none, errNotCoordinator
@@ -96,11 +91,9 @@ func (c *Coordinator) InitProducerID(ctx context.Context, transactionalID string
 	reason := "epoch bumped by InitProducerId"
 	switch {
 	case epochExhausted(cur.producerEpoch) && (expected.ProducerID < 0 || expected.Epoch == cur.producerEpoch):
-		s.mu.Unlock()
-		pid, err := c.newPID()
-		s.mu.Lock()
+		pid, err := s.newPIDUnlocked()
 		if err != nil {
-			return none, kafkaerr.New(kerr.UnknownServerError, "allocating a producer id: %v", err)
+			return none, err
 		}
 		if s.state != shardLoaded || s.txns[transactionalID] != cur || cur.pending {
 			return none, kafkaerr.New(kerr.ConcurrentTransactions, "transactional id %q changed meanwhile", transactionalID)

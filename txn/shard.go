@@ -68,6 +68,32 @@ func (s *shard) lock() error {
 	return nil
 }
 
+// lockShard is shardFor and lock: the serving shard of transactionalID,
+// locked, or the error its state gives a client.
+func (c *Coordinator) lockShard(transactionalID string) (*shard, error) {
+	s, err := c.shardFor(transactionalID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newPIDUnlocked allocates a producer id with the shard's lock released,
+// as the allocation may wait on the controller; the caller holds the lock
+// before and after and checks what changed meanwhile.
+func (s *shard) newPIDUnlocked() (int64, error) {
+	s.mu.Unlock()
+	pid, err := s.c.newPID()
+	s.mu.Lock()
+	if err != nil {
+		return -1, kafkaerr.New(kerr.UnknownServerError, "allocating a producer id: %v", err)
+	}
+	return pid, nil
+}
+
 func (s *shard) nowMs() int64 { return clock.Millis(s.c.clock.Now()) }
 
 func (s *shard) unload() {

@@ -1,9 +1,7 @@
 package java
 
 import (
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -55,19 +53,4 @@ func TestConfigCommandDynamicBrokerConfigs(t *testing.T) {
 	if strings.Contains(out, "log.retention.ms") {
 		t.Errorf("log.retention.ms still a cluster-wide default after --delete-config:\n%s", out)
 	}
-}
-
-// refused runs a tool that must exit non-zero and returns its standard
-// output and error together.
-func (k *kafkaTools) refused(t *testing.T, class string, args ...string) string {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "java", append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-		"-cp", k.classpath, class}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("%s %s succeeded, want a refusal:\n%s", class, strings.Join(args, " "), out)
-	}
-	return string(out)
 }

@@ -2,6 +2,7 @@ package java
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -197,15 +198,22 @@ func newKafkaTools(t *testing.T, bootstrap string) *kafkaTools {
 	return &kafkaTools{bootstrap: bootstrap, classpath: "target/test-classes" + string(os.PathListSeparator) + strings.TrimSpace(string(cp))}
 }
 
-// run runs one tool's main class with stdin and returns its standard
-// output, failing the test if it exits non-zero. The JVM flags only make
-// a short-lived JVM start faster.
-func (k *kafkaTools) run(t *testing.T, stdin, class string, args ...string) string {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "java", append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+// command is the java command that runs one tool's main class in a
+// process group of its own, killed whole when ctx ends. The JVM flags
+// only make a short-lived JVM start faster.
+func (k *kafkaTools) command(ctx context.Context, class string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "java", append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
 		"-cp", k.classpath, class}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	return cmd
+}
+
+// run runs one tool's main class with stdin and returns its standard
+// output, failing the test if it exits non-zero.
+func (k *kafkaTools) run(t *testing.T, stdin, class string, args ...string) string {
+	t.Helper()
+	cmd := k.command(t.Context(), class, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -215,13 +223,22 @@ func (k *kafkaTools) run(t *testing.T, stdin, class string, args ...string) stri
 	return stdout.String()
 }
 
+// refused runs a tool that must exit non-zero and returns its standard
+// output and error together.
+func (k *kafkaTools) refused(t *testing.T, class string, args ...string) string {
+	t.Helper()
+	out, err := k.command(t.Context(), class, args...).CombinedOutput()
+	if err == nil {
+		t.Fatalf("%s %s succeeded, want a refusal:\n%s", class, strings.Join(args, " "), out)
+	}
+	return string(out)
+}
+
 // start starts a tool that runs until stopped, and returns the function
 // that stops it (its whole process group).
 func (k *kafkaTools) start(t *testing.T, class string, args ...string) (stop func()) {
 	t.Helper()
-	cmd := exec.Command("java", append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-		"-cp", k.classpath, class}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd := k.command(context.Background(), class, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

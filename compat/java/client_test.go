@@ -27,7 +27,19 @@ func TestJavaClient(t *testing.T) {
 		// Maven failed before or outside the tests (compilation, a crashed fork).
 		t.Errorf("mvn test: %v\n%s", err, brokerproc.Tail(out, 20000))
 	}
-	run, skipped := 0, 0
+	run, skipped := reportJUnit(t, methods, false)
+	t.Logf("JUnit: %d tests run, %d skipped", run, skipped)
+	// Every JUnit test skips without gregor.bootstrap: none may skip here.
+	if run == 0 || skipped > 0 {
+		t.Errorf("JUnit ran %d tests and skipped %d; want all run\n%s", run, skipped, brokerproc.Tail(out, 4000))
+	}
+}
+
+// reportJUnit makes each JUnit class a subtest that fails where a case
+// failed or errored, and counts the cases run and skipped. A skipped case
+// skips its subtest, or fails it when skipFails.
+func reportJUnit(t *testing.T, methods []junitMethod, skipFails bool) (run, skipped int) {
+	t.Helper()
 	for _, m := range methods {
 		t.Run(m.name, func(t *testing.T) {
 			for _, c := range m.cases {
@@ -39,16 +51,16 @@ func TestJavaClient(t *testing.T) {
 					t.Errorf("%s errored: %s\n%s", c.Name, c.Error.Message, brokerproc.Tail(c.Error.Text, 3000))
 				case c.Skipped != nil:
 					skipped++
-					t.Skipf("%s skipped: %s", c.Name, c.Skipped.Message)
+					if skipFails {
+						t.Errorf("%s skipped: %s", c.Name, c.Skipped.Message)
+					} else {
+						t.Skipf("%s skipped: %s", c.Name, c.Skipped.Message)
+					}
 				}
 			}
 		})
 	}
-	t.Logf("JUnit: %d tests run, %d skipped", run, skipped)
-	// Every JUnit test skips without gregor.bootstrap: none may skip here.
-	if run == 0 || skipped > 0 {
-		t.Errorf("JUnit ran %d tests and skipped %d; want all run\n%s", run, skipped, brokerproc.Tail(out, 4000))
-	}
+	return run, skipped
 }
 
 // junitCase is a <testcase> of a surefire XML report.

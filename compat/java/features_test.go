@@ -1,10 +1,8 @@
 package java
 
 import (
-	"os/exec"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/gregorkafka/gregor/compat/internal/brokerproc"
@@ -47,28 +45,13 @@ func TestFeatureCommand(t *testing.T) {
 	if !strings.Contains(out, "transaction.version was upgraded to 2.") {
 		t.Errorf("upgrade printed %q", out)
 	}
-	out = k.runFailing(t, class, "--bootstrap-server", k.bootstrap, "upgrade", "--feature", "transaction.version=3")
+	out = k.refused(t, class, "--bootstrap-server", k.bootstrap, "upgrade", "--feature", "transaction.version=3")
 	if !strings.Contains(out, "Invalid update version 3 for feature transaction.version") {
 		t.Errorf("an upgrade to 3 printed %q, want Kafka's INVALID_UPDATE_VERSION message", brokerproc.Tail(out, 2000))
 	}
 	if got := describe()["transaction.version"]; got != "0 2 2" {
 		t.Errorf("at the end transaction.version is %q, want finalized 2", got)
 	}
-}
-
-// runFailing runs a tool that must exit with an error and returns what it
-// printed on both streams.
-func (k *kafkaTools) runFailing(t *testing.T, class string, args ...string) string {
-	t.Helper()
-	cmd := exec.CommandContext(t.Context(), "java", append([]string{"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-		"-cp", k.classpath, class}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Errorf("%s %s succeeded, want an error:\n%s", class, strings.Join(args, " "), out)
-	}
-	return string(out)
 }
 
 func equalMaps(a, b map[string]string) bool {

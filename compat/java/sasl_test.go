@@ -30,23 +30,7 @@ func TestJavaSASL(t *testing.T) {
 	if err != nil && !failedAny(methods) {
 		t.Errorf("mvn test -Dtest=SaslTest: %v\n%s", err, brokerproc.Tail(out, 20000))
 	}
-	run, skipped := 0, 0
-	for _, m := range methods {
-		t.Run(m.name, func(t *testing.T) {
-			for _, c := range m.cases {
-				run++
-				switch {
-				case c.Failure != nil:
-					t.Errorf("%s failed: %s\n%s", c.Name, c.Failure.Message, brokerproc.Tail(c.Failure.Text, 3000))
-				case c.Error != nil:
-					t.Errorf("%s errored: %s\n%s", c.Name, c.Error.Message, brokerproc.Tail(c.Error.Text, 3000))
-				case c.Skipped != nil:
-					skipped++
-					t.Errorf("%s skipped: %s", c.Name, c.Skipped.Message)
-				}
-			}
-		})
-	}
+	run, skipped := reportJUnit(t, methods, true)
 	t.Logf("JUnit: %d SASL tests run, %d skipped", run, skipped)
 	// 2 listeners x 4 mechanisms round trips, and a wrong password on each.
 	if run != 10 {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,31 +23,11 @@ import (
 // it may), and insists that gregor does the same: the connection is
 // closed, or it goes on to answer the next request.
 func TestDeniedAcksZeroProduceMatchesKafka(t *testing.T) {
-	needKafka(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Everyone may do what no ACL speaks of; "closed" lets the
 	// anonymous principal of PLAINTEXT do everything but WRITE.
 	auth := map[string]string{"authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
 		"super.users": "User:nobody", "allow.everyone.if.no.acl.found": "true"}
-	k, err := Start(ctx, cp, t.TempDir(), auth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
-	g, err := broker.New(broker.StandardAuthorizer("User:nobody"), broker.Config("allow.everyone.if.no.acl.found", "true"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	ctx, k, g := startOwn(t, auth, broker.StandardAuthorizer("User:nobody"), broker.Config("allow.everyone.if.no.acl.found", "true"))
 
 	outcomes := func(addr string) map[string]string {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addr))

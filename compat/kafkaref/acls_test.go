@@ -1,14 +1,10 @@
 package kafkaref
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -22,28 +18,8 @@ import (
 // user on both (Kafka's controller connection is ANONYMOUS too, and
 // must be allowed).
 func TestACLAPIsMatchKafka(t *testing.T) {
-	needKafka(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	auth := map[string]string{"authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer", "super.users": "User:ANONYMOUS"}
-	k, err := Start(ctx, cp, t.TempDir(), auth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
-	g, err := broker.New(broker.StandardAuthorizer("User:ANONYMOUS"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	ctx, k, g := startOwn(t, auth, broker.StandardAuthorizer("User:ANONYMOUS"))
 
 	answers := func(addr string) []string {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
@@ -140,19 +116,7 @@ func TestACLAPIsMatchKafka(t *testing.T) {
 		}
 		return out
 	}
-	want, got := answers(k.Addr), answers(g.Addrs()[0])
-	for i := range max(len(want), len(got)) {
-		var w, gg string
-		if i < len(want) {
-			w = want[i]
-		}
-		if i < len(got) {
-			gg = got[i]
-		}
-		if w != gg {
-			t.Errorf("Kafka: %s\ngregor: %s", w, gg)
-		}
-	}
+	sameLines(t, answers(k.Addr), answers(g.Addrs()[0]))
 }
 
 func deref(s *string) string {

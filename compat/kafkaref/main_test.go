@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -33,11 +32,7 @@ func run(m *testing.M) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
+	cp, err := refClasspath(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kafkaref:", err)
 		return 1

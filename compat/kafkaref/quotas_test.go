@@ -3,14 +3,11 @@ package kafkaref
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/record"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -23,27 +20,7 @@ import (
 // request of its own, because Kafka answers a request's entries in the
 // order of a hash map.
 func TestClientQuotaAPIsMatchKafka(t *testing.T) {
-	needKafka(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := Start(ctx, cp, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
-	g, err := broker.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	ctx, k, g := startOwn(t, nil)
 
 	s := kmsg.StringPtr
 	type comp = kmsg.AlterClientQuotasRequestEntryEntity
@@ -151,19 +128,7 @@ func TestClientQuotaAPIsMatchKafka(t *testing.T) {
 		}
 		return out
 	}
-	want, got := answers(k.Addr), answers(g.Addrs()[0])
-	for i := range max(len(want), len(got)) {
-		var w, gg string
-		if i < len(want) {
-			w = want[i]
-		}
-		if i < len(got) {
-			gg = got[i]
-		}
-		if w != gg {
-			t.Errorf("Kafka: %s\ngregor: %s", w, gg)
-		}
-	}
+	sameLines(t, answers(k.Addr), answers(g.Addrs()[0]))
 }
 
 // The bytes a Produce costs against producer_byte_rate, and the
@@ -172,27 +137,7 @@ func TestClientQuotaAPIsMatchKafka(t *testing.T) {
 // throttle_time_ms is exactly the request's size in bytes minus 10000,
 // and gregor's must be the same number for the same request.
 func TestProduceThrottleMatchesKafka(t *testing.T) {
-	needKafka(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := Start(ctx, cp, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
-	g, err := broker.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	ctx, k, g := startOwn(t, nil)
 	batch, err := record.Build(record.BatchOptions{}, []record.Record{{Timestamp: time.Now().UnixMilli(), Value: []byte(strings.Repeat("q", 20000))}})
 	if err != nil {
 		t.Fatal(err)
@@ -274,27 +219,7 @@ func untilTrue(ctx context.Context, f func() bool) {
 // topics of 10, 5 and 1 partitions creates the first two and refuses the
 // third with THROTTLING_QUOTA_EXCEEDED, with a throttle, on both.
 func TestControllerMutationQuotaMatchesKafka(t *testing.T) {
-	needKafka(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	cp, err := Classpath(ctx, ".", filepath.Join(cache, "gregor-kafkaref"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := Start(ctx, cp, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer k.Close()
-	g, err := broker.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	ctx, k, g := startOwn(t, nil)
 	pinned := kversion.Stable()
 	pinned.SetMaxKeyVersion(int16(kmsg.CreateTopics), 7)
 

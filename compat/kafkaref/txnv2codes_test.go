@@ -3,13 +3,9 @@ package kafkaref
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/gregorkafka/gregor"
-	"github.com/gregorkafka/gregor/record"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 )
@@ -28,48 +24,17 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 	v.SetMaxKeyVersion(kmsg.EndTxn.Int16(), 5)
 	v.SetMaxKeyVersion(kmsg.TxnOffsetCommit.Int16(), 5)
 	run := func(addr string) []string {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.MaxVersions(v))
-		if err != nil {
-			t.Fatal(err)
-		}
+		cl, topic := codesClient(t, ctx, addr, v, "txn-v2-codes-")
 		defer cl.Close()
-		topic := "txn-v2-codes-" + time.Now().Format("150405.000000")
-		if _, err := kadm.NewClient(cl).CreateTopic(ctx, 2, 1, nil, topic); err != nil {
-			t.Fatal(err)
-		}
 		id := topic + "-id"
-		var out []string
-		code := func(what string, c int16) {
-			name := "NONE"
-			if err := kerr.ErrorForCode(c); err != nil {
-				name = err.Error()
-			}
-			out = append(out, what+"="+name)
-		}
+		var out codeLog
 		init := kmsg.NewPtrInitProducerIDRequest()
 		init.TransactionalID, init.TransactionTimeoutMillis = kmsg.StringPtr(id), 60000
-		var r *kmsg.InitProducerIDResponse
-		for {
-			if r, err = init.RequestWith(ctx, cl); err != nil {
-				t.Fatal(err)
-			}
-			if r.ErrorCode != 15 && r.ErrorCode != 14 { // coordinator not available / loading
-				break
-			}
-		}
-		code("init", r.ErrorCode)
+		r := initUntilLoaded(t, ctx, cl, init)
+		out.add("init", r.ErrorCode)
 		pid, epoch0 := r.ProducerID, r.ProducerEpoch
 		prod := func(what string, epoch int16, part int32, seq int32) {
-			b, _ := record.Build(record.BatchOptions{Transactional: true, HasProducer: true, ProducerID: pid, ProducerEpoch: epoch, BaseSequence: seq},
-				[]record.Record{{Timestamp: time.Now().UnixMilli(), Value: []byte("v")}})
-			req := kmsg.NewPtrProduceRequest()
-			req.TransactionID, req.Acks, req.TimeoutMillis = kmsg.StringPtr(id), -1, 5000
-			rt := kmsg.NewProduceRequestTopic()
-			rt.Topic = topic
-			rp := kmsg.NewProduceRequestTopicPartition()
-			rp.Partition, rp.Records = part, b
-			rt.Partitions = append(rt.Partitions, rp)
-			req.Topics = append(req.Topics, rt)
+			req := txnProduceRequest(id, topic, part, pid, epoch, seq)
 			for {
 				resp, err := req.RequestWith(ctx, cl)
 				if err != nil {
@@ -79,7 +44,7 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 				if c == kerr.NotEnoughReplicas.Code || c == kerr.ConcurrentTransactions.Code {
 					continue // the last transaction is still completing
 				}
-				code(what, c)
+				out.add(what, c)
 				return
 			}
 		}
@@ -94,7 +59,7 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 				if er.ErrorCode == kerr.ConcurrentTransactions.Code {
 					continue
 				}
-				code(what, er.ErrorCode)
+				out.add(what, er.ErrorCode)
 				if er.ErrorCode == 0 {
 					out = append(out, fmt.Sprintf("%s-answer=pid%+d,epoch%+d", what, er.ProducerID-pid, er.ProducerEpoch-epoch0))
 				}
@@ -125,14 +90,7 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 		end("commit-nothing-open", epoch0+1, true)
 		end("abort-nothing-open", epoch0+1, false)
 		prod("produce-new-epoch", epoch0+2, 0, 0)
-		toc := kmsg.NewPtrTxnOffsetCommitRequest()
-		toc.TransactionalID, toc.Group, toc.ProducerID, toc.ProducerEpoch, toc.Generation = id, id+"-g", pid, epoch0+2, -1
-		tt := kmsg.NewTxnOffsetCommitRequestTopic()
-		tt.Topic = topic
-		tp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
-		tp.Partition, tp.Offset = 0, 1
-		tt.Partitions = append(tt.Partitions, tp)
-		toc.Topics = append(toc.Topics, tt)
+		toc := txnOffsetCommitRequest(id, topic, pid, epoch0+2)
 		fc := kmsg.NewPtrFindCoordinatorRequest()
 		fc.CoordinatorKey = id + "-g"
 		for {
@@ -151,21 +109,12 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 			}
 			if c := tr.Topics[0].Partitions[0].ErrorCode; c != kerr.CoordinatorLoadInProgress.Code && c != kerr.CoordinatorNotAvailable.Code &&
 				c != kerr.NotCoordinator.Code {
-				code("txnoffsetcommit-v5-not-added", c)
+				out.add("txnoffsetcommit-v5-not-added", c)
 				break
 			}
 		}
 		end("abort", epoch0+2, false)
 		return out
 	}
-	kc, gc := run(k.Addr), run(g.Addrs()[0])
-	if len(kc) != len(gc) {
-		t.Fatalf("kafka %v\ngregor %v", kc, gc)
-	}
-	for i := range kc {
-		if kc[i] != gc[i] {
-			t.Errorf("kafka %s, gregor %s", kc[i], gc[i])
-		}
-	}
-	t.Logf("kafka:  %v", kc)
+	sameCodes(t, run(k.Addr), run(g.Addrs()[0]))
 }

@@ -86,29 +86,9 @@ func TestHTTPPortServesMetricsAndControlPlane(t *testing.T) {
 // Bound to 0.0.0.0 and advertising a name, with a SASL_SSL listener and
 // its PEM files: kafka clients outside a container reach it by name.
 func TestListenersAndAdvertisedHost(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	out, w := io.Pipe()
-	done := make(chan error, 1)
 	dir := t.TempDir()
-	go func() {
-		done <- Run(ctx, "tinybroker", []string{"-port", "0", "-host", "0.0.0.0", "-advertised-host", "localhost",
-			"-listener", "sasl_ssl:SASL_SSL", "-sasl-user", "alice:secret", "-tls-dir", dir, "-log-level", "error"}, w, io.Discard)
-		w.Close()
-	}()
-	var lines []string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if strings.HasPrefix(sc.Text(), "try: ") {
-			break
-		}
-	}
-	go io.Copy(io.Discard, out)
-	text := strings.Join(lines, "\n")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("the tiny broker stopped with %v\n%s", err, text)
-	}
+	text := startupLines(t, "-port", "0", "-host", "0.0.0.0", "-advertised-host", "localhost",
+		"-listener", "sasl_ssl:SASL_SSL", "-sasl-user", "alice:secret", "-tls-dir", dir, "-log-level", "error")
 	for _, want := range []string{"bootstrap servers: localhost:", "listener SASL_SSL: localhost:", "ssl.ca.location=" + dir + "/ca.pem"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
@@ -125,14 +105,24 @@ func TestListenersConfig(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close() // a port that was free a moment ago, for the listeners config
+	dir := t.TempDir()
+	text := startupLines(t, "-config", fmt.Sprintf("listeners=SASL_SSL://127.0.0.1:%d", port),
+		"-config", "inter.broker.listener.name=SASL_SSL", "-sasl-user", "alice:secret", "-tls-dir", dir,
+		"-log-level", "error", "-http-port", "-1")
+	if want := fmt.Sprintf("bootstrap servers: 127.0.0.1:%d", port); !strings.Contains(text, want) {
+		t.Errorf("output lacks %q:\n%s", want, text)
+	}
+}
+
+// startupLines runs the tiny broker with args until it has printed its
+// last startup line ("try: ..."), stops it, and returns what it printed.
+func startupLines(t *testing.T, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	out, w := io.Pipe()
 	done := make(chan error, 1)
-	dir := t.TempDir()
 	go func() {
-		done <- Run(ctx, "tinybroker", []string{"-config", fmt.Sprintf("listeners=SASL_SSL://127.0.0.1:%d", port),
-			"-config", "inter.broker.listener.name=SASL_SSL", "-sasl-user", "alice:secret", "-tls-dir", dir,
-			"-log-level", "error", "-http-port", "-1"}, w, io.Discard)
+		done <- Run(ctx, "tinybroker", args, w, io.Discard)
 		w.Close()
 	}()
 	var lines []string
@@ -149,7 +139,5 @@ func TestListenersConfig(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("the tiny broker stopped with %v\n%s", err, text)
 	}
-	if want := fmt.Sprintf("bootstrap servers: 127.0.0.1:%d", port); !strings.Contains(text, want) {
-		t.Errorf("output lacks %q:\n%s", want, text)
-	}
+	return text
 }
