@@ -29,7 +29,45 @@ func codesClient(t *testing.T, ctx context.Context, addr string, v *kversion.Ver
 		cl.Close()
 		t.Fatal(err)
 	}
+	waitServing(t, ctx, cl, topic, 2)
 	return cl, topic
+}
+
+// waitServing waits until every partition of a new topic answers ListOffsets
+// without an error: Kafka answers CreateTopics before its broker has
+// made itself the new partitions' leader, and a Produce sent at once may
+// get NOT_LEADER_OR_FOLLOWER. Metadata naming a leader (waitLed) is not
+// enough: Kafka's metadata cache can name it before its replica manager
+// has become that leader.
+func waitServing(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, partitions int32) {
+	t.Helper()
+	// Real time: Kafka is another process, on its own clock.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req := kmsg.NewPtrListOffsetsRequest()
+		rt := kmsg.NewListOffsetsRequestTopic()
+		rt.Topic = topic
+		for p := range partitions {
+			rp := kmsg.NewListOffsetsRequestTopicPartition()
+			rp.Partition, rp.Timestamp = p, -1
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		led := len(resp.Topics) == 1 && len(resp.Topics[0].Partitions) == int(partitions)
+		for _, rp := range resp.Topics[0].Partitions {
+			led = led && rp.ErrorCode == 0
+		}
+		if led {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the partitions of %s are not led 30 s after their creation: %+v", topic, resp.Topics)
+		}
+	}
 }
 
 // codeLog is what one side answered: "step=ERROR_NAME", NONE for 0.

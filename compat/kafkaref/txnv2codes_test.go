@@ -1,6 +1,8 @@
 package kafkaref
 
 import (
+	"time"
+
 	"fmt"
 	"testing"
 
@@ -72,6 +74,8 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 		// Kafka writes the markers after it answers EndTxn: until they
 		// land, a batch at the old epoch still joins the committing
 		// transaction. Once it is complete, the old epoch is stale.
+		// Real time: Kafka is another process, on its own clock.
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			dt := kmsg.NewPtrDescribeTransactionsRequest()
 			dt.TransactionalIDs = []string{id}
@@ -81,6 +85,9 @@ func TestTransactionVersion2CodesAsKafka(t *testing.T) {
 			}
 			if len(dr.TransactionStates) == 1 && dr.TransactionStates[0].State == "CompleteCommit" {
 				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the commit is not complete 30 s after EndTxn: %+v", addr, dr.TransactionStates)
 			}
 		}
 		prod("produce-stale-epoch", epoch0, 0, 1)
