@@ -13,6 +13,8 @@ import (
 	"github.com/gregorkafka/gregor"
 	"github.com/gregorkafka/gregor/broker"
 	"github.com/gregorkafka/gregor/compat/kafkaref"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestSameOutputAgainstKafka runs the same session of subcommands against
@@ -84,6 +86,7 @@ func session(t *testing.T, bootstrap, logDir string) []string {
 	}
 	var out []string
 	out = append(out, run("", "topics", "--create", "--topic", "cli", "--partitions", "2", "--replication-factor", "1"))
+	waitLed(t, bootstrap, "cli", 2)
 	out = append(out, maskTopicID.ReplaceAllString(run("", "topics", "--describe", "--topic", "cli"), "TopicId: <id>"))
 	run("alice:order-1\nbob:order-2\nalice:order-3\n", "console-producer", "--topic", "cli",
 		"--property", "parse.key=true", "--property", "key.separator=:")
@@ -102,4 +105,35 @@ func session(t *testing.T, bootstrap, logDir string) []string {
 		out = append(out, maskTime.ReplaceAllString(d, "$1: <masked>"))
 	}
 	return out
+}
+
+// waitLed waits until Metadata names a leader for each of the topic's
+// partitions: Kafka answers CreateTopics before its metadata cache has
+// the topic, and a describe sent at once says it does not exist.
+func waitLed(t *testing.T, bootstrap, topic string, partitions int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(bootstrap, ",")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	// Real time: Kafka is another process, on its own clock.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		md, err := kadm.NewClient(cl).Metadata(ctx, topic)
+		if err == nil {
+			td := md.Topics[topic]
+			led := td.Err == nil && len(td.Partitions) == partitions
+			for _, p := range td.Partitions {
+				led = led && p.Leader >= 0 && p.Err == nil
+			}
+			if led {
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("topic %s not led 30 s after its creation (%v)", topic, err)
+		}
+	}
 }
