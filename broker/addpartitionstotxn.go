@@ -12,8 +12,9 @@ package broker
 // partition leader asks before appending a transactional batch ("is this
 // partition in the transaction?"): such entries change nothing and
 // answer TRANSACTION_ABORTABLE for a partition not in the transaction.
-// Kafka 4 lets only brokers (cluster action) send v4+; gregor has no
-// authorization, so any client may.
+// Kafka 4 lets only brokers (CLUSTER_ACTION on the cluster) send v4+;
+// with an authorizer, gregor checks the same (authz_rules.go); without
+// one, as in Kafka, any client may.
 //
 // One error for the whole transaction (unknown producer id, fenced
 // epoch, CONCURRENT_TRANSACTIONS while the last one completes) is given
