@@ -45,5 +45,6 @@
 // naming a Python that imports kafka, or confluent_kafka) each test skips
 // with a message, so `go test ./...` passes with Go alone.
 //
-// The package holds only tests.
+// Both scripts report through checks.py, the one JSON line per check
+// the Go tests read. The package holds only tests.
 package python

@@ -10,8 +10,6 @@ and assignments; an exception fails only that check.
 import json
 import sys
 import time
-import traceback
-import uuid
 
 import kafka
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -23,33 +21,9 @@ from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssi
 from kafka.structs import OffsetAndMetadata
 from kafka import codec
 
+from checks import DEADLINE_S, RUN, check, expect, report
+
 BOOTSTRAP = sys.argv[1]
-RUN = uuid.uuid4().hex[:8]
-# Bounded waits: a check that has not seen what it expects by then fails.
-DEADLINE_S = 30
-
-
-def report(feature, ok, detail=""):
-    print(json.dumps({"feature": feature, "ok": ok, "detail": detail}), flush=True)
-
-
-def check(feature):
-    def wrap(fn):
-        try:
-            fn()
-        except Exception:  # the failure belongs to this feature alone
-            report(feature, False, traceback.format_exc())
-        else:
-            report(feature, True)
-        return fn
-    return wrap
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
 def topic(name):
     return f"py-{name}-{RUN}"
 

@@ -13,7 +13,6 @@ send_offsets_to_transaction.
 import json
 import sys
 import time
-import traceback
 import uuid
 
 import confluent_kafka
@@ -21,34 +20,10 @@ from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcept
                              TopicPartition)
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from checks import DEADLINE_S, RUN, check, expect, report
+
 BOOTSTRAP = sys.argv[1]
 FRANZ_TOPIC = sys.argv[2]
-RUN = uuid.uuid4().hex[:8]
-# Bounded waits: a check that has not seen what it expects by then fails.
-DEADLINE_S = 30
-
-
-def report(feature, ok, detail=""):
-    print(json.dumps({"feature": feature, "ok": ok, "detail": detail}), flush=True)
-
-
-def check(feature):
-    def wrap(fn):
-        try:
-            fn()
-        except Exception:  # the failure belongs to this feature alone
-            report(feature, False, traceback.format_exc())
-        else:
-            report(feature, True)
-        return fn
-    return wrap
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
 def topic(name):
     return f"rdk-{name}-{RUN}"
 
